@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Resident(models.Model):
+    family_name = models.CharField("姓", max_length=50)
+    given_name = models.CharField("名", max_length=50)
+    family_name_kana = models.CharField("セイ", max_length=50)
+    given_name_kana = models.CharField("メイ", max_length=50)
+    birth_date = models.DateField("生年月日")
+    postal_code = models.CharField("郵便番号", max_length=8)
+    address = models.CharField("住所", max_length=200)
+    phone = models.CharField("電話番号", max_length=20)
+    # Digits only, so "06-1234-5678" and "０６１２３４５６７８" find the same resident.
+    phone_digits = models.CharField(max_length=20, editable=False, db_index=True)
+    email = models.EmailField("メールアドレス", blank=True)
+    case_number = models.CharField("ケース番号", max_length=20, unique=True)
+    letter_opt_out = models.BooleanField("お知らせを送らない", default=False)
+    notes = models.TextField("メモ", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "市民"
+        verbose_name_plural = "市民"
+        ordering = ["family_name_kana", "given_name_kana", "id"]
+        indexes = [models.Index(fields=["family_name_kana", "given_name_kana"])]
+
+    def __str__(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}"
+
+    @property
+    def has_postal_address(self) -> bool:
+        return bool(self.postal_code.strip() and self.address.strip())
+
+
+class CertificateKind(models.Model):
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField(
+        "封筒・メールでの表記", max_length=60, default="JR定期券割引の証明書",
+        help_text="福祉・手当に触れない表記",
+    )
+    validity_months = models.PositiveSmallIntegerField("有効期間（月）")
+    photo_required = models.BooleanField("写真が必要", default=True)
+    photo_max_age_months = models.PositiveSmallIntegerField("写真の撮影期限（月）", default=6)
+    photo_size = models.CharField("写真のサイズ", max_length=40, default="縦4cm×横3cm")
+    is_letter_kind = models.BooleanField("お知らせの対象", default=False)
+    number_prefix = models.CharField("証明書番号の接頭辞", max_length=4, default="T")
+
+    class Meta:
+        verbose_name = "証明書の種類"
+        verbose_name_plural = "証明書の種類"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(validity_months__gte=1), name="kind_validity_positive"),
+            models.CheckConstraint(condition=Q(photo_max_age_months__gte=1), name="kind_photo_age_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", "有効"
+        REVOKED = "revoked", "取消"
+
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="certificates")
+    kind = models.ForeignKey(CertificateKind, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField("証明書番号", max_length=20, unique=True)
+    issued_on = models.DateField("交付日")
+    expires_on = models.DateField("有効期限", editable=False)
+    photo_taken_on = models.DateField("写真の撮影日", null=True, blank=True)
+    route_from = models.CharField("区間（から）", max_length=50, blank=True)
+    route_to = models.CharField("区間（まで）", max_length=50, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALID)
+    revoked_reason = models.CharField("取消の理由", max_length=200, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    renews = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "証明書"
+        verbose_name_plural = "証明書"
+        ordering = ["-issued_on", "-id"]
+        indexes = [models.Index(fields=["kind", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_on__gte=models.F("issued_on")), name="cert_expiry_after_issue"),
+            models.CheckConstraint(
+                condition=Q(status="valid") | ~Q(revoked_reason=""), name="cert_revoked_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(status__in=["valid", "revoked"]), name="cert_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+    def state_on(self, today: date, soon_days: int) -> str:
+        """'revoked', 'expired', 'expiring' (within soon_days) or 'valid'."""
+        if self.status == self.Status.REVOKED:
+            return "revoked"
+        if self.expires_on < today:
+            return "expired"
+        if (self.expires_on - today).days <= soon_days:
+            return "expiring"
+        return "valid"
+
+
+class AccessLog(models.Model):
+    """Who saw or changed which resident record, and when."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "閲覧"
+        CREATE = "create", "登録"
+        UPDATE = "update", "変更"
+        ISSUE = "issue", "交付"
+        REVOKE = "revoke", "取消"
+        SEARCH = "search", "検索"
+        EXPORT = "export", "出力"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "閲覧・変更の記録"
+        verbose_name_plural = "閲覧・変更の記録"
+        ordering = ["-at", "-id"]
+        permissions = [("view_log", "Can read the access log")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"

@@ -1,0 +1,64 @@
+"""Staff roles: the groups `clerk` and `supervisor`, created by a data migration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+CLERK = "clerk"
+SUPERVISOR = "supervisor"
+
+
+def user_roles(user: Any) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_madoguchi_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= {CLERK, SUPERVISOR}
+        user._madoguchi_roles = cached
+    return cached
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(user_roles(user) & {CLERK, SUPERVISOR})
+
+
+def is_supervisor(user: Any) -> bool:
+    return SUPERVISOR in user_roles(user)
+
+
+def role_label(user: Any) -> str:
+    if is_supervisor(user):
+        return "係長"
+    if is_staff_member(user):
+        return "窓口職員"
+    return ""
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_supervisor(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,199 @@
+"""Write operations on residents and certificates. Views, commands and tasks all go through these."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from certificates import jp, rules
+from certificates.models import AccessLog, Certificate, CertificateKind, Resident
+
+RESIDENT_FIELDS = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "postal_code",
+    "address", "phone", "email", "case_number", "letter_opt_out", "notes",
+)
+
+
+def access_log_record(
+    *, user: AbstractBaseUser, action: str, resident: Resident | None = None, detail: str = ""
+) -> AccessLog:
+    return AccessLog.objects.create(user=user, action=action, resident=resident, detail=detail[:200])
+
+
+def _normalise_resident(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    clean = dict(data)
+    for field in ("family_name", "given_name", "address", "case_number", "notes", "email"):
+        if field in clean and isinstance(clean[field], str):
+            clean[field] = jp.normalize_digits(clean[field]) if field == "case_number" else clean[field].strip()
+    for field in ("family_name_kana", "given_name_kana"):
+        if field in clean:
+            clean[field] = jp.to_katakana(clean[field])
+            if not jp.is_katakana(clean[field]):
+                errors[field] = "カタカナ（またはひらがな）で入力してください。"
+    if "postal_code" in clean:
+        try:
+            clean["postal_code"] = jp.normalize_postal_code(clean["postal_code"])
+        except ValueError:
+            errors["postal_code"] = "郵便番号は7桁の数字で入力してください（例：530-0001）。"
+    if "phone" in clean:
+        clean["phone"] = jp.normalize_phone(clean["phone"])
+        if not 10 <= len(jp.phone_digits(clean["phone"])) <= 11:
+            errors["phone"] = "電話番号は10桁または11桁の数字で入力してください。"
+    birth = clean.get("birth_date")
+    if isinstance(birth, date) and birth > timezone.localdate():
+        errors["birth_date"] = "生年月日が未来の日付になっています。"
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def resident_register(*, user: AbstractBaseUser, **data: Any) -> Resident:
+    unknown = set(data) - set(RESIDENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    clean = _normalise_resident(data)
+    resident = Resident(**clean)
+    resident.phone_digits = jp.phone_digits(resident.phone)
+    resident.full_clean()
+    resident.save()
+    access_log_record(user=user, action=AccessLog.Action.CREATE, resident=resident)
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, resident: Resident, user: AbstractBaseUser, **data: Any) -> Resident:
+    unknown = set(data) - set(RESIDENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    clean = _normalise_resident(data)
+    changed = [name for name, value in clean.items() if getattr(resident, name) != value]
+    for name, value in clean.items():
+        setattr(resident, name, value)
+    resident.phone_digits = jp.phone_digits(resident.phone)
+    resident.updated_at = timezone.now()
+    resident.full_clean()
+    resident.save()
+    access_log_record(
+        user=user, action=AccessLog.Action.UPDATE, resident=resident, detail=", ".join(sorted(changed))
+    )
+    return resident
+
+
+def certificate_expiry(*, kind: CertificateKind, issued_on: date) -> date:
+    return rules.expiry_date(
+        issued_on, kind.validity_months, count_issue_day=settings.CERTIFICATE_COUNT_ISSUE_DAY
+    )
+
+
+def certificate_check_photo(*, kind: CertificateKind, photo_taken_on: date | None, issued_on: date) -> None:
+    if not kind.photo_required:
+        return
+    if photo_taken_on is None:
+        raise ValidationError({"photo_taken_on": "写真の撮影日を入力してください。"})
+    if photo_taken_on > issued_on:
+        raise ValidationError({"photo_taken_on": "写真の撮影日が交付日より後になっています。"})
+    earliest = rules.earliest_photo_date(issued_on, kind.photo_max_age_months)
+    if photo_taken_on < earliest:
+        raise ValidationError(
+            {
+                "photo_taken_on": (
+                    f"写真が古すぎます。{kind.photo_max_age_months}か月以内"
+                    f"（{earliest:%Y年%-m月%-d日}以降）に撮影した写真が必要です。"
+                )
+            }
+        )
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    resident: Resident,
+    kind: CertificateKind,
+    issued_on: date,
+    photo_taken_on: date | None,
+    user: AbstractBaseUser,
+    route_from: str = "",
+    route_to: str = "",
+    renews: Certificate | None = None,
+    today: date | None = None,
+) -> Certificate:
+    today = today or timezone.localdate()
+    if issued_on > today:
+        raise ValidationError({"issued_on": "交付日に未来の日付は指定できません。"})
+    certificate_check_photo(kind=kind, photo_taken_on=photo_taken_on, issued_on=issued_on)
+    if renews is not None:
+        # Lock the old certificate so two clerks cannot renew it twice at the same moment.
+        renews = Certificate.objects.select_for_update().get(pk=renews.pk)
+        if renews.resident_id != resident.pk:
+            raise ValidationError("更新する証明書が別の方のものです。")
+        if renews.status == Certificate.Status.REVOKED:
+            raise ValidationError("取り消された証明書は更新できません。新しく交付してください。")
+        if Certificate.objects.filter(renews=renews).exists():
+            raise ValidationError("この証明書はすでに更新されています。")
+    certificate = Certificate(
+        resident=resident,
+        kind=kind,
+        number=f"tmp-{uuid.uuid4().hex[:16]}",
+        issued_on=issued_on,
+        expires_on=certificate_expiry(kind=kind, issued_on=issued_on),
+        photo_taken_on=photo_taken_on,
+        route_from=route_from.strip(),
+        route_to=route_to.strip(),
+        issued_by=user,
+        renews=renews,
+    )
+    certificate.full_clean()
+    certificate.save()
+    # The primary key makes the number unique without a counter that two servers could both read.
+    certificate.number = f"{kind.number_prefix}{issued_on:%Y}-{certificate.pk:06d}"
+    certificate.save(update_fields=["number"])
+    access_log_record(
+        user=user, action=AccessLog.Action.ISSUE, resident=resident, detail=f"証明書 {certificate.number}"
+    )
+    return certificate
+
+
+def certificate_renew(
+    *, certificate: Certificate, issued_on: date, photo_taken_on: date | None, user: AbstractBaseUser,
+    route_from: str | None = None, route_to: str | None = None, today: date | None = None,
+) -> Certificate:
+    return certificate_issue(
+        resident=certificate.resident,
+        kind=certificate.kind,
+        issued_on=issued_on,
+        photo_taken_on=photo_taken_on,
+        user=user,
+        route_from=certificate.route_from if route_from is None else route_from,
+        route_to=certificate.route_to if route_to is None else route_to,
+        renews=certificate,
+        today=today,
+    )
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, user: AbstractBaseUser) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "取消の理由を入力してください。"})
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status == Certificate.Status.REVOKED:
+        raise ValidationError("この証明書はすでに取り消されています。")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_reason = reason[:200]
+    certificate.revoked_by = user
+    certificate.revoked_at = timezone.now()
+    certificate.save(update_fields=["status", "revoked_reason", "revoked_by", "revoked_at"])
+    access_log_record(
+        user=user, action=AccessLog.Action.REVOKE, resident=certificate.resident,
+        detail=f"証明書 {certificate.number}",
+    )
+    return certificate

@@ -1,0 +1,43 @@
+from datetime import date
+
+from django import forms, template
+from django.forms.boundfield import BoundField
+from django.utils.safestring import SafeString
+
+from certificates import jp
+
+register = template.Library()
+
+
+@register.filter
+def is_checkbox(field: BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.filter
+def describe(field: BoundField) -> SafeString:
+    """The widget with aria-describedby pointing at its help text and error, and aria-invalid on error."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_help")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    attrs = {}
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def wareki(value: date | None) -> str:
+    return jp.wareki(value) if value else ""
+
+
+@register.filter
+def jdate(value: date | None) -> str:
+    if not value:
+        return ""
+    weekday = "月火水木金土日"[value.weekday()]
+    return f"{value.year}年{value.month}月{value.day}日（{weekday}）"

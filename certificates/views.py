@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from certificates import selectors, services
+from certificates.forms import (
+    CertificateIssueForm,
+    CertificateRenewForm,
+    CertificateRevokeForm,
+    ExpiringMonthForm,
+    ResidentForm,
+    ResidentSearchForm,
+)
+from certificates.models import AccessLog, Certificate, CertificateKind, Resident
+from certificates.roles import staff_required, supervisor_required
+
+
+def apply_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form fields it names; the rest at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            if field == "birth_date" and "birth_year" in form.fields:
+                target = "birth_year"
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for error in exc.error_list:
+            form.add_error(None, error)
+
+
+def resident_for_user(request: HttpRequest, pk: int) -> Resident:
+    """The resident record, if this user may see it (every staff member may; the view is logged)."""
+    return get_object_or_404(Resident, pk=pk)
+
+
+@staff_required
+def resident_search(request: HttpRequest) -> HttpResponse:
+    form = ResidentSearchForm(request.GET or None)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        query = form.cleaned_data["q"]
+        results = Paginator(selectors.resident_search(query), 50).get_page(request.GET.get("page"))
+        # The query itself may be a name; the log keeps that it was a search, not what was typed.
+        services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
+                                   detail=f"{results.paginator.count}件")
+    return render(request, "certificates/resident_search.html", {"form": form, "results": results})
+
+
+@staff_required
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = resident_for_user(request, pk)
+    services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident)
+    today = timezone.localdate()
+    soon = settings.CERTIFICATE_EXPIRING_SOON_DAYS
+    renewed = Certificate.objects.filter(renews=OuterRef("pk"))
+    certificates = (
+        resident.certificates.select_related("kind", "issued_by", "revoked_by")
+        .annotate(is_renewed=Exists(renewed)).order_by("-issued_on", "-id")
+    )
+    rows = [(c, c.state_on(today, soon)) for c in certificates]
+    context = {"resident": resident, "rows": rows, "today": today, "extra": []}
+    # Other apps add their sections (reservations, letters) through this hook without a reverse import.
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        hook = getattr(config, "resident_sections", None)
+        if hook:
+            context["extra"].extend(hook(resident))
+    return render(request, "certificates/resident_detail.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def resident_create(request: HttpRequest) -> HttpResponse:
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.resident_register(user=request.user, **form.service_data())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "市民を登録しました。")
+            return redirect("certificates:resident_detail", pk=resident.pk)
+    return render(request, "certificates/resident_form.html", {"form": form, "resident": None})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = resident_for_user(request, pk)
+    form = ResidentForm(request.POST or None, instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # Re-read so a failed validation does not leave the form's half-applied values on the instance.
+            services.resident_update(resident=Resident.objects.get(pk=pk), user=request.user,
+                                     **form.service_data())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "登録内容を変更しました。")
+            return redirect("certificates:resident_detail", pk=pk)
+    else:
+        services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident,
+                                   detail="変更画面")
+    return render(request, "certificates/resident_form.html", {"form": form, "resident": resident})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = resident_for_user(request, pk)
+    initial = {"issued_on": timezone.localdate(), "kind": CertificateKind.objects.filter(is_letter_kind=True).first()}
+    for key in ("route_from", "route_to"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key][:50]
+    form = CertificateIssueForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate = services.certificate_issue(resident=resident, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。")
+            return redirect("certificates:resident_detail", pk=resident.pk)
+    return render(request, "certificates/certificate_form.html",
+                  {"form": form, "resident": resident, "title": "証明書の交付"})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
+    form = CertificateRenewForm(
+        request.POST or None,
+        initial={"issued_on": timezone.localdate(), "route_from": certificate.route_from,
+                 "route_to": certificate.route_to},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.certificate_renew(certificate=certificate, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"証明書 {new.number} を交付しました（有効期限 {new.expires_on:%Y年%-m月%-d日}）。")
+            return redirect("certificates:resident_detail", pk=certificate.resident_id)
+    return render(request, "certificates/certificate_form.html",
+                  {"form": form, "resident": certificate.resident, "certificate": certificate,
+                   "title": f"証明書 {certificate.number} の更新"})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
+    form = CertificateRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_revoke(certificate=certificate, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"証明書 {certificate.number} を取り消しました。")
+            return redirect("certificates:resident_detail", pk=certificate.resident_id)
+    return render(request, "certificates/certificate_revoke.html",
+                  {"form": form, "resident": certificate.resident, "certificate": certificate})
+
+
+@staff_required
+def certificates_expiring(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    data = request.GET.copy()
+    data.setdefault("month", f"{today:%Y-%m}")
+    form = ExpiringMonthForm(data)
+    rows = []
+    if form.is_valid():
+        year, month = form.cleaned_data["month"]
+        kind = form.cleaned_data.get("kind")
+        renewed = Certificate.objects.filter(renews=OuterRef("pk"))
+        rows = list(
+            selectors.certificates_expiring_in(year, month, kind.pk if kind else None)
+            .annotate(is_renewed=Exists(renewed))
+        )
+        services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
+                                   detail=f"有効期限 {year}-{month:02d} 一覧 {len(rows)}件")
+    return render(request, "certificates/expiring.html", {"form": form, "rows": rows})
+
+
+@supervisor_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    logs = AccessLog.objects.select_related("user", "resident").order_by("-at", "-id")
+    user_q = request.GET.get("user", "").strip()[:150]
+    if user_q:
+        logs = logs.filter(user__username__icontains=user_q)
+    resident_q = request.GET.get("resident", "").strip()
+    if resident_q.isdigit():
+        logs = logs.filter(resident_id=int(resident_q))
+    day = request.GET.get("day", "")
+    try:
+        if day:
+            logs = logs.filter(at__date=date.fromisoformat(day))
+    except ValueError:
+        messages.error(request, "日付は YYYY-MM-DD の形で入力してください。")
+    action = request.GET.get("action", "")
+    if action in AccessLog.Action.values:
+        logs = logs.filter(action=action)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["日時", "職員", "操作", "市民ID", "内容"])
+        for log in logs.iterator():
+            writer.writerow([timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"), log.user.username,
+                             log.get_action_display(), log.resident_id or "", log.detail])
+        services.access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail="閲覧記録CSV")
+        return response
+    page = Paginator(logs, 100).get_page(request.GET.get("page"))
+    return render(request, "certificates/access_log.html",
+                  {"page": page, "actions": AccessLog.Action.choices, "filters": request.GET})

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from notices.letters import TEXT_FIELDS, unknown_placeholders
+from notices.models import PLACEHOLDERS, LetterTemplate
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(label="対象月（有効期限の月）", max_length=7,
+                            widget=forms.TextInput(attrs={"type": "month", "class": "w-8"}))
+
+    def clean_month(self) -> date:
+        try:
+            year, month = (int(x) for x in self.cleaned_data["month"].split("-"))
+            return date(year, month, 1)
+        except ValueError as exc:
+            raise forms.ValidationError("月は YYYY-MM の形で入力してください。") from exc
+
+
+class MailedForm(forms.Form):
+    mailed_on = forms.DateField(label="発送日", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LetterStatusForm(forms.Form):
+    status = forms.ChoiceField(label="記録", choices=[("returned", "返送"), ("cancelled", "取りやめ")])
+    reason = forms.CharField(label="理由", max_length=200)
+
+
+class LetterTemplateForm(forms.ModelForm):
+    class Meta:
+        model = LetterTemplate
+        fields = ["title", *TEXT_FIELDS, "what_to_bring", "address_top_mm", "address_left_mm",
+                  "address_width_mm", "address_height_mm"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in [*TEXT_FIELDS, "what_to_bring"]}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = "、".join(f"{{{k}}}（{v}）" for k, v in PLACEHOLDERS.items())
+        for name in TEXT_FIELDS:
+            self.fields[name].help_text = f"使える差し込み：{names}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in TEXT_FIELDS:
+            bad = unknown_placeholders(data.get(name) or "")
+            if bad:
+                self.add_error(name, f"使えない差し込みがあります：{'、'.join(bad)}。{{ と }} は差し込みにだけ使えます。")
+        return data

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from certificates.models import Certificate, Resident
+from reservations.models import Invitation
+
+PLACEHOLDERS = {
+    "name": "宛名（氏名）",
+    "expires_on": "有効期限（和暦）",
+    "code": "予約コード",
+    "url": "予約ページのアドレス",
+    "valid_until": "予約コードの有効期限（和暦）",
+    "photo_months": "写真の撮影期限（月数）",
+    "photo_size": "写真のサイズ",
+    "office_phone": "窓口の電話番号",
+}
+
+
+class LetterTemplate(models.Model):
+    """The wording of the advance-notice letter; the supervisor edits it, one row is used."""
+
+    title = models.CharField("表題", max_length=100, default="JR定期券割引の証明書の更新について（お知らせ）")
+    greeting = models.TextField(
+        "前文",
+        default="日頃より市政にご理解とご協力をいただき、ありがとうございます。\n"
+        "お持ちのJR定期券割引の証明書の有効期限は {expires_on} です。引き続き必要な方は、更新の手続きをお願いします。",
+    )
+    message_book = models.TextField(
+        "予約のお願い", default="来庁の前に、必ずインターネットで窓口の予約をしてください。"
+    )
+    message_no_booking = models.TextField(
+        "予約がない場合", default="予約がない場合、当日は対応できないことがあります。"
+    )
+    message_photo = models.TextField(
+        "写真について",
+        default="来庁日から{photo_months}か月以内に撮影した写真（{photo_size}、正面・上半身・無帽）をお持ちください。"
+        "古い写真では証明書を発行できません。",
+    )
+    what_to_bring = models.TextField("持ち物（1行に1つ）", default="写真（上記のとおり）\n今お持ちの証明書")
+    booking_text = models.TextField(
+        "予約の方法",
+        default="左のQRコードを読み取るか、上のアドレスを入力して予約してください。"
+        "予約コードは {valid_until} まで使えます。",
+    )
+    phone_text = models.TextField(
+        "電話での予約",
+        default="インターネットを使えない方は、お電話（{office_phone}）で予約できます。予約コードをお伝えください。",
+    )
+    address_top_mm = models.DecimalField("宛名の位置（上から mm）", max_digits=5, decimal_places=1, default=22)
+    address_left_mm = models.DecimalField("宛名の位置（左から mm）", max_digits=5, decimal_places=1, default=25)
+    address_width_mm = models.DecimalField("宛名の幅（mm）", max_digits=5, decimal_places=1, default=90)
+    address_height_mm = models.DecimalField("宛名の高さ（mm）", max_digits=5, decimal_places=1, default=40)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "お知らせの文面"
+        verbose_name_plural = "お知らせの文面"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeBatch(models.Model):
+    class Status(models.TextChoices):
+        PREPARING = "preparing", "作成中"
+        PREPARED = "prepared", "作成済み"
+        MAILED = "mailed", "発送済み"
+
+    month = models.DateField("対象月（有効期限の月）")
+    sequence = models.PositiveSmallIntegerField("追加分の番号", default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING)
+    created_at = models.DateTimeField(default=timezone.now)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    letter_count = models.PositiveIntegerField(default=0)
+    pdf_path = models.CharField(max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_bytes = models.PositiveBigIntegerField(default=0)
+    render_claimed_at = models.DateTimeField(null=True, blank=True)
+    render_token = models.CharField(max_length=32, blank=True)
+    mailed_on = models.DateField(null=True, blank=True)
+    mailed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "お知らせの一括作成"
+        verbose_name_plural = "お知らせの一括作成"
+        ordering = ["-month", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "sequence"], name="batch_unique_month_sequence"),
+            models.CheckConstraint(condition=Q(status__in=["preparing", "prepared", "mailed"]),
+                                   name="batch_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" 追加{self.sequence}" if self.sequence else ""
+        return f"{self.month:%Y年%-m月}{suffix}"
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+class Letter(models.Model):
+    class Status(models.TextChoices):
+        PREPARED = "prepared", "作成済み"
+        MAILED = "mailed", "発送済み"
+        RETURNED = "returned", "返送"
+        CANCELLED = "cancelled", "取りやめ"
+
+    batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters")
+    # One letter per certificate, ever: however often or concurrently the monthly job runs.
+    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="notice_letter")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="notice_letters")
+    invitation = models.OneToOneField(Invitation, on_delete=models.PROTECT, related_name="letter")
+    postal_code = models.CharField(max_length=8)
+    address = models.CharField(max_length=200)
+    name = models.CharField(max_length=101)
+    expires_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    status_reason = models.CharField(max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        ordering = ["postal_code", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["prepared", "mailed", "returned", "cancelled"]),
+                                   name="letter_status_known"),
+            models.CheckConstraint(condition=Q(status__in=["prepared", "mailed"]) | ~Q(status_reason=""),
+                                   name="letter_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} #{self.pk}"
+
+
+class BatchEvent(models.Model):
+    """What was done to a batch, by whom: preparation, regeneration, mailing."""
+
+    batch = models.ForeignKey(NoticeBatch, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    action = models.CharField(max_length=40)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

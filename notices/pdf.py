@@ -1,0 +1,61 @@
+"""The one place where HTML becomes PDF (WeasyPrint). Views, commands and tasks call this module only.
+
+Large batches are rendered in chunks by separate `python -m weasyprint` processes, so both cores work and
+the memory of one chunk is returned to the system when its process ends; the chunks are then joined.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pypdf import PdfWriter
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
+
+
+def _render_file(html_path: Path, pdf_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "weasyprint", "--quiet", str(html_path), str(pdf_path)],
+        capture_output=True, text=True, timeout=1800, check=False,
+    )
+    if result.returncode != 0 or not pdf_path.exists():
+        raise RuntimeError(f"WeasyPrint failed on {html_path.name}: {result.stderr[-2000:]}")
+
+
+def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int = 2) -> int:
+    """Render each HTML chunk in its own process (at most `processes` at once), join them into `output`.
+
+    The file is written beside `output` and moved into place at the end, so a crash never leaves a
+    half-written PDF where a complete one is expected. Returns the number of pages.
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="madoguchi-pdf-", dir=output.parent) as tmp:
+        tmpdir = Path(tmp)
+        jobs = []
+        for index, html in enumerate(chunks):
+            html_path = tmpdir / f"chunk-{index:05d}.html"
+            html_path.write_text(html, encoding="utf-8")
+            jobs.append((html_path, tmpdir / f"chunk-{index:05d}.pdf"))
+        with ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
+            for future in [pool.submit(_render_file, h, p) for h, p in jobs]:
+                future.result()
+        writer = PdfWriter()
+        for _html_path, pdf_path in jobs:
+            writer.append(str(pdf_path))
+        pages = len(writer.pages)
+        partial = tmpdir / "joined.pdf"
+        with open(partial, "wb") as fh:
+            writer.write(fh)
+        writer.close()
+        os.replace(partial, output)
+    return pages

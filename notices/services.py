@@ -1,0 +1,264 @@
+"""The monthly batch: who gets a letter, their invitations, the print PDF, mailing and returns.
+
+Safe to run twice, concurrently from two clusters, or again after a crash half-way: the batch row is unique per
+(month, sequence), a letter is unique per certificate, and the PDF is rendered only by whoever claims it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from certificates.models import Certificate
+from certificates.rules import add_months
+from notices import letters, pdf
+from notices.models import BatchEvent, Letter, NoticeBatch
+from reservations.models import Office, Procedure
+from reservations.services import invitation_create
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 100
+# A render claimed longer ago than this is taken to have crashed and may be claimed again.
+RENDER_STALE_AFTER = timedelta(minutes=30)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def default_target_month(today: date) -> date:
+    first = month_start(today)
+    shifted = add_months(first, settings.NOTICE_MONTHS_AHEAD)
+    assert shifted is not None  # the 1st exists in every month
+    return shifted
+
+
+def _next_month(month: date) -> date:
+    shifted = add_months(month, 1)
+    assert shifted is not None
+    return shifted
+
+
+def due_certificates(month: date) -> QuerySet[Certificate]:
+    """Certificates of the letter kind expiring in `month` that should get a letter and have none yet."""
+    newer = Certificate.objects.filter(
+        resident=OuterRef("resident"), kind=OuterRef("kind"), issued_on__gt=OuterRef("issued_on"),
+        status=Certificate.Status.VALID,
+    )
+    renewal = Certificate.objects.filter(renews=OuterRef("pk"))
+    lettered = Letter.objects.filter(certificate=OuterRef("pk"))
+    return (
+        Certificate.objects.filter(
+            kind__is_letter_kind=True, status=Certificate.Status.VALID,
+            expires_on__gte=month, expires_on__lt=_next_month(month),
+            resident__letter_opt_out=False,
+        )
+        .exclude(Q(resident__postal_code="") | Q(resident__address=""))
+        .exclude(Exists(newer))
+        .exclude(Exists(renewal))
+        .exclude(Exists(lettered))
+        .select_related("resident", "kind")
+        .order_by("resident__postal_code", "pk")
+    )
+
+
+def _letter_procedure() -> Procedure | None:
+    return Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id").first()
+
+
+def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedure: Procedure,
+                       now: datetime) -> bool:
+    """Create the letter and its invitation for one certificate; False when it already has one."""
+    resident = certificate.resident
+    try:
+        with transaction.atomic():
+            invitation = invitation_create(
+                resident=resident, certificate=certificate, procedure=procedure,
+                valid_until=certificate.expires_on + timedelta(days=settings.NOTICE_INVITATION_GRACE_DAYS),
+            )
+            Letter.objects.create(
+                batch=batch, certificate=certificate, resident=resident, invitation=invitation,
+                postal_code=resident.postal_code, address=resident.address,
+                name=f"{resident.family_name} {resident.given_name}", expires_on=certificate.expires_on,
+                created_at=now,
+            )
+    except IntegrityError:
+        # Another run wrote this certificate's letter first; the unique constraint kept it to one.
+        return False
+    return True
+
+
+def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
+    """The batch to fill: an unfinished one for the month, or a new one when certificates are due."""
+    unfinished = NoticeBatch.objects.filter(month=month, status=NoticeBatch.Status.PREPARING).order_by("sequence").first()
+    if unfinished is not None:
+        return unfinished
+    existing = NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
+    if existing is not None and not due_certificates(month).exists():
+        return None
+    sequence = existing.sequence + 1 if existing is not None else 0
+    try:
+        with transaction.atomic():
+            return NoticeBatch.objects.create(month=month, sequence=sequence, created_at=now)
+    except IntegrityError:
+        # Another run created the same batch a moment ago: fill that one.
+        return NoticeBatch.objects.get(month=month, sequence=sequence)
+
+
+def notice_batch_prepare(*, month: date, user: AbstractBaseUser | None = None, now: datetime | None = None,
+                         processes: int | None = None) -> NoticeBatch | None:
+    """Prepare (or finish) the month's batch and its PDF. Returns the batch, or None when nothing is due."""
+    now = now or timezone.now()
+    month = month_start(month)
+    batch = _open_batch(month, now)
+    if batch is None:
+        return NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
+    procedure = _letter_procedure()
+    if procedure is None:
+        raise ValidationError("お知らせの対象となる手続き（証明書の種類が「お知らせの対象」のもの）がありません。")
+    if batch.status == NoticeBatch.Status.PREPARING:
+        for certificate in due_certificates(month).iterator(chunk_size=500):
+            process_one_letter(batch=batch, certificate=certificate, procedure=procedure, now=now)
+        _render_if_claimed(batch=batch, user=user, now=now, processes=processes, action="作成")
+    batch.refresh_from_db()
+    return batch
+
+
+def _claim_render(batch: NoticeBatch, now: datetime) -> str | None:
+    token = secrets.token_hex(16)
+    claimed = NoticeBatch.objects.filter(pk=batch.pk).filter(
+        Q(render_claimed_at__isnull=True) | Q(render_claimed_at__lt=now - RENDER_STALE_AFTER)
+    ).filter(status=batch.status).update(render_claimed_at=now, render_token=token)
+    return token if claimed == 1 else None
+
+
+def batch_pdf_path(batch: NoticeBatch) -> Path:
+    suffix = f"-s{batch.sequence}" if batch.sequence else ""
+    return Path(settings.MEDIA_ROOT) / "notices" / f"letters-{batch.month:%Y-%m}{suffix}.pdf"
+
+
+def _render_if_claimed(*, batch: NoticeBatch, user: AbstractBaseUser | None, now: datetime,
+                       processes: int | None, action: str) -> bool:
+    token = _claim_render(batch, now)
+    if token is None:
+        return False
+    try:
+        count, digest, size, path = render_batch_pdf(batch=batch, user=user, processes=processes)
+    except Exception:
+        NoticeBatch.objects.filter(pk=batch.pk, render_token=token).update(render_claimed_at=None, render_token="")
+        raise
+    updates = {
+        "letter_count": count, "pdf_sha256": digest, "pdf_bytes": size,
+        "pdf_path": str(path.relative_to(settings.MEDIA_ROOT)), "render_claimed_at": None, "render_token": "",
+    }
+    if batch.status == NoticeBatch.Status.PREPARING:
+        updates.update(status=NoticeBatch.Status.PREPARED, prepared_at=now, prepared_by=user)
+    NoticeBatch.objects.filter(pk=batch.pk, render_token=token).update(**updates)
+    BatchEvent.objects.create(batch=batch, user=user, action=action, detail=f"{count}通 sha256={digest[:12]}")
+    return True
+
+
+def render_batch_pdf(*, batch: NoticeBatch, user: AbstractBaseUser | None,
+                     processes: int | None = None) -> tuple[int, str, int, Path]:
+    template = letters.letter_template()
+    office = Office.objects.first()
+    letter_qs = (
+        Letter.objects.filter(batch=batch).exclude(status=Letter.Status.CANCELLED)
+        .select_related("invitation__procedure__certificate_kind").order_by("postal_code", "pk")
+    )
+    count = letter_qs.count()
+    preparer = batch.prepared_by or user
+    prepared_by = (preparer.get_full_name() or preparer.username) if preparer else "定期処理"
+    letter_day = timezone.localdate(batch.created_at)
+    prepared_at = timezone.localtime(batch.prepared_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
+
+    def chunks():  # noqa: ANN202 - generator of HTML documents
+        yield letters.document([letters.cover_html(batch, count=count, prepared_by=prepared_by,
+                                                   prepared_at=prepared_at)], template)
+        page_html: list[str] = []
+        for letter in letter_qs.iterator(chunk_size=CHUNK_SIZE):
+            page_html.append(letters.letter_html_body(letter, template=template, office=office, today=letter_day))
+            if len(page_html) == CHUNK_SIZE:
+                yield letters.document(page_html, template)
+                page_html = []
+        if page_html:
+            yield letters.document(page_html, template)
+
+    path = batch_pdf_path(batch)
+    pdf.render_chunks_to_file(chunks(), path, processes=processes or settings.NOTICE_RENDER_PROCESSES)
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return count, digest.hexdigest(), path.stat().st_size, path
+
+
+def notice_batch_regenerate(*, batch: NoticeBatch, user: AbstractBaseUser) -> NoticeBatch:
+    """Render the PDF again on the supervisor's explicit request (e.g. after a letter was cancelled)."""
+    if batch.status == NoticeBatch.Status.PREPARING:
+        raise ValidationError("作成中のお知らせは作り直せません。作成が終わるまでお待ちください。")
+    if not _render_if_claimed(batch=batch, user=user, now=timezone.now(), processes=None, action="PDFの作り直し"):
+        raise ValidationError("別の職員がいまPDFを作り直しています。しばらくしてから確かめてください。")
+    batch.refresh_from_db()
+    return batch
+
+
+@transaction.atomic
+def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: AbstractBaseUser) -> NoticeBatch:
+    batch = NoticeBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == NoticeBatch.Status.PREPARING:
+        raise ValidationError("作成が終わっていないお知らせは発送済みにできません。")
+    if batch.status == NoticeBatch.Status.MAILED:
+        raise ValidationError(f"このお知らせは{batch.mailed_on:%Y年%-m月%-d日}に発送済みです。")
+    if mailed_on > timezone.localdate():
+        raise ValidationError({"mailed_on": "発送日に未来の日付は指定できません。"})
+    now = timezone.now()
+    batch.status = NoticeBatch.Status.MAILED
+    batch.mailed_on = mailed_on
+    batch.mailed_by = user
+    batch.save(update_fields=["status", "mailed_on", "mailed_by"])
+    Letter.objects.filter(batch=batch, status=Letter.Status.PREPARED).update(
+        status=Letter.Status.MAILED, status_changed_at=now, status_changed_by=user
+    )
+    BatchEvent.objects.create(batch=batch, user=user, action="発送", detail=f"{mailed_on.isoformat()}")
+    return batch
+
+
+@transaction.atomic
+def letter_set_status(*, letter: Letter, status: str, reason: str, user: AbstractBaseUser) -> Letter:
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    reason = (reason or "").strip()
+    allowed = {
+        Letter.Status.RETURNED: {Letter.Status.MAILED},
+        Letter.Status.CANCELLED: {Letter.Status.PREPARED},
+    }
+    if status not in allowed:
+        raise ValidationError("変更先の状態が正しくありません。")
+    if letter.status not in allowed[status]:
+        if status == Letter.Status.RETURNED:
+            raise ValidationError("返送は、発送済みのお知らせにだけ記録できます。")
+        raise ValidationError("取りやめは、発送前のお知らせにだけできます。")
+    if not reason:
+        raise ValidationError({"reason": "理由を入力してください。"})
+    letter.status = status
+    letter.status_reason = reason[:200]
+    letter.status_changed_at = timezone.now()
+    letter.status_changed_by = user
+    letter.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
+    if status == Letter.Status.CANCELLED:
+        letter.invitation.valid_until = min(letter.invitation.valid_until, timezone.localdate() - timedelta(days=1))
+        letter.invitation.save(update_fields=["valid_until"])
+    BatchEvent.objects.create(batch_id=letter.batch_id, user=user, action=Letter.Status(status).label,
+                              detail=f"お知らせ #{letter.pk}")
+    return letter

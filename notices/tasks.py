@@ -1,0 +1,17 @@
+"""django-q2 tasks of the notices app: thin wrappers around the services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from notices import services
+
+
+def prepare_monthly_batch(month: str | None = None, user_id: int | None = None) -> int | None:
+    target = date.fromisoformat(f"{month}-01") if month else services.default_target_month(timezone.localdate())
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    batch = services.notice_batch_prepare(month=target, user=user)
+    return batch.pk if batch else None

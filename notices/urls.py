@@ -1,0 +1,16 @@
+from django.urls import path
+
+from notices import views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("", views.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/letters.pdf", views.batch_pdf, name="batch_pdf"),
+    path("letters/<int:pk>/letter.pdf", views.letter_pdf, name="letter_pdf"),
+    path("letters/<int:pk>/status/", views.letter_status, name="letter_status"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("wording/", views.template_edit, name="template_edit"),
+    path("wording/preview.pdf", views.template_preview, name="template_preview"),
+]

@@ -1,0 +1,173 @@
+"""Supervisor pages: monthly batches, the print PDF, letters' status, outcomes, forecast, the wording."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from certificates.models import AccessLog
+from certificates.roles import supervisor_required
+from certificates.services import access_log_record
+from notices import letters, pdf, selectors, services
+from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm
+from notices.models import Letter, NoticeBatch
+from reservations.models import Office
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def batch_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = MonthForm(request.POST or None, initial={"month": f"{services.default_target_month(today):%Y-%m}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.notice_batch_prepare(month=form.cleaned_data["month"], user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if batch is None:
+                messages.info(request, "この月にお知らせを送る対象の方はいません。")
+                return redirect("notices:batch_list")
+            if batch.status == NoticeBatch.Status.PREPARING:
+                messages.info(request, "別の処理がこの月のお知らせを作成しています。しばらくしてから確かめてください。")
+            else:
+                messages.success(request, f"{batch.label}のお知らせ（{batch.letter_count}通）を用意しました。")
+            return redirect("notices:batch_detail", pk=batch.pk)
+    batches = NoticeBatch.objects.select_related("prepared_by", "mailed_by")
+    return render(request, "notices/batch_list.html", {"form": form, "batches": batches})
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(NoticeBatch, pk=pk)
+    mailed_form = MailedForm(request.POST if request.POST.get("action") == "mailed" else None,
+                             initial={"mailed_on": timezone.localdate()})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "mailed" and mailed_form.is_valid():
+                services.notice_batch_mark_mailed(batch=batch, user=request.user, **mailed_form.cleaned_data)
+                messages.success(request, "発送済みにしました。")
+                return redirect("notices:batch_detail", pk=pk)
+            if action == "regenerate":
+                services.notice_batch_regenerate(batch=batch, user=request.user)
+                messages.success(request, "PDFを作り直しました。")
+                return redirect("notices:batch_detail", pk=pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    letters_page = Letter.objects.filter(batch=batch).select_related("invitation").order_by("postal_code", "pk")
+    access_log_record(user=request.user, action=AccessLog.Action.VIEW, detail=f"お知らせ一覧 {batch.label}")
+    context = {
+        "batch": batch, "letters": letters_page, "mailed_form": mailed_form,
+        "outcome": selectors.outcome_for_batch(batch), "status_form": LetterStatusForm(),
+        "events": batch.events.select_related("user")[:20],
+    }
+    return render(request, "notices/batch_detail.html", context)
+
+
+@supervisor_required
+def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    batch = get_object_or_404(NoticeBatch, pk=pk)
+    if not batch.pdf_path:
+        raise Http404("PDF is not ready")
+    path = Path(settings.MEDIA_ROOT) / batch.pdf_path
+    if not path.exists():
+        raise Http404("PDF file is missing")
+    access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail=f"お知らせPDF {batch.label}")
+    return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+                        filename=path.name, content_type="application/pdf")
+
+
+@supervisor_required
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = get_object_or_404(Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"),
+                               pk=pk)
+    template = letters.letter_template()
+    body = letters.letter_html_body(letter, template=template, office=Office.objects.first(),
+                                    today=timezone.localdate(letter.batch.created_at))
+    access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=letter.resident,
+                      detail=f"お知らせ #{letter.pk}")
+    response = HttpResponse(pdf.html_to_pdf(letters.document([body], template)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
+    return response
+
+
+@supervisor_required
+@require_POST
+def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = get_object_or_404(Letter, pk=pk)
+    form = LetterStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.letter_set_status(letter=letter, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"お知らせ #{letter.pk} を「{Letter.Status(form.cleaned_data['status']).label}」にしました。")
+    else:
+        messages.error(request, "理由を入力してください。")
+    return redirect("notices:batch_detail", pk=letter.batch_id)
+
+
+@supervisor_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    rows = selectors.outcomes_by_month()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="notice-outcomes.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["対象月", "お知らせ", "発送", "返送", "予約", "来庁", "交付", "来庁なし", "予約なし来庁"])
+        for r in rows:
+            writer.writerow([r.label, r.letters, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows,
+                             r.walk_ins])
+        return response
+    return render(request, "notices/outcomes.html", {"rows": rows, "chart": selectors.outcome_chart(rows),
+                                                     "forecast": selectors.forecast(timezone.localdate())})
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest) -> HttpResponse:
+    template = letters.letter_template()
+    form = LetterTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        edited = form.save(commit=False)
+        edited.updated_at = timezone.now()
+        edited.updated_by = request.user
+        edited.save()
+        messages.success(request, "文面を保存しました。次に作成するお知らせから使われます。")
+        return redirect("notices:template_edit")
+    return render(request, "notices/template_edit.html", {"form": form})
+
+
+@supervisor_required
+def template_preview(request: HttpRequest) -> HttpResponse:
+    """A sample letter with made-up data, so the wording can be checked without opening anyone's record."""
+    from reservations.models import Procedure
+
+    template = letters.letter_template()
+    today = timezone.localdate()
+    context = letters.letter_context(
+        template=template, office=Office.objects.first(),
+        procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
+        name="見本 太郎", postal_code="530-0001", address="大阪府大阪市北区梅田1丁目1番1号",
+        expires_on=date(today.year + 1, 2, 28), code="ACDEFG34", valid_until=date(today.year + 1, 3, 30),
+        today=today,
+    )
+    from django.template.loader import render_to_string
+
+    body = render_to_string("notices/letter_page.html", context)
+    response = HttpResponse(pdf.html_to_pdf(letters.document([body], template)), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
+    return response

@@ -1,0 +1,366 @@
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateKind, Resident
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a number read out over the phone or copied from paper stays unambiguous.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+def random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_code(value: str) -> str:
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", value or "").upper()
+    return "".join(ch for ch in value if ch.isalnum())
+
+
+class Office(models.Model):
+    name = models.CharField("名称", max_length=100)
+    department = models.CharField("課名", max_length=100, blank=True)
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("所在地", max_length=200)
+    phone = models.CharField("電話番号", max_length=20)
+    hours_text = models.CharField("受付時間", max_length=200, default="平日 8時45分〜17時15分")
+    email_sender = models.EmailField("送信元メールアドレス", blank=True)
+
+    class Meta:
+        verbose_name = "窓口"
+        verbose_name_plural = "窓口"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="procedures")
+    name = models.CharField("手続き", max_length=100)
+    name_en = models.CharField("手続き（英語）", max_length=100, blank=True)
+    slug = models.SlugField(unique=True)
+    description = models.TextField("説明", blank=True)
+    duration_minutes = models.PositiveSmallIntegerField("所要時間（分）", default=15)
+    places_per_slot = models.PositiveSmallIntegerField("1枠の定員", default=1)
+    days_ahead = models.PositiveSmallIntegerField("何日先まで予約できるか", default=60)
+    cutoff_hour = models.PositiveSmallIntegerField("前開庁日の締切時刻（時）", default=17)
+    certificate_kind = models.ForeignKey(
+        CertificateKind, on_delete=models.PROTECT, null=True, blank=True, related_name="procedures"
+    )
+    walk_ins_accepted = models.BooleanField("予約なしの来庁を受け付ける", default=False)
+    what_to_bring = models.TextField("持ち物（1行に1つ）", blank=True)
+    is_active = models.BooleanField("受付中", default=True)
+
+    class Meta:
+        verbose_name = "手続き"
+        verbose_name_plural = "手続き"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cutoff_hour__lte=23), name="procedure_cutoff_hour"),
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="procedure_duration_min"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def bring_list(self) -> list[str]:
+        return [line.strip() for line in self.what_to_bring.splitlines() if line.strip()]
+
+
+class Acknowledgement(models.Model):
+    """A statement the resident must read and tick before booking; the text and version agreed are kept."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="acknowledgements")
+    text = models.TextField("文言", help_text="{photo_months}（写真の期限の月数）と {photo_size}（写真のサイズ）が使えます")
+    text_en = models.TextField("文言（英語）", blank=True)
+    version = models.PositiveIntegerField("版", default=1)
+    required = models.BooleanField("必須", default=True)
+    is_photo_rule = models.BooleanField("写真の規則", default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "確認事項"
+        verbose_name_plural = "確認事項"
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.text[:30]} (v{self.version})"
+
+    def render(self, language: str = "ja") -> str:
+        kind = self.procedure.certificate_kind
+        text = self.text_en if language == "en" and self.text_en else self.text
+        return text.format(
+            photo_months=kind.photo_max_age_months if kind else 6,
+            photo_size=kind.photo_size if kind else "縦4cm×横3cm",
+        )
+
+
+class OpeningHours(models.Model):
+    WEEKDAYS = [(0, "月"), (1, "火"), (2, "水"), (3, "木"), (4, "金"), (5, "土"), (6, "日")]
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField("曜日", choices=WEEKDAYS)
+    start = models.TimeField("開始")
+    end = models.TimeField("終了")
+    slot_minutes = models.PositiveSmallIntegerField("1枠の長さ（分）", default=30)
+    places = models.PositiveSmallIntegerField("1枠の定員", default=2)
+
+    class Meta:
+        verbose_name = "受付時間"
+        verbose_name_plural = "受付時間"
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="hours_end_after_start"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5), name="hours_slot_min"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class CalendarDay(models.Model):
+    """A date the office is closed although it would be open, or open although it would be closed."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", "休業"
+        OPEN = "open", "臨時開庁"
+
+    day = models.DateField("日付", unique=True)
+    kind = models.CharField("種別", max_length=10, choices=Kind.choices)
+    hours_like = models.PositiveSmallIntegerField(
+        "受付時間（この曜日と同じ）", choices=OpeningHours.WEEKDAYS, default=0,
+        help_text="臨時開庁日に使う受付時間の曜日",
+    )
+    note = models.CharField("メモ", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "休業日・臨時開庁日"
+        verbose_name_plural = "休業日・臨時開庁日"
+        ordering = ["day"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["closed", "open"]), name="calday_kind_known")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_kind_display()}"
+
+
+class CapacityOverride(models.Model):
+    """Fewer (or more) places on a day, or on one slot of that day, e.g. when fewer qualified clerks work."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="capacity_overrides")
+    day = models.DateField("日付")
+    start = models.TimeField("枠の開始（空欄で終日）", null=True, blank=True)
+    places = models.PositiveSmallIntegerField("定員")
+    note = models.CharField("メモ", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "定員の変更"
+        verbose_name_plural = "定員の変更"
+        ordering = ["day", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "day", "start"], name="override_unique_slot"),
+            models.UniqueConstraint(
+                fields=["procedure", "day"], condition=Q(start__isnull=True), name="override_unique_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.start or '終日'} {self.places}"
+
+
+class Slot(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="slots")
+    day = models.DateField()
+    start = models.TimeField()
+    end = models.TimeField()
+    places = models.PositiveSmallIntegerField()
+    booked = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "予約枠"
+        verbose_name_plural = "予約枠"
+        ordering = ["day", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "day", "start"], name="slot_unique_time"),
+            # The last line of defence against overbooking: whatever the code does, the row cannot hold more.
+            models.CheckConstraint(condition=Q(booked__gte=0) & Q(booked__lte=F("places")), name="slot_capacity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.start:%H:%M}"
+
+    @property
+    def left(self) -> int:
+        return max(self.places - self.booked, 0)
+
+    @property
+    def starts_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.day, self.start))
+
+    @property
+    def ends_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.day, self.end))
+
+
+class Invitation(models.Model):
+    """A one-time booking code from a letter, tied to a resident and the certificate that is about to expire."""
+
+    code = models.CharField(max_length=12, unique=True)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="invitations")
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="invitations")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="invitations")
+    valid_until = models.DateField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "予約コード"
+        verbose_name_plural = "予約コード"
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def display_code(self) -> str:
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    def is_open(self, today: date) -> bool:
+        return self.used_at is None and today <= self.valid_until
+
+
+class Reservation(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "予約"
+        ARRIVED = "arrived", "来庁"
+        DONE = "done", "完了"
+        NO_SHOW = "no_show", "来庁なし"
+        CANCELLED = "cancelled", "取消"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "インターネット"
+        PHONE = "phone", "電話"
+        COUNTER = "counter", "窓口"
+
+    ACTIVE = (Status.BOOKED, Status.ARRIVED)
+
+    number = models.CharField(max_length=10, unique=True)
+    token = models.CharField(max_length=43, unique=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="reservations")
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    family_name = models.CharField("姓", max_length=50)
+    given_name = models.CharField("名", max_length=50)
+    family_name_kana = models.CharField("セイ", max_length=50)
+    given_name_kana = models.CharField("メイ", max_length=50)
+    phone = models.CharField("電話番号", max_length=20)
+    phone_digits = models.CharField(max_length=20, db_index=True)
+    email = models.EmailField("メールアドレス", blank=True)
+    pass_user_name = models.CharField("定期券を使う方の氏名", max_length=100, blank=True)
+    language = models.CharField(max_length=5, default="ja")
+    notes = models.TextField("メモ（職員用）", blank=True)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
+    issued_certificate = models.ForeignKey(
+        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="issued_from_reservations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "予約"
+        verbose_name_plural = "予約"
+        ordering = ["slot__day", "slot__start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["booked", "arrived", "done", "no_show", "cancelled"]),
+                name="reservation_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["web", "phone", "counter"]), name="reservation_channel_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["phone_digits", "procedure", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+
+class ReservationAcknowledgement(models.Model):
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="acknowledgements")
+    acknowledgement = models.ForeignKey(Acknowledgement, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    version = models.PositiveIntegerField()
+    agreed_at = models.DateTimeField()
+    read_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reservation", "acknowledgement"], name="ack_once_per_reservation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} v{self.version}"
+
+
+class WalkIn(models.Model):
+    """A visit without a booking, recorded so walk-ins can be counted."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="walk_ins")
+    day = models.DateField()
+    at = models.DateTimeField(default=timezone.now)
+    served = models.BooleanField("対応した", default=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("メモ", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "予約なし来庁"
+        verbose_name_plural = "予約なし来庁"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.procedure}"

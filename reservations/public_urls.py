@@ -1,0 +1,37 @@
+from django.urls import path, register_converter
+
+from reservations import public_views as views
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str):  # noqa: ANN201
+        from datetime import date
+
+        return date.fromisoformat(value)
+
+    def to_url(self, value) -> str:  # noqa: ANN001
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("book/", views.book_start, name="book_start"),
+    path("book/code/", views.book_code, name="book_code"),
+    path("book/acknowledgements/", views.book_acknowledgements, name="book_acknowledgements"),
+    path("book/details/", views.book_details, name="book_details"),
+    path("book/confirm/", views.book_confirm, name="book_confirm"),
+    path("book/p/<slug:slug>/", views.book_calendar, name="book_calendar"),
+    path("book/p/<slug:slug>/<isodate:day>/", views.book_times, name="book_times"),
+    path("book/<str:code>/", views.book_invitation, name="book_invitation"),
+    path("reservation/", views.lookup, name="lookup"),
+    path("reservation/<str:token>/", views.manage, name="manage"),
+    path("reservation/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("reservation/<str:token>/change/", views.change, name="change"),
+    path("reservation/<str:token>/calendar.ics", views.ics, name="ics"),
+]

@@ -1,0 +1,428 @@
+"""The resident's pages: no account, Japanese first, no JavaScript needed.
+
+The booking in progress lives in the session (procedure, slot, acknowledgements, contact details, invitation
+code), so the back button and a reload never lose what was typed, and nothing personal goes into a URL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from certificates import rules
+from reservations import ratelimit, selectors, services
+from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
+from reservations.mail import reservation_urls
+from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
+
+SESSION_KEY = "booking"
+
+
+def _state(request: HttpRequest) -> dict[str, Any]:
+    return request.session.get(SESSION_KEY) or {}
+
+
+def _save(request: HttpRequest, state: dict[str, Any]) -> None:
+    request.session[SESSION_KEY] = state
+    request.session.modified = True
+
+
+def _office() -> Office | None:
+    return Office.objects.first()
+
+
+def _lang(request: HttpRequest) -> str:
+    return "en" if getattr(request, "LANGUAGE_CODE", "ja") == "en" else "ja"
+
+
+def _post_allowed(request: HttpRequest) -> bool:
+    return ratelimit.hit("public-post", ratelimit.client_address(request), settings.PUBLIC_POST_RATE)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "reservations/public/too_many.html", {"office": _office()}, status=429)
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    context.setdefault("office", _office())
+    context.setdefault("lang", _lang(request))
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
+    if not state.get("procedure"):
+        return None
+    return Procedure.objects.select_related("certificate_kind", "office").filter(
+        pk=state["procedure"], is_active=True
+    ).first()
+
+
+def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None:
+    if not state.get("slot"):
+        return None
+    return Slot.objects.filter(pk=state["slot"], procedure=procedure).first()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    procedures = Procedure.objects.filter(is_active=True).prefetch_related("hours")
+    return _render(request, "reservations/public/home.html", {"procedures": procedures})
+
+
+def book_start(request: HttpRequest) -> HttpResponse:
+    procedures = list(Procedure.objects.filter(is_active=True))
+    state = _state(request)
+    if state.pop("change", None):
+        # Starting a new booking leaves a half-done change behind.
+        _save(request, {})
+    if len(procedures) == 1:
+        return redirect("public:book_calendar", slug=procedures[0].slug)
+    return _render(request, "reservations/public/choose_procedure.html", {"procedures": procedures, "state": state})
+
+
+@require_http_methods(["GET", "POST"])
+def book_code(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        if form.is_valid():
+            return redirect("public:book_invitation", code=normalize_code(form.cleaned_data["code"]) or "-")
+    return _render(request, "reservations/public/code.html", {"form": form})
+
+
+def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
+    if not ratelimit.hit("invitation", ratelimit.client_address(request), settings.BOOKING_LOOKUP_RATE):
+        return _too_many(request)
+    try:
+        invitation = services.invitation_find(code[:20], today=timezone.localdate())
+    except ValidationError as exc:
+        return _render(request, "reservations/public/code_invalid.html", {"error": exc.messages[0]}, status=404)
+    resident = invitation.resident
+    _save(request, {
+        "procedure": invitation.procedure_id,
+        "invitation": invitation.code,
+        "contact": {
+            "family_name": resident.family_name, "given_name": resident.given_name,
+            "family_name_kana": resident.family_name_kana, "given_name_kana": resident.given_name_kana,
+            "phone": resident.phone, "email": resident.email, "pass_user_name": "",
+        },
+    })
+    messages.info(request, _("予約コードを確認しました。日にちと時間を選んでください。"))
+    return redirect("public:book_calendar", slug=invitation.procedure.slug)
+
+
+def _month_param(value: str | None, today: date) -> tuple[int, int]:
+    try:
+        year, month = (int(x) for x in (value or "").split("-"))
+        date(year, month, 1)
+        return year, month
+    except ValueError:
+        return today.year, today.month
+
+
+def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), slug=slug, is_active=True)
+    state = _state(request)
+    if state.get("procedure") != procedure.pk:
+        state = {"procedure": procedure.pk, "change": state.get("change")} if state.get("change") else {
+            "procedure": procedure.pk}
+        _save(request, state)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    first, last = services.bookable_range(procedure=procedure, now=now)
+    year, month = _month_param(request.GET.get("month"), first)
+    if (year, month) < (today.year, today.month) or (year, month) > (last.year, last.month):
+        year, month = first.year, first.month
+    weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+    prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
+    next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
+    context = {
+        "procedure": procedure, "weeks": weeks, "month": date(year, month, 1),
+        "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
+        "next_month": next_month if next_month <= last else None,
+        "state": state, "step": 1,
+    }
+    return _render(request, "reservations/public/calendar.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
+    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), slug=slug, is_active=True)
+    state = _state(request)
+    now = timezone.now()
+    if not services.day_is_bookable(procedure=procedure, day=day, now=now):
+        messages.error(request, _("この日は予約できません。別の日を選んでください。"))
+        return redirect("public:book_calendar", slug=slug)
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        slot = Slot.objects.filter(pk=_int(request.POST.get("slot")), procedure=procedure, day=day).first()
+        if slot is None:
+            messages.error(request, _("選択した時間は予約できません。もう一度選んでください。"))
+        elif slot.left <= 0:
+            messages.error(request, _("この時間は満員になりました。別の時間を選んでください。"))
+        else:
+            state["procedure"] = procedure.pk
+            state["slot"] = slot.pk
+            _save(request, state)
+            if state.get("change"):
+                return redirect("public:change", token=state["change"])
+            return redirect("public:book_acknowledgements")
+    slots = selectors.day_slots(procedure=procedure, day=day)
+    return _render(request, "reservations/public/times.html",
+                   {"procedure": procedure, "day": day, "slots": slots, "state": state, "step": 2})
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _require(request: HttpRequest, *keys: str) -> tuple[dict[str, Any], Procedure, Slot] | HttpResponse:
+    """The booking in progress, or a redirect to the step that is missing."""
+    state = _state(request)
+    procedure = _procedure_from_state(state)
+    if procedure is None:
+        messages.info(request, _("はじめから予約してください。"))
+        return redirect("public:book_start")
+    slot = _slot_from_state(state, procedure)
+    if slot is None:
+        messages.info(request, _("日にちと時間を選んでください。"))
+        return redirect("public:book_calendar", slug=procedure.slug)
+    if "acks" in keys and "acks" not in state:
+        return redirect("public:book_acknowledgements")
+    if "contact" in keys and "contact_done" not in state:
+        return redirect("public:book_details")
+    return state, procedure, slot
+
+
+def _photo_context(procedure: Procedure, slot: Slot) -> dict[str, Any]:
+    kind = procedure.certificate_kind
+    if kind is None or not kind.photo_required:
+        return {}
+    return {
+        "earliest_photo": rules.earliest_photo_date(slot.day, kind.photo_max_age_months),
+        "photo_size": kind.photo_size,
+        "photo_months": kind.photo_max_age_months,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def book_acknowledgements(request: HttpRequest) -> HttpResponse:
+    result = _require(request)
+    if isinstance(result, HttpResponse):
+        return result
+    state, procedure, slot = result
+    acknowledgements = list(procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind"))
+    initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
+    form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements, initial=initial,
+                               language=_lang(request))
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        if form.is_valid():
+            state["acks"] = form.agreed_ids()
+            _save(request, state)
+            return redirect("public:book_details")
+    context = {"form": form, "procedure": procedure, "slot": slot, "step": 3, **_photo_context(procedure, slot)}
+    return _render(request, "reservations/public/acknowledgements.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request: HttpRequest) -> HttpResponse:
+    result = _require(request, "acks")
+    if isinstance(result, HttpResponse):
+        return result
+    state, procedure, slot = result
+    form = ContactForm(request.POST or None, initial=state.get("contact") or {})
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                contact = services.Contact(**form.cleaned_data).cleaned()
+            except ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    for error in errors:
+                        form.add_error(field, error)
+            else:
+                state["contact"] = contact.__dict__
+                state["contact_done"] = True
+                _save(request, state)
+                return redirect("public:book_confirm")
+    return _render(request, "reservations/public/details.html",
+                   {"form": form, "procedure": procedure, "slot": slot, "step": 4,
+                    "from_letter": bool(state.get("invitation"))})
+
+
+@require_http_methods(["GET", "POST"])
+def book_confirm(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not _state(request) and request.session.get("last_booking"):
+        # A replayed or double-clicked confirmation: the booking exists, show it instead of booking again.
+        return redirect("public:manage", token=request.session["last_booking"])
+    result = _require(request, "acks", "contact")
+    if isinstance(result, HttpResponse):
+        return result
+    state, procedure, slot = result
+    errors: list[str] = []
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        try:
+            reservation = services.reservation_book(
+                procedure=procedure, slot_id=slot.pk, contact=services.Contact(**state["contact"]),
+                acknowledged=state.get("acks", []), invitation_code=state.get("invitation"),
+                language=_lang(request),
+            )
+        except services.SlotFull as exc:
+            messages.error(request, exc.messages[0])
+            state.pop("slot", None)
+            _save(request, state)
+            return redirect("public:book_times", slug=procedure.slug, day=slot.day)
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "invitation":
+                state.pop("invitation", None)
+                _save(request, state)
+            errors = exc.messages
+        else:
+            request.session.pop(SESSION_KEY, None)
+            request.session["last_booking"] = reservation.token
+            request.session["just_booked"] = reservation.token
+            return redirect("public:manage", token=reservation.token)
+    context = {
+        "procedure": procedure, "slot": slot, "contact": state["contact"], "errors": errors, "step": 5,
+        "acknowledgements": procedure.acknowledgements.filter(pk__in=state.get("acks", [])),
+        "from_letter": bool(state.get("invitation")), **_photo_context(procedure, slot),
+    }
+    return _render(request, "reservations/public/confirm.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        number = normalize_code(form.cleaned_data["number"])
+        allowed = ratelimit.hit("lookup-ip", ratelimit.client_address(request), settings.BOOKING_LOOKUP_RATE)
+        allowed = ratelimit.hit("lookup-number", number, settings.BOOKING_LOOKUP_RATE) and allowed
+        if not allowed:
+            return _too_many(request)
+        reservation = services.reservation_lookup(number=number, phone=form.cleaned_data["phone"])
+        if reservation is not None:
+            return redirect("public:manage", token=reservation.token)
+        # One answer for a wrong number and a wrong phone: nothing tells which reservations exist.
+        error = _("予約番号と電話番号の組み合わせが見つかりませんでした。入力内容を確かめてください。")
+        status = 404
+    return _render(request, "reservations/public/lookup.html", {"form": form, "error": error}, status=status)
+
+
+def _reservation_by_token(token: str) -> Reservation:
+    reservation = Reservation.objects.select_related("slot", "procedure__office", "procedure__certificate_kind").filter(
+        token=token[:64], anonymised_at__isnull=True
+    ).first()
+    if reservation is None:
+        raise Http404
+    return reservation
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = _reservation_by_token(token)
+    just_booked = request.session.pop("just_booked", None) == token
+    now = timezone.now()
+    context = {
+        "r": reservation, "just_booked": just_booked, "can_change": services.can_change_online(reservation, now=now),
+        "deadline": services.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
+        **reservation_urls(reservation), **_photo_context(reservation.procedure, reservation.slot),
+    }
+    return _render(request, "reservations/public/manage.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = _reservation_by_token(token)
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        try:
+            services.reservation_cancel(reservation=reservation)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("予約を取り消しました。"))
+        return redirect("public:manage", token=token)
+    return _render(request, "reservations/public/cancel.html", {"r": reservation})
+
+
+@require_http_methods(["GET", "POST"])
+def change(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = _reservation_by_token(token)
+    if not services.can_change_online(reservation, now=timezone.now()):
+        messages.error(request, _("締切を過ぎたため、インターネットでは変更できません。お電話でご連絡ください。"))
+        return redirect("public:manage", token=token)
+    state = _state(request)
+    if request.method == "POST":
+        if not _post_allowed(request):
+            return _too_many(request)
+        slot_id = _int(request.POST.get("slot"))
+        if state.get("change") != token or slot_id is None or slot_id != state.get("slot"):
+            messages.error(request, _("新しい日時を選び直してください。"))
+            return redirect("public:change", token=token)
+        try:
+            services.reservation_change(reservation=reservation, new_slot_id=slot_id)
+        except services.SlotFull as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("public:book_calendar", slug=reservation.procedure.slug)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("public:manage", token=token)
+        request.session.pop(SESSION_KEY, None)
+        messages.success(request, _("予約の日時を変更しました。"))
+        return redirect("public:manage", token=token)
+    if state.get("change") == token and state.get("slot"):
+        new_slot = Slot.objects.filter(pk=state["slot"], procedure=reservation.procedure).first()
+        if new_slot is not None:
+            return _render(request, "reservations/public/change_confirm.html",
+                           {"r": reservation, "new_slot": new_slot,
+                            **_photo_context(reservation.procedure, new_slot)})
+    _save(request, {"procedure": reservation.procedure_id, "change": token})
+    return redirect("public:book_calendar", slug=reservation.procedure.slug)
+
+
+def ics(request: HttpRequest, token: str) -> HttpResponse:
+    from icalendar import Calendar, Event
+
+    reservation = _reservation_by_token(token)
+    office = reservation.procedure.office
+    cal = Calendar()
+    cal.add("prodid", "-//Madoguchi//JA")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"{reservation.number}@madoguchi")
+    event.add("dtstamp", datetime.now(tz=timezone.get_current_timezone()))
+    event.add("dtstart", reservation.slot.starts_at)
+    event.add("dtend", reservation.slot.ends_at)
+    event.add("summary", f"{_('窓口予約')} {reservation.number}")
+    event.add("location", f"{office.name} {office.department} {office.address}")
+    bring = "\n".join(f"- {item}" for item in reservation.procedure.bring_list)
+    event.add("description", f"{reservation.procedure.name}\n{_('お持ちいただくもの')}:\n{bring}\n"
+                             f"{reservation_urls(reservation)['manage_url']}")
+    cal.add_component(event)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.number}.ics"'
+    return response
+
+

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from reservations import views
+from reservations.public_urls import IsoDateConverter  # noqa: F401 - registers "isodate"
+
+app_name = "reservations"
+
+urlpatterns = [
+    path("day/", views.day, name="day"),
+    path("day/<isodate:day>/", views.day, name="day_date"),
+    path("day/<isodate:day>/reservations.csv", views.day_csv, name="day_csv"),
+    path("reservations/<int:pk>/status/", views.reservation_status, name="status"),
+    path("reservations/<int:pk>/issue/", views.reservation_issue, name="issue"),
+    path("book/", views.staff_book, name="staff_book"),
+    path("walk-in/", views.walk_in, name="walk_in"),
+    path("calendar/", views.calendar_settings, name="calendar_settings"),
+]

@@ -1,0 +1,273 @@
+"""Staff pages of the reservations app: the day list, booking on behalf, walk-ins and the office calendar."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from certificates import rules
+from certificates import selectors as cert_selectors
+from certificates import services as cert_services
+from certificates.forms import CertificateIssueForm
+from certificates.models import AccessLog, Certificate, Resident
+from certificates.roles import staff_required, supervisor_required
+from certificates.views import apply_errors
+from reservations import calendar, selectors, services
+from reservations.forms import (
+    AcknowledgementForm,
+    CalendarDayForm,
+    CapacityOverrideForm,
+    OpeningHoursForm,
+    StaffBookingForm,
+    WalkInForm,
+)
+from reservations.models import (
+    CalendarDay,
+    CapacityOverride,
+    OpeningHours,
+    Procedure,
+    Reservation,
+    Slot,
+    WalkIn,
+)
+
+
+@staff_required
+def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
+    if day is None and request.GET.get("d"):
+        try:
+            return redirect("reservations:day_date", day=date.fromisoformat(request.GET["d"]))
+        except ValueError:
+            messages.error(request, "日付は YYYY-MM-DD の形で入力してください。")
+    day = day or timezone.localdate()
+    slots = selectors.day_list(day=day)
+    rows = []
+    counts = {status: 0 for status in Reservation.Status.values}
+    for slot in slots:
+        reservations = list(slot.reservations.all())
+        for r in reservations:
+            counts[r.status] += 1
+        rows.append((slot, [(r, _photo_rule_for(slot, r)) for r in reservations]))
+    walk_ins = WalkIn.objects.filter(day=day).count()
+    context = {
+        "day": day, "rows": rows, "counts": counts, "walk_ins": walk_ins,
+        "previous_day": calendar.previous_office_day(day), "next_day": calendar.next_office_day(day),
+        "is_office_day": calendar.is_office_day(day), "closed_reason": calendar.closed_reason(day),
+        "statuses": Reservation.Status,
+    }
+    return render(request, "reservations/staff/day.html", context)
+
+
+def _photo_rule_for(slot: Slot, reservation: Reservation) -> date | None:
+    kind = slot.procedure.certificate_kind
+    if kind is None or not kind.photo_required:
+        return None
+    return rules.earliest_photo_date(slot.day, kind.photo_max_age_months)
+
+
+@staff_required
+def day_csv(request: HttpRequest, day: date) -> HttpResponse:
+    slots = selectors.day_list(day=day)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reservations-{day.isoformat()}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with the BOM
+    writer = csv.writer(response)
+    writer.writerow(["時間", "予約番号", "氏名", "フリガナ", "手続き", "状態", "受付方法", "電話番号",
+                     "ケース番号", "証明書の有効期限", "写真の撮影期限", "メモ"])
+    count = 0
+    for slot in slots:
+        for r in slot.reservations.all():
+            count += 1
+            photo = _photo_rule_for(slot, r)
+            writer.writerow([
+                f"{slot.start:%H:%M}", r.number, r.full_name, r.full_kana, slot.procedure.name,
+                r.get_status_display(), r.get_channel_display(), r.phone,
+                r.resident.case_number if r.resident else "",
+                r.certificate.expires_on.isoformat() if r.certificate else "",
+                photo.isoformat() if photo else "", r.notes.replace("\n", " "),
+            ])
+    cert_services.access_log_record(user=request.user, action=AccessLog.Action.EXPORT,
+                                    detail=f"予約一覧CSV {day.isoformat()} {count}件")
+    return response
+
+
+@staff_required
+@require_POST
+def reservation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    reservation = get_object_or_404(Reservation.objects.select_related("slot"), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in Reservation.Status.values:
+        messages.error(request, "変更先の状態が正しくありません。")
+    else:
+        try:
+            services.reservation_set_status(reservation=reservation, status=status, user=request.user,
+                                            expected=request.POST.get("expected") or None)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, f"予約 {reservation.number} を「{Reservation.Status(status).label}」にしました。")
+    return redirect("reservations:day_date", day=reservation.slot.day)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue (or renew) the certificate from an appointment, with the form pre-filled."""
+    reservation = get_object_or_404(
+        Reservation.objects.select_related("slot", "procedure__certificate_kind", "resident", "certificate"), pk=pk
+    )
+    if reservation.issued_certificate_id:
+        messages.info(request, "この予約ではすでに証明書を交付しています。")
+        return redirect("certificates:resident_detail", pk=reservation.issued_certificate.resident_id)
+    resident = reservation.resident
+    if resident is None and request.GET.get("resident", "").isdigit():
+        resident = Resident.objects.filter(pk=int(request.GET["resident"])).first()
+    if resident is None:
+        candidates = cert_selectors.resident_search(reservation.phone)[:10]
+        by_kana = cert_selectors.resident_search(f"{reservation.family_name_kana} {reservation.given_name_kana}")[:10]
+        found = {r.pk: r for r in list(candidates) + list(by_kana)}
+        cert_services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
+                                        detail=f"予約 {reservation.number} の本人確認 {len(found)}件")
+        return render(request, "reservations/staff/choose_resident.html",
+                      {"reservation": reservation, "candidates": found.values()})
+    previous = reservation.certificate or (
+        Certificate.objects.filter(resident=resident, kind=reservation.procedure.certificate_kind,
+                                   status=Certificate.Status.VALID, renewed_by__isnull=True)
+        .order_by("-expires_on").first()
+        if reservation.procedure.certificate_kind else None
+    )
+    initial = {
+        "kind": reservation.procedure.certificate_kind, "issued_on": timezone.localdate(),
+        "route_from": previous.route_from if previous else "", "route_to": previous.route_to if previous else "",
+    }
+    form = CertificateIssueForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        renews = previous if previous and previous.kind_id == data["kind"].pk and previous.status == "valid" else None
+        try:
+            certificate = cert_services.certificate_issue(resident=resident, user=request.user, renews=renews, **data)
+            services.reservation_link_issued(reservation=reservation, certificate=certificate, user=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。")
+            return redirect("reservations:day_date", day=reservation.slot.day)
+    else:
+        cert_services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident,
+                                        detail=f"予約 {reservation.number} から交付")
+    return render(request, "certificates/certificate_form.html",
+                  {"form": form, "resident": resident, "certificate": previous, "reservation": reservation,
+                   "title": "証明書の交付（予約から）"})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_book(request: HttpRequest) -> HttpResponse:
+    procedures = list(Procedure.objects.filter(is_active=True).select_related("certificate_kind"))
+    if not procedures:
+        messages.error(request, "予約できる手続きがありません。")
+        return redirect("reservations:day")
+    procedure = next((p for p in procedures if str(p.pk) == request.GET.get("procedure")), procedures[0])
+    today = timezone.localdate()
+    try:
+        chosen_day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        chosen_day = calendar.next_office_day(today) or today
+    slots = [s for s in selectors.day_slots(procedure=procedure, day=chosen_day)
+             if s.left > 0 and s.starts_at > timezone.now()]
+    acknowledgements = list(procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind"))
+    form = StaffBookingForm(request.POST or None)
+    ack_form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements)
+    slot_error = ""
+    if request.method == "POST":
+        slot_id = request.POST.get("slot", "")
+        forms_ok = form.is_valid() & ack_form.is_valid()
+        if not slot_id.isdigit():
+            slot_error = "時間を選んでください。"
+        elif forms_ok:
+            data = dict(form.cleaned_data)
+            channel = data.pop("channel")
+            notes = data.pop("notes")
+            try:
+                reservation = services.reservation_book(
+                    procedure=procedure, slot_id=int(slot_id), contact=services.Contact(**data),
+                    acknowledged=ack_form.agreed_ids(), channel=channel, user=request.user, notes=notes,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        for error in errors:
+                            form.add_error(field if field in form.fields else None, error)
+                else:
+                    slot_error = exc.messages[0]
+            else:
+                messages.success(request, f"予約しました。予約番号 {reservation.number}"
+                                          f"（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%H:%M}）を"
+                                          "お伝えください。")
+                return redirect("reservations:day_date", day=reservation.slot.day)
+    context = {
+        "procedures": procedures, "procedure": procedure, "day": chosen_day, "slots": slots, "form": form,
+        "ack_form": ack_form, "slot_error": slot_error, "walk_in_form": WalkInForm(initial={"procedure": procedure}),
+        "earliest_photo": rules.earliest_photo_date(chosen_day, procedure.certificate_kind.photo_max_age_months)
+        if procedure.certificate_kind and procedure.certificate_kind.photo_required else None,
+    }
+    return render(request, "reservations/staff/book.html", context)
+
+
+@staff_required
+@require_POST
+def walk_in(request: HttpRequest) -> HttpResponse:
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        services.walk_in_record(user=request.user, **form.cleaned_data)
+        messages.success(request, "予約なしの来庁を記録しました。")
+    else:
+        messages.error(request, "来庁の記録に失敗しました。手続きを選んでください。")
+    return redirect("reservations:day")
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    forms_by_name = {
+        "hours": OpeningHoursForm(prefix="hours"),
+        "day": CalendarDayForm(prefix="day"),
+        "override": CapacityOverrideForm(prefix="override"),
+    }
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        model_by_action = {"delete-hours": OpeningHours, "delete-day": CalendarDay, "delete-override": CapacityOverride}
+        if action in model_by_action:
+            model_by_action[action].objects.filter(pk=request.POST.get("pk") or 0).delete()
+            services.slots_generate_all()
+            messages.success(request, "削除し、予約枠を作り直しました。")
+            return redirect("reservations:calendar_settings")
+        form_class = {"hours": OpeningHoursForm, "day": CalendarDayForm, "override": CapacityOverrideForm}.get(action)
+        if form_class is not None:
+            form = form_class(request.POST, prefix=action)
+            if form.is_valid():
+                try:
+                    form.save()
+                except IntegrityError:
+                    form.add_error(None, "同じ内容がすでに登録されています。")
+                else:
+                    changed = services.slots_generate_all()
+                    messages.success(request, f"保存し、予約枠を作り直しました（{changed}件）。")
+                    return redirect("reservations:calendar_settings")
+            forms_by_name[action] = form
+    today = timezone.localdate()
+    context = {
+        "forms": forms_by_name,
+        "hours": OpeningHours.objects.select_related("procedure"),
+        "days": CalendarDay.objects.filter(day__gte=today - timedelta(days=7)),
+        "overrides": CapacityOverride.objects.filter(day__gte=today - timedelta(days=7)).select_related("procedure"),
+    }
+    return render(request, "reservations/staff/calendar.html", context)
