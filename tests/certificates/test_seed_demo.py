@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from certificates.models import Certificate, Resident
+from reservations.models import Reservation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_twice_creates_the_data_once(settings, frozen) -> None:  # noqa: ANN001
+    factories.ensure_defaults()
+    settings.DEBUG = True
+    call_command("seed_demo", residents=60, verbosity=0)
+    counts = (Resident.objects.count(), Certificate.objects.count(), Reservation.objects.count())
+    call_command("seed_demo", residents=60, verbosity=0)
+    assert (Resident.objects.count(), Certificate.objects.count(), Reservation.objects.count()) == counts
+    assert counts[0] == 60
+    assert Certificate.objects.filter(status="revoked").exists()
+    assert Certificate.objects.filter(renews__isnull=False).exists()
+    assert authenticate(username="demo-clerk", password=settings.DEMO_PASSWORD).groups.filter(name="clerk").exists()
+    assert authenticate(username="demo-supervisor", password=settings.DEMO_PASSWORD) is not None
+    months = {c.expires_on.strftime("%Y-%m") for c in Certificate.objects.filter(kind__is_letter_kind=True)}
+    assert {"2026-12", "2027-01", "2027-02", "2027-03"} <= months
+
+
+def test_seed_demo_refuses_to_run_without_debug(settings) -> None:  # noqa: ANN001
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", verbosity=0)
+    assert not Resident.objects.exists()

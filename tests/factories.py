@@ -1,0 +1,83 @@
+"""Test data in one place. Defaults from the data migrations are re-created when a transactional test flushed them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time
+from importlib import import_module
+from zoneinfo import ZoneInfo
+
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from certificates.models import Certificate, CertificateKind, Resident
+from reservations.models import Procedure, Slot
+
+JST = ZoneInfo("Asia/Tokyo")
+# A Wednesday; the next office days are Thu 26 and Fri 27 November 2026, then Mon 30.
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=JST)
+TODAY = NOW.date()
+PASSWORD = "correct horse battery"
+
+_counter = itertools.count(1)
+
+
+def ensure_defaults() -> None:
+    if not CertificateKind.objects.exists():
+        import_module("certificates.migrations.0002_default_kinds").create_kinds(django_apps, None)
+    if not Procedure.objects.exists():
+        import_module("reservations.migrations.0002_default_procedure").create_defaults(django_apps, None)
+    for name in ("clerk", "supervisor"):
+        Group.objects.get_or_create(name=name)
+
+
+def letter_kind() -> CertificateKind:
+    ensure_defaults()
+    return CertificateKind.objects.get(is_letter_kind=True)
+
+
+def procedure() -> Procedure:
+    ensure_defaults()
+    return Procedure.objects.select_related("certificate_kind", "office").get(slug="jr-pass")
+
+
+def user(username: str, role: str | None = None):  # noqa: ANN201
+    ensure_defaults()
+    User = get_user_model()
+    account = User.objects.create_user(username=username, password=PASSWORD)
+    if role:
+        account.groups.add(Group.objects.get(name=role))
+    return account
+
+
+def resident(**overrides) -> Resident:  # noqa: ANN003
+    n = next(_counter)
+    data = {
+        "family_name": "山田", "given_name": "花子", "family_name_kana": "ヤマダ", "given_name_kana": "ハナコ",
+        "birth_date": date(1980, 4, 1), "postal_code": "530-0001", "address": "大阪府大阪市北区梅田1丁目1番1号",
+        "phone": f"06-1234-{n:04d}", "phone_digits": f"061234{n:04d}", "email": "", "case_number": f"C{n:05d}",
+    }
+    data.update(overrides)
+    return Resident.objects.create(**data)
+
+
+def certificate(resident_obj: Resident | None = None, *, issued_on: date, expires_on: date | None = None,
+                kind: CertificateKind | None = None, **overrides) -> Certificate:  # noqa: ANN003
+    from certificates.services import certificate_expiry
+
+    kind = kind or letter_kind()
+    resident_obj = resident_obj or resident()
+    n = next(_counter)
+    return Certificate.objects.create(
+        resident=resident_obj, kind=kind, number=f"X{n:06d}", issued_on=issued_on,
+        expires_on=expires_on or certificate_expiry(kind=kind, issued_on=issued_on), photo_taken_on=issued_on,
+        **overrides,
+    )
+
+
+def slot(day: date, start: time = time(9, 0), *, places: int = 2, booked: int = 0,
+         proc: Procedure | None = None) -> Slot:
+    proc = proc or procedure()
+    end = time(start.hour, start.minute + 30) if start.minute < 30 else time(start.hour + 1, start.minute - 30)
+    return Slot.objects.create(procedure=proc, day=day, start=start, end=end, places=places, booked=booked)
