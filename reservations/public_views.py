@@ -251,18 +251,23 @@ def book_details(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not _post_allowed(request):
             return _too_many(request)
-        if form.is_valid():
-            try:
-                contact = services.Contact(**form.cleaned_data).cleaned()
-            except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
+        form.is_valid()
+        # The service's checks (kana, phone digits) run even when the form found other errors, so the
+        # resident sees every problem at once.
+        raw = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
+        contact = None
+        try:
+            contact = services.Contact(**raw).cleaned()
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                if field not in form.errors:
                     for error in errors:
                         form.add_error(field, error)
-            else:
-                state["contact"] = contact.__dict__
-                state["contact_done"] = True
-                _save(request, state)
-                return redirect("public:book_confirm")
+        if contact is not None and not form.errors:
+            state["contact"] = contact.__dict__
+            state["contact_done"] = True
+            _save(request, state)
+            return redirect("public:book_confirm")
     return _render(request, "reservations/public/details.html",
                    {"form": form, "procedure": procedure, "slot": slot, "step": 4,
                     "from_letter": bool(state.get("invitation"))})
@@ -415,11 +420,10 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     event.add("dtstamp", datetime.now(tz=timezone.get_current_timezone()))
     event.add("dtstart", reservation.slot.starts_at)
     event.add("dtend", reservation.slot.ends_at)
-    event.add("summary", f"{_('窓口予約')} {reservation.number}")
+    event.add("summary", f"{_('窓口予約')} {office.name}")
     event.add("location", f"{office.name} {office.department} {office.address}")
-    bring = "\n".join(f"- {item}" for item in reservation.procedure.bring_list)
-    event.add("description", f"{reservation.procedure.name}\n{_('お持ちいただくもの')}:\n{bring}\n"
-                             f"{reservation_urls(reservation)['manage_url']}")
+    # Calendars get shared and synced: the description names the appointment, not what it is about.
+    event.add("description", f"{_('予約番号')} {reservation.number}\n{reservation_urls(reservation)['manage_url']}")
     cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.number}.ics"'

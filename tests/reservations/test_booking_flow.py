@@ -1,0 +1,369 @@
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from reservations.models import Invitation, Reservation, Slot
+from tests import factories
+from tests.factories import JST
+from tests.reservations.helpers import CONTACT, ack_data, book, walk_to_confirm
+
+pytestmark = pytest.mark.django_db
+
+THURSDAY = date(2026, 11, 26)
+WELFARE_WORDS = ["生活保護", "児童扶養手当", "福祉", "保護", "手当"]
+
+
+@pytest.fixture
+def slot(frozen):  # noqa: ANN001, ANN201
+    return factories.slot(THURSDAY, time(9, 0), places=2)
+
+
+def test_the_start_page_skips_the_choice_when_there_is_one_procedure(client, frozen) -> None:  # noqa: ANN001
+    factories.procedure()
+    response = client.get("/book/")
+    assert response["Location"] == "/book/p/jr-pass/"
+
+
+def test_the_calendar_marks_open_full_and_closed_days_in_words(client, frozen) -> None:  # noqa: ANN001
+    factories.slot(THURSDAY, places=2)
+    factories.slot(date(2026, 11, 27), places=1, booked=1)
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert '<a href="/book/p/jr-pass/2026-11-26/">26<span class="mark">空きあり</span></a>' in html
+    assert '<td class="full"><span>27<span class="mark">満員</span>' in html
+    assert '<td class="closed"><span>28<span class="mark">休み</span>' in html
+
+
+def test_a_resident_books_through_every_step(client, slot) -> None:  # noqa: ANN001
+    procedure = slot.procedure
+    response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    assert response["Location"] == "/book/acknowledgements/"
+    html = client.get("/book/acknowledgements/").content.decode()
+    assert "2026年5月26日（火）以降" in html  # the photo rule for the appointment day
+    assert "縦4cm×横3cm" in html
+    response = client.post("/book/acknowledgements/", ack_data(procedure))
+    assert response["Location"] == "/book/details/"
+    response = client.post("/book/details/", CONTACT)
+    assert response["Location"] == "/book/confirm/"
+    html = client.get("/book/confirm/").content.decode()
+    assert "田中 陽子（タナカ ヨウコ）" in html
+    response = client.post("/book/confirm/")
+    reservation = Reservation.objects.get()
+    assert response["Location"] == f"/reservation/{reservation.token}/"
+    html = client.get(response["Location"]).content.decode()
+    assert "予約が完了しました" in html
+    assert reservation.number in html
+    assert f"/reservation/{reservation.token}/calendar.ics" in html
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert (reservation.family_name_kana, reservation.phone_digits) == ("タナカ", "09011112222")
+    agreed = reservation.acknowledgements.order_by("acknowledgement__order")
+    assert [a.version for a in agreed] == [1, 1]
+    assert "6か月以内" in agreed[0].text and agreed[0].agreed_at is not None
+
+
+def test_the_confirmation_email_names_the_counter_but_never_welfare(client, slot,
+                                                                   django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client, slot)
+    reservation = Reservation.objects.get()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["yoko@example.jp"]
+    assert reservation.number in message.subject and reservation.number in message.body
+    text = message.subject + message.body + message.alternatives[0][0]
+    for word in WELFARE_WORDS:
+        assert word not in text
+
+
+def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:  # noqa: ANN001
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    first = slot.procedure.acknowledgements.order_by("order").first()
+    response = client.post("/book/acknowledgements/", {f"ack_{first.pk}": "on"})
+    assert response.status_code == 200
+    assert "確認してチェックを入れてください" in response.content.decode()
+    # Posting straight to the later steps goes back to the acknowledgements.
+    assert client.post("/book/details/", CONTACT)["Location"] == "/book/acknowledgements/"
+    assert client.post("/book/confirm/")["Location"] == "/book/acknowledgements/"
+    assert not Reservation.objects.exists()
+
+
+def test_the_booking_service_refuses_missing_acknowledgements(slot) -> None:  # noqa: ANN001
+    from django.core.exceptions import ValidationError
+
+    from reservations.services import Contact, reservation_book
+
+    with pytest.raises(ValidationError, match="確認事項"):
+        reservation_book(procedure=slot.procedure, slot_id=slot.pk, contact=Contact(**{
+            k: v for k, v in CONTACT.items()}), acknowledged=[])
+    assert not Reservation.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["2026-11-24", "2026-11-25", "2026-11-28", "2027-03-01"])
+def test_past_today_closed_and_too_far_days_cannot_be_chosen(client, frozen, day) -> None:  # noqa: ANN001
+    factories.procedure()
+    response = client.get(f"/book/p/jr-pass/{day}/", follow=True)
+    assert response.redirect_chain[-1][0] == "/book/p/jr-pass/"
+    assert "この日は予約できません" in response.content.decode()
+
+
+def test_after_the_cut_off_the_next_office_day_is_closed_for_booking(client) -> None:  # noqa: ANN001
+    with time_machine.travel(datetime(2026, 11, 25, 17, 0, tzinfo=JST), tick=False):
+        slot = factories.slot(THURSDAY)
+        response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+        assert response["Location"] == "/book/p/jr-pass/"
+    with time_machine.travel(datetime(2026, 11, 25, 16, 59, tzinfo=JST), tick=False):
+        response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+        assert response["Location"] == "/book/acknowledgements/"
+    with time_machine.travel(datetime(2026, 11, 25, 17, 1, tzinfo=JST), tick=False):
+        client.post("/book/acknowledgements/", ack_data(slot.procedure))
+        client.post("/book/details/", CONTACT)
+        response = client.post("/book/confirm/")
+        assert "インターネットで予約できません" in response.content.decode()
+    assert not Reservation.objects.exists()
+
+
+def test_a_tampered_slot_id_is_refused(client, slot) -> None:  # noqa: ANN001
+    other_day = factories.slot(date(2026, 11, 27))
+    response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": other_day.pk}, follow=True)
+    assert "選択した時間は予約できません" in response.content.decode()
+    response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": "1 OR 1=1"}, follow=True)
+    assert response.status_code == 200
+    # No time was chosen, so the later steps send the resident back to the start.
+    assert client.get("/book/acknowledgements/")["Location"] == "/book/"
+
+
+def test_the_one_who_loses_the_last_place_sees_it_is_full_with_input_kept(client, slot) -> None:  # noqa: ANN001
+    walk_to_confirm(client, slot)
+    Slot.objects.filter(pk=slot.pk).update(booked=2)  # somebody else took the last places meanwhile
+    response = client.post("/book/confirm/", follow=True)
+    assert "この時間は満員になりました" in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/book/p/jr-pass/{THURSDAY}/"
+    assert not Reservation.objects.exists()
+    other = factories.slot(THURSDAY, time(9, 30))
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": other.pk})
+    html = client.get("/book/details/").content.decode()
+    assert 'value="田中"' in html and 'value="090-1111-2222"' in html
+
+
+def test_a_replayed_confirmation_books_once_and_shows_the_booking(client, slot) -> None:  # noqa: ANN001
+    first = book(client, slot)
+    second = client.post("/book/confirm/")
+    assert second["Location"] == first["Location"]
+    assert Reservation.objects.count() == 1
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def test_one_phone_number_holds_one_active_booking(client, slot, settings) -> None:  # noqa: ANN001
+    book(client, slot)
+    other = factories.slot(date(2026, 11, 27))
+    second_client = type(client)()
+    response = book(second_client, other, {**CONTACT, "phone": "09011112222"})
+    assert "すでに予約があります" in response.content.decode()
+    assert Reservation.objects.count() == 1
+    settings.BOOKINGS_PER_PHONE = 0
+    book(second_client, other, {**CONTACT, "phone": "09011112222"})
+    assert Reservation.objects.count() == 2
+
+
+def test_bad_contact_details_get_messages_and_keep_what_was_typed(client, slot) -> None:  # noqa: ANN001
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    client.post("/book/acknowledgements/", ack_data(slot.procedure))
+    response = client.post("/book/details/", {**CONTACT, "family_name_kana": "Tanaka", "phone": "12",
+                                              "email": "not-an-address", "given_name": "x" * 300})
+    html = response.content.decode()
+    assert "セイをカタカナで入力してください" in html
+    assert "電話番号は10桁または11桁" in html
+    assert "有効なメールアドレスを入力してください" in html
+    assert 'value="Tanaka"' in html
+    assert not Reservation.objects.exists()
+
+
+def test_lookup_gives_one_answer_for_a_wrong_number_or_a_wrong_phone(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    visitor = type(client)()
+    wrong_phone = visitor.post("/reservation/", {"number": reservation.number, "phone": "090-0000-0000"})
+    wrong_number = visitor.post("/reservation/", {"number": "AAAAAAAA", "phone": "090-1111-2222"})
+    assert wrong_phone.status_code == wrong_number.status_code == 404
+
+    def page(response, number: str, phone: str) -> str:  # noqa: ANN001
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+        return html.replace(f'value="{number}"', "").replace(f'value="{phone}"', "")
+
+    assert page(wrong_phone, reservation.number, "090-0000-0000") == page(wrong_number, "AAAAAAAA", "090-1111-2222")
+    right = visitor.post("/reservation/", {"number": reservation.number.lower(), "phone": "09011112222"})
+    assert right["Location"] == f"/reservation/{reservation.token}/"
+
+
+def test_lookup_is_rate_limited_per_reservation_number(client, slot, settings) -> None:  # noqa: ANN001
+    settings.BOOKING_LOOKUP_RATE = "3/15m"
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    for i in range(3):
+        client.post("/reservation/", {"number": reservation.number, "phone": f"090-0000-000{i}"},
+                    REMOTE_ADDR=f"10.0.0.{i}")
+    response = client.post("/reservation/", {"number": reservation.number, "phone": "090-1111-2222"},
+                           REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+
+
+def test_cancelling_frees_the_place_until_the_cut_off(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    response = client.post(f"/reservation/{reservation.token}/cancel/", follow=True)
+    assert "予約を取り消しました" in response.content.decode()
+    reservation.refresh_from_db()
+    slot.refresh_from_db()
+    assert (reservation.status, slot.booked) == ("cancelled", 0)
+    response = client.post(f"/reservation/{reservation.token}/cancel/", follow=True)
+    assert "すでに取り消されています" in response.content.decode()
+    slot.refresh_from_db()
+    assert slot.booked == 0
+
+
+def test_after_the_cut_off_cancelling_online_is_refused(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    with time_machine.travel(datetime(2026, 11, 25, 18, 0, tzinfo=JST), tick=False):
+        response = client.post(f"/reservation/{reservation.token}/cancel/", follow=True)
+    assert "お電話でご連絡ください" in response.content.decode()
+    reservation.refresh_from_db()
+    assert reservation.status == "booked"
+
+
+def test_changing_moves_to_the_new_time_and_releases_the_old_place(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    new = factories.slot(date(2026, 11, 27), time(10, 0))
+    assert client.get(f"/reservation/{reservation.token}/change/")["Location"] == "/book/p/jr-pass/"
+    response = client.post(f"/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
+    assert response["Location"] == f"/reservation/{reservation.token}/change/"
+    assert "この日時に変更する" in client.get(response["Location"]).content.decode()
+    client.post(f"/reservation/{reservation.token}/change/", {"slot": new.pk})
+    reservation.refresh_from_db()
+    slot.refresh_from_db()
+    new.refresh_from_db()
+    assert (reservation.slot_id, slot.booked, new.booked) == (new.pk, 0, 1)
+
+
+def test_changing_to_a_full_time_keeps_the_old_booking(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    new = factories.slot(date(2026, 11, 27), time(10, 0), places=1)
+    client.get(f"/reservation/{reservation.token}/change/")
+    client.post(f"/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
+    Slot.objects.filter(pk=new.pk).update(booked=1)
+    response = client.post(f"/reservation/{reservation.token}/change/", {"slot": new.pk}, follow=True)
+    assert "この時間は満員になりました" in response.content.decode()
+    reservation.refresh_from_db()
+    slot.refresh_from_db()
+    assert (reservation.slot_id, slot.booked) == (slot.pk, 1)
+
+
+def test_the_calendar_file_holds_the_appointment(client, slot) -> None:  # noqa: ANN001
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    response = client.get(f"/reservation/{reservation.token}/calendar.ics")
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "DTSTART;TZID=Asia/Tokyo:20261126T090000" in body
+    assert reservation.number in body
+
+
+def test_an_unknown_token_is_not_found(client, frozen) -> None:  # noqa: ANN001
+    assert client.get("/reservation/not-a-token/").status_code == 404
+
+
+# --- invitations from letters ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invitation(frozen):  # noqa: ANN001, ANN201
+    resident = factories.resident(family_name="鈴木", given_name="一郎", family_name_kana="スズキ",
+                                  given_name_kana="イチロウ", phone="06-5555-0001", phone_digits="0655550001")
+    certificate = factories.certificate(resident, issued_on=date(2026, 7, 10))
+    return Invitation.objects.create(code="ACDEFG34", resident=resident, certificate=certificate,
+                                     procedure=factories.procedure(), valid_until=date(2027, 2, 9))
+
+
+def test_a_letter_code_prefills_the_contact_and_links_the_booking(client, invitation) -> None:  # noqa: ANN001
+    slot = factories.slot(THURSDAY)
+    assert client.get("/book/acde-fg34/")["Location"] == "/book/p/jr-pass/"
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    client.post("/book/acknowledgements/", ack_data(slot.procedure))
+    html = client.get("/book/details/").content.decode()
+    assert 'value="鈴木"' in html and 'value="06-5555-0001"' in html
+    client.post("/book/details/", {"family_name": "鈴木", "given_name": "一郎", "family_name_kana": "スズキ",
+                                   "given_name_kana": "イチロウ", "phone": "06-5555-0001"})
+    client.post("/book/confirm/")
+    reservation = Reservation.objects.get()
+    assert (reservation.resident, reservation.certificate, reservation.invitation) == (
+        invitation.resident, invitation.certificate, invitation)
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
+
+
+def test_a_used_code_gets_a_clear_message_and_the_ordinary_path(client, invitation) -> None:  # noqa: ANN001
+    Invitation.objects.filter(pk=invitation.pk).update(used_at=factories.NOW)
+    response = client.get("/book/ACDEFG34/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "すでに使われています" in html and "/book/" in html
+
+
+def test_an_expired_or_unknown_code_gets_a_clear_message(client, invitation) -> None:  # noqa: ANN001
+    Invitation.objects.filter(pk=invitation.pk).update(valid_until=date(2026, 11, 24))
+    assert "有効期限が過ぎています" in client.get("/book/ACDEFG34/").content.decode()
+    assert "見つかりませんでした" in client.get("/book/ZZZZZZZZ/").content.decode()
+
+
+def test_a_code_used_by_a_cancelled_booking_works_again(client, invitation) -> None:  # noqa: ANN001
+    slot = factories.slot(THURSDAY)
+    client.get("/book/ACDEFG34/")
+    book(client, slot)
+    reservation = Reservation.objects.get()
+    client.post(f"/reservation/{reservation.token}/cancel/")
+    invitation.refresh_from_db()
+    assert invitation.used_at is None
+    assert client.get("/book/ACDEFG34/")["Location"] == "/book/p/jr-pass/"
+
+
+def test_a_code_typed_on_the_code_page_opens_the_booking(client, invitation) -> None:  # noqa: ANN001
+    response = client.post("/book/code/", {"code": "ａｃｄｅ－ｆｇ３４"})
+    assert response["Location"] == "/book/ACDEFG34/"
+
+
+# --- reminders -----------------------------------------------------------------------------------------
+
+
+def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:  # noqa: ANN001
+    from reservations.services import reminders_send
+
+    book(client, slot)
+    mail.outbox.clear()
+    assert reminders_send(now=factories.NOW) == 1
+    assert reminders_send(now=factories.NOW) == 0
+    assert len(mail.outbox) == 1
+    assert "明日" in mail.outbox[0].subject
+    for word in WELFARE_WORDS:
+        assert word not in mail.outbox[0].body
+
+
+def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatch) -> None:  # noqa: ANN001
+    from reservations import mail as reservation_mail
+    from reservations.services import reminders_send
+
+    book(client, slot)
+
+    def smtp_down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(reservation_mail.EmailMultiAlternatives, "send", smtp_down)
+    assert reminders_send(now=factories.NOW) == 0
+    assert Reservation.objects.get().reminder_sent_at is None
+    monkeypatch.undo()
+    assert reminders_send(now=factories.NOW + timedelta(hours=1)) == 1

@@ -1,0 +1,110 @@
+from datetime import date, time
+
+import pytest
+
+from reservations import calendar, services
+from reservations.models import CalendarDay, CapacityOverride, Slot
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2026, 11, 28), "土曜日"),
+        (date(2026, 11, 29), "日曜日"),
+        (date(2026, 9, 21), "敬老の日"),
+        (date(2026, 9, 22), "国民の休日"),
+        (date(2026, 5, 6), "振替休日"),
+        (date(2025, 11, 24), "振替休日"),
+        (date(2026, 12, 29), "年末年始"),
+        (date(2026, 12, 31), "年末年始"),
+        (date(2027, 1, 1), "年末年始"),
+        (date(2027, 1, 3), "年末年始"),
+    ],
+)
+def test_the_office_is_closed_on_weekends_holidays_and_the_year_end(day, reason) -> None:  # noqa: ANN001
+    assert not calendar.is_office_day(day)
+    assert reason in calendar.closed_reason(day)
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 28), date(2027, 1, 4), date(2026, 11, 25), date(2026, 9, 24)])
+def test_the_office_is_open_on_ordinary_weekdays(day) -> None:  # noqa: ANN001
+    assert calendar.is_office_day(day)
+
+
+def test_office_closures_and_special_openings_override_the_rules() -> None:
+    CalendarDay.objects.create(day=date(2026, 11, 26), kind="closed", note="システム更新")
+    CalendarDay.objects.create(day=date(2026, 11, 22), kind="open", note="第4日曜開庁")
+    assert not calendar.is_office_day(date(2026, 11, 26))
+    assert calendar.closed_reason(date(2026, 11, 26)) == ""  # reason only from the exception row
+    assert calendar.is_office_day(date(2026, 11, 22))
+    assert calendar.office_days(date(2026, 11, 21), date(2026, 11, 27)) == [
+        date(2026, 11, 22), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)]
+
+
+def test_office_days_across_the_year_end() -> None:
+    assert calendar.office_days(date(2026, 12, 25), date(2027, 1, 5)) == [
+        date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 5)]
+
+
+def test_previous_and_next_office_day_skip_closed_days() -> None:
+    assert calendar.previous_office_day(date(2027, 1, 4)) == date(2026, 12, 28)
+    assert calendar.next_office_day(date(2026, 11, 27)) == date(2026, 11, 30)
+
+
+def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> None:  # noqa: ANN001
+    procedure = factories.procedure()
+    created = services.slots_generate(procedure=procedure, start=date(2026, 11, 23), end=date(2026, 11, 29))
+    days = sorted(set(Slot.objects.values_list("day", flat=True)))
+    # 23 Nov is 勤労感謝の日; 28/29 are the weekend.
+    assert days == [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)]
+    assert created == 4 * 13  # 9:00–12:00 and 13:00–16:30 in 30-minute slots
+    assert Slot.objects.filter(day=date(2026, 11, 24), start=time(13, 0)).get().places == 2
+
+
+def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) -> None:  # noqa: ANN001
+    procedure = factories.procedure()
+    day = date(2026, 11, 26)
+    services.slots_generate(procedure=procedure, start=day, end=day)
+    Slot.objects.filter(day=day, start=time(9, 0)).update(booked=2)
+    CapacityOverride.objects.create(procedure=procedure, day=day, places=1)
+    CapacityOverride.objects.create(procedure=procedure, day=day, start=time(10, 0), places=3)
+    services.slots_generate(procedure=procedure, start=day, end=day)
+    places = dict(Slot.objects.filter(day=day).values_list("start", "places"))
+    assert places[time(9, 0)] == 2  # two already booked
+    assert places[time(9, 30)] == 1
+    assert places[time(10, 0)] == 3
+
+
+def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) -> None:  # noqa: ANN001
+    procedure = factories.procedure()
+    day = date(2026, 11, 26)
+    services.slots_generate(procedure=procedure, start=day, end=day)
+    Slot.objects.filter(day=day, start=time(9, 0)).update(booked=1)
+    CalendarDay.objects.create(day=day, kind="closed")
+    services.slots_generate(procedure=procedure, start=day, end=day)
+    assert Slot.objects.get(day=day, start=time(9, 0)).places == 1
+    assert not Slot.objects.filter(day=day, booked__lt=models_f_places()).exists()
+
+
+def models_f_places():  # noqa: ANN201
+    from django.db.models import F
+
+    return F("places")
+
+
+def test_a_special_opening_uses_the_hours_of_the_weekday_it_names(frozen) -> None:  # noqa: ANN001
+    procedure = factories.procedure()
+    CalendarDay.objects.create(day=date(2026, 11, 29), kind="open", hours_like=0)
+    services.slots_generate(procedure=procedure, start=date(2026, 11, 29), end=date(2026, 11, 29))
+    assert Slot.objects.filter(day=date(2026, 11, 29)).count() == 13
+
+
+def test_the_database_refuses_a_slot_booked_beyond_its_places(frozen) -> None:  # noqa: ANN001
+    from django.db import IntegrityError, transaction
+
+    slot = factories.slot(date(2026, 11, 26), places=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Slot.objects.filter(pk=slot.pk).update(booked=2)
