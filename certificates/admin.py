@@ -27,8 +27,8 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_display = ["at", "user", "action", "resident", "detail"]
     list_filter = ["action"]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -24,18 +24,33 @@ class SplitDateMixin:
 
 
 class ResidentForm(SplitDateMixin, forms.ModelForm):
-    birth_year = forms.IntegerField(label="生年月日（年）", min_value=1900, max_value=2100,
-                                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-4"}))
-    birth_month = forms.IntegerField(label="月", min_value=1, max_value=12,
-                                     widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-2"}))
-    birth_day = forms.IntegerField(label="日", min_value=1, max_value=31,
-                                   widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-2"}))
+    birth_year = forms.IntegerField(
+        label="生年月日（年）",
+        min_value=1900,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-4"}),
+    )
+    birth_month = forms.IntegerField(
+        label="月", min_value=1, max_value=12, widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-2"})
+    )
+    birth_day = forms.IntegerField(
+        label="日", min_value=1, max_value=31, widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-2"})
+    )
 
     class Meta:
         model = Resident
         fields = [
-            "family_name", "given_name", "family_name_kana", "given_name_kana",
-            "postal_code", "address", "phone", "email", "case_number", "letter_opt_out", "notes",
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "postal_code",
+            "address",
+            "phone",
+            "email",
+            "case_number",
+            "letter_opt_out",
+            "notes",
         ]
         help_texts = {
             "family_name_kana": "カタカナで入力してください（ひらがなも可）",
@@ -53,12 +68,20 @@ class ResidentForm(SplitDateMixin, forms.ModelForm):
         instance = kwargs.get("instance")
         if instance is not None and instance.pk and not self.is_bound:
             self.initial.update(
-                birth_year=instance.birth_date.year, birth_month=instance.birth_date.month,
+                birth_year=instance.birth_date.year,
+                birth_month=instance.birth_date.month,
                 birth_day=instance.birth_date.day,
             )
         # Bring the split date to the place it is read in the form.
-        order = ["family_name", "given_name", "family_name_kana", "given_name_kana",
-                 "birth_year", "birth_month", "birth_day"]
+        order = [
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "birth_year",
+            "birth_month",
+            "birth_day",
+        ]
         self.order_fields(order + [f for f in self.fields if f not in order])
 
     def clean(self) -> dict[str, Any]:
@@ -88,7 +111,9 @@ class CertificateIssueForm(forms.Form):
     kind = forms.ModelChoiceField(label="証明書の種類", queryset=CertificateKind.objects.all(), empty_label=None)
     issued_on = forms.DateField(label="交付日", widget=date_input())
     photo_taken_on = forms.DateField(
-        label="写真の撮影日", required=False, widget=date_input(),
+        label="写真の撮影日",
+        required=False,
+        widget=date_input(),
         help_text="写真が必要な種類では必須です。交付日から6か月以内に撮影したもの。",
     )
     route_from = forms.CharField(label="区間（から）", max_length=50, required=False)
@@ -108,8 +133,9 @@ class CertificateRevokeForm(forms.Form):
 
 class ExpiringMonthForm(forms.Form):
     month = forms.CharField(label="月（YYYY-MM）", max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
-    kind = forms.ModelChoiceField(label="証明書の種類", queryset=CertificateKind.objects.all(), required=False,
-                                  empty_label="すべて")
+    kind = forms.ModelChoiceField(
+        label="証明書の種類", queryset=CertificateKind.objects.all(), required=False, empty_label="すべて"
+    )
 
     def clean_month(self) -> tuple[int, int]:
         value = self.cleaned_data["month"]

@@ -51,7 +51,9 @@ class Resident(models.Model):
 class CertificateKind(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField(
-        "封筒・メールでの表記", max_length=60, default="JR定期券割引の証明書",
+        "封筒・メールでの表記",
+        max_length=60,
+        default="JR定期券割引の証明書",
         help_text="福祉・手当に触れない表記",
     )
     validity_months = models.PositiveSmallIntegerField("有効期間（月）")
@@ -96,9 +98,7 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    renews = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by"
-    )
+    renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -108,9 +108,7 @@ class Certificate(models.Model):
         indexes = [models.Index(fields=["kind", "expires_on"])]
         constraints = [
             models.CheckConstraint(condition=Q(expires_on__gte=models.F("issued_on")), name="cert_expiry_after_issue"),
-            models.CheckConstraint(
-                condition=Q(status="valid") | ~Q(revoked_reason=""), name="cert_revoked_has_reason"
-            ),
+            models.CheckConstraint(condition=Q(status="valid") | ~Q(revoked_reason=""), name="cert_revoked_has_reason"),
             models.CheckConstraint(condition=Q(status__in=["valid", "revoked"]), name="cert_status_known"),
         ]
 

@@ -16,8 +16,18 @@ from certificates import jp, rules
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
 
 RESIDENT_FIELDS = (
-    "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "postal_code",
-    "address", "phone", "email", "case_number", "letter_opt_out", "notes",
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "birth_date",
+    "postal_code",
+    "address",
+    "phone",
+    "email",
+    "case_number",
+    "letter_opt_out",
+    "notes",
 )
 
 
@@ -82,16 +92,12 @@ def resident_update(*, resident: Resident, user: AbstractBaseUser, **data: Any) 
     resident.updated_at = timezone.now()
     resident.full_clean()
     resident.save()
-    access_log_record(
-        user=user, action=AccessLog.Action.UPDATE, resident=resident, detail=", ".join(sorted(changed))
-    )
+    access_log_record(user=user, action=AccessLog.Action.UPDATE, resident=resident, detail=", ".join(sorted(changed)))
     return resident
 
 
 def certificate_expiry(*, kind: CertificateKind, issued_on: date) -> date:
-    return rules.expiry_date(
-        issued_on, kind.validity_months, count_issue_day=settings.CERTIFICATE_COUNT_ISSUE_DAY
-    )
+    return rules.expiry_date(issued_on, kind.validity_months, count_issue_day=settings.CERTIFICATE_COUNT_ISSUE_DAY)
 
 
 def certificate_check_photo(*, kind: CertificateKind, photo_taken_on: date | None, issued_on: date) -> None:
@@ -163,8 +169,14 @@ def certificate_issue(
 
 
 def certificate_renew(
-    *, certificate: Certificate, issued_on: date, photo_taken_on: date | None, user: AbstractBaseUser,
-    route_from: str | None = None, route_to: str | None = None, today: date | None = None,
+    *,
+    certificate: Certificate,
+    issued_on: date,
+    photo_taken_on: date | None,
+    user: AbstractBaseUser,
+    route_from: str | None = None,
+    route_to: str | None = None,
+    today: date | None = None,
 ) -> Certificate:
     return certificate_issue(
         resident=certificate.resident,
@@ -193,7 +205,9 @@ def certificate_revoke(*, certificate: Certificate, reason: str, user: AbstractB
     certificate.revoked_at = timezone.now()
     certificate.save(update_fields=["status", "revoked_reason", "revoked_by", "revoked_at"])
     access_log_record(
-        user=user, action=AccessLog.Action.REVOKE, resident=certificate.resident,
+        user=user,
+        action=AccessLog.Action.REVOKE,
+        resident=certificate.resident,
         detail=f"証明書 {certificate.number}",
     )
     return certificate

@@ -54,8 +54,9 @@ def resident_search(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         results = Paginator(selectors.resident_search(query), 50).get_page(request.GET.get("page"))
         # The query itself may be a name; the log keeps that it was a search, not what was typed.
-        services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
-                                   detail=f"{results.paginator.count}件")
+        services.access_log_record(
+            user=request.user, action=AccessLog.Action.SEARCH, detail=f"{results.paginator.count}件"
+        )
     return render(request, "certificates/resident_search.html", {"form": form, "results": results})
 
 
@@ -68,7 +69,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     renewed = Certificate.objects.filter(renews=OuterRef("pk"))
     certificates = (
         resident.certificates.select_related("kind", "issued_by", "revoked_by")
-        .annotate(is_renewed=Exists(renewed)).order_by("-issued_on", "-id")
+        .annotate(is_renewed=Exists(renewed))
+        .order_by("-issued_on", "-id")
     )
     rows = [(c, c.state_on(today, soon)) for c in certificates]
     context = {"resident": resident, "rows": rows, "today": today, "extra": []}
@@ -105,16 +107,16 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             # Re-read so a failed validation does not leave the form's half-applied values on the instance.
-            services.resident_update(resident=Resident.objects.get(pk=pk), user=request.user,
-                                     **form.service_data())
+            services.resident_update(resident=Resident.objects.get(pk=pk), user=request.user, **form.service_data())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, "登録内容を変更しました。")
             return redirect("certificates:resident_detail", pk=pk)
     else:
-        services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident,
-                                   detail="変更画面")
+        services.access_log_record(
+            user=request.user, action=AccessLog.Action.VIEW, resident=resident, detail="変更画面"
+        )
     return render(request, "certificates/resident_form.html", {"form": form, "resident": resident})
 
 
@@ -133,10 +135,14 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。")
+            messages.success(
+                request,
+                f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。",
+            )
             return redirect("certificates:resident_detail", pk=resident.pk)
-    return render(request, "certificates/certificate_form.html",
-                  {"form": form, "resident": resident, "title": "証明書の交付"})
+    return render(
+        request, "certificates/certificate_form.html", {"form": form, "resident": resident, "title": "証明書の交付"}
+    )
 
 
 @staff_required
@@ -145,8 +151,11 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
     form = CertificateRenewForm(
         request.POST or None,
-        initial={"issued_on": timezone.localdate(), "route_from": certificate.route_from,
-                 "route_to": certificate.route_to},
+        initial={
+            "issued_on": timezone.localdate(),
+            "route_from": certificate.route_from,
+            "route_to": certificate.route_to,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,11 +163,20 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"証明書 {new.number} を交付しました（有効期限 {new.expires_on:%Y年%-m月%-d日}）。")
+            messages.success(
+                request, f"証明書 {new.number} を交付しました（有効期限 {new.expires_on:%Y年%-m月%-d日}）。"
+            )
             return redirect("certificates:resident_detail", pk=certificate.resident_id)
-    return render(request, "certificates/certificate_form.html",
-                  {"form": form, "resident": certificate.resident, "certificate": certificate,
-                   "title": f"証明書 {certificate.number} の更新"})
+    return render(
+        request,
+        "certificates/certificate_form.html",
+        {
+            "form": form,
+            "resident": certificate.resident,
+            "certificate": certificate,
+            "title": f"証明書 {certificate.number} の更新",
+        },
+    )
 
 
 @staff_required
@@ -174,8 +192,11 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"証明書 {certificate.number} を取り消しました。")
             return redirect("certificates:resident_detail", pk=certificate.resident_id)
-    return render(request, "certificates/certificate_revoke.html",
-                  {"form": form, "resident": certificate.resident, "certificate": certificate})
+    return render(
+        request,
+        "certificates/certificate_revoke.html",
+        {"form": form, "resident": certificate.resident, "certificate": certificate},
+    )
 
 
 @staff_required
@@ -190,11 +211,13 @@ def certificates_expiring(request: HttpRequest) -> HttpResponse:
         kind = form.cleaned_data.get("kind")
         renewed = Certificate.objects.filter(renews=OuterRef("pk"))
         rows = list(
-            selectors.certificates_expiring_in(year, month, kind.pk if kind else None)
-            .annotate(is_renewed=Exists(renewed))
+            selectors.certificates_expiring_in(year, month, kind.pk if kind else None).annotate(
+                is_renewed=Exists(renewed)
+            )
         )
-        services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
-                                   detail=f"有効期限 {year}-{month:02d} 一覧 {len(rows)}件")
+        services.access_log_record(
+            user=request.user, action=AccessLog.Action.SEARCH, detail=f"有効期限 {year}-{month:02d} 一覧 {len(rows)}件"
+        )
     return render(request, "certificates/expiring.html", {"form": form, "rows": rows})
 
 
@@ -223,10 +246,20 @@ def access_log(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(response)
         writer.writerow(["日時", "職員", "操作", "市民ID", "内容"])
         for log in logs.iterator():
-            writer.writerow([timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"), log.user.username,
-                             log.get_action_display(), log.resident_id or "", log.detail])
+            writer.writerow(
+                [
+                    timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    log.user.username,
+                    log.get_action_display(),
+                    log.resident_id or "",
+                    log.detail,
+                ]
+            )
         services.access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail="閲覧記録CSV")
         return response
     page = Paginator(logs, 100).get_page(request.GET.get("page"))
-    return render(request, "certificates/access_log.html",
-                  {"page": page, "actions": AccessLog.Action.choices, "filters": request.GET})
+    return render(
+        request,
+        "certificates/access_log.html",
+        {"page": page, "actions": AccessLog.Action.choices, "filters": request.GET},
+    )

@@ -10,8 +10,9 @@ from notices.models import PLACEHOLDERS, LetterTemplate
 
 
 class MonthForm(forms.Form):
-    month = forms.CharField(label="対象月（有効期限の月）", max_length=7,
-                            widget=forms.TextInput(attrs={"type": "month", "class": "w-8"}))
+    month = forms.CharField(
+        label="対象月（有効期限の月）", max_length=7, widget=forms.TextInput(attrs={"type": "month", "class": "w-8"})
+    )
 
     def clean_month(self) -> date:
         try:
@@ -33,8 +34,15 @@ class LetterStatusForm(forms.Form):
 class LetterTemplateForm(forms.ModelForm):
     class Meta:
         model = LetterTemplate
-        fields = ["title", *TEXT_FIELDS, "what_to_bring", "address_top_mm", "address_left_mm",
-                  "address_width_mm", "address_height_mm"]
+        fields = [
+            "title",
+            *TEXT_FIELDS,
+            "what_to_bring",
+            "address_top_mm",
+            "address_left_mm",
+            "address_width_mm",
+            "address_height_mm",
+        ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in [*TEXT_FIELDS, "what_to_bring"]}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,5 +56,7 @@ class LetterTemplateForm(forms.ModelForm):
         for name in TEXT_FIELDS:
             bad = unknown_placeholders(data.get(name) or "")
             if bad:
-                self.add_error(name, f"使えない差し込みがあります：{'、'.join(bad)}。{{ と }} は差し込みにだけ使えます。")
+                self.add_error(
+                    name, f"使えない差し込みがあります：{'、'.join(bad)}。{{ と }} は差し込みにだけ使えます。"
+                )
         return data

@@ -98,8 +98,9 @@ class NoticeBatch(models.Model):
         ordering = ["-month", "-sequence"]
         constraints = [
             models.UniqueConstraint(fields=["month", "sequence"], name="batch_unique_month_sequence"),
-            models.CheckConstraint(condition=Q(status__in=["preparing", "prepared", "mailed"]),
-                                   name="batch_status_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=["preparing", "prepared", "mailed"]), name="batch_status_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,10 +141,12 @@ class Letter(models.Model):
         verbose_name_plural = "お知らせ"
         ordering = ["postal_code", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["prepared", "mailed", "returned", "cancelled"]),
-                                   name="letter_status_known"),
-            models.CheckConstraint(condition=Q(status__in=["prepared", "mailed"]) | ~Q(status_reason=""),
-                                   name="letter_reason_required"),
+            models.CheckConstraint(
+                condition=Q(status__in=["prepared", "mailed", "returned", "cancelled"]), name="letter_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["prepared", "mailed"]) | ~Q(status_reason=""), name="letter_reason_required"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,8 +158,9 @@ class BatchEvent(models.Model):
 
     batch = models.ForeignKey(NoticeBatch, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=40)
     detail = models.CharField(max_length=200, blank=True)
 

@@ -26,7 +26,10 @@ def html_to_pdf(html: str) -> bytes:
 def _render_file(html_path: Path, pdf_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "weasyprint", "--quiet", str(html_path), str(pdf_path)],
-        capture_output=True, text=True, timeout=1800, check=False,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     if result.returncode != 0 or not pdf_path.exists():
         raise RuntimeError(f"WeasyPrint failed on {html_path.name}: {result.stderr[-2000:]}")

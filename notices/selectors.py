@@ -33,13 +33,15 @@ def _next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def outcome_for(letters_qs, *, label: str, month: date) -> Outcome:  # noqa: ANN001
+def outcome_for(letters_qs, *, label: str, month: date) -> Outcome:
     reservations = Reservation.objects.filter(invitation__letter=OuterRef("pk"))
     visited = reservations.filter(status__in=[Reservation.Status.ARRIVED, Reservation.Status.DONE])
     no_show = reservations.filter(status=Reservation.Status.NO_SHOW)
     issued = Certificate.objects.filter(renews=OuterRef("certificate"))
     row = letters_qs.annotate(
-        has_booking=Exists(reservations), has_visit=Exists(visited), has_no_show=Exists(no_show),
+        has_booking=Exists(reservations),
+        has_visit=Exists(visited),
+        has_no_show=Exists(no_show),
         has_issue=Exists(issued),
     ).aggregate(
         letters=Count("pk"),
@@ -61,9 +63,7 @@ def outcome_for_batch(batch: NoticeBatch) -> Outcome:
 
 def outcomes_by_month(limit: int = 12) -> list[Outcome]:
     months = NoticeBatch.objects.values_list("month", flat=True).distinct().order_by("-month")[:limit]
-    return [
-        outcome_for(Letter.objects.filter(batch__month=m), label=f"{m:%Y年%-m月}", month=m) for m in months
-    ]
+    return [outcome_for(Letter.objects.filter(batch__month=m), label=f"{m:%Y年%-m月}", month=m) for m in months]
 
 
 @dataclass
@@ -89,8 +89,10 @@ def bookable_places(procedure: Procedure, start: date, end: date) -> int:
     for hours in procedure.hours.all():
         hours_by_weekday.setdefault(hours.weekday, []).append(hours)
     exceptions = {c.day: c for c in calendar.CalendarDay.objects.filter(day__gte=start, day__lte=end)}
-    overrides = {(o.day, o.start): o.places for o in CapacityOverride.objects.filter(
-        procedure=procedure, day__gte=start, day__lte=end)}
+    overrides = {
+        (o.day, o.start): o.places
+        for o in CapacityOverride.objects.filter(procedure=procedure, day__gte=start, day__lte=end)
+    }
     total = 0
     for day in calendar.office_days(start, end):
         exception = exceptions.get(day)
@@ -114,9 +116,14 @@ def forecast(today: date, months: int = 6, weeks_before: int = 4) -> list[Foreca
         month = _next_month(month)
         end_of_month = _next_month(month) - timedelta(days=1)
         expiring = (
-            Certificate.objects.filter(kind__is_letter_kind=True, status=Certificate.Status.VALID,
-                                       expires_on__gte=month, expires_on__lte=end_of_month)
-            .exclude(Exists(renewed)).count()
+            Certificate.objects.filter(
+                kind__is_letter_kind=True,
+                status=Certificate.Status.VALID,
+                expires_on__gte=month,
+                expires_on__lte=end_of_month,
+            )
+            .exclude(Exists(renewed))
+            .count()
         )
         window_start = max(month - timedelta(weeks=weeks_before), today + timedelta(days=1))
         places = bookable_places(procedure, window_start, end_of_month) if procedure else 0
@@ -124,8 +131,12 @@ def forecast(today: date, months: int = 6, weeks_before: int = 4) -> list[Foreca
     return rows
 
 
-CHART_SERIES = [("mailed", "発送", "#0031d8"), ("booked", "予約", "#2a7ab0"), ("visited", "来庁", "#1d6b2f"),
-                ("issued", "交付", "#8a5300")]
+CHART_SERIES = [
+    ("mailed", "発送", "#0031d8"),
+    ("booked", "予約", "#2a7ab0"),
+    ("visited", "来庁", "#1d6b2f"),
+    ("issued", "交付", "#8a5300"),
+]
 
 
 def outcome_chart(rows: list[Outcome], width: int = 640) -> dict:
@@ -139,11 +150,27 @@ def outcome_chart(rows: list[Outcome], width: int = 640) -> dict:
         bars = []
         for index, (key, label, colour) in enumerate(CHART_SERIES):
             value = getattr(r, key)
-            bars.append({"y": y + index * bar_height, "width": round(usable * value / peak, 1), "value": value,
-                         "label": label, "colour": colour, "text_x": label_width + round(usable * value / peak) + 4})
+            bars.append(
+                {
+                    "y": y + index * bar_height,
+                    "width": round(usable * value / peak, 1),
+                    "value": value,
+                    "label": label,
+                    "colour": colour,
+                    "text_x": label_width + round(usable * value / peak) + 4,
+                }
+            )
         groups.append({"label": r.label, "y": y, "label_y": y + bar_height * 2 + 4, "bars": bars})
         y += bar_height * len(CHART_SERIES) + gap
-    legend = [{"label": label, "colour": colour, "x": label_width + i * 90} for i, (_k, label, colour) in
-              enumerate(CHART_SERIES)]
-    return {"width": width, "height": y + 5, "label_width": label_width, "bar_height": bar_height - 2,
-            "groups": groups, "legend": legend}
+    legend = [
+        {"label": label, "colour": colour, "x": label_width + i * 90}
+        for i, (_k, label, colour) in enumerate(CHART_SERIES)
+    ]
+    return {
+        "width": width,
+        "height": y + 5,
+        "label_width": label_width,
+        "bar_height": bar_height - 2,
+        "groups": groups,
+        "legend": legend,
+    }

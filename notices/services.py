@@ -53,15 +53,19 @@ def _next_month(month: date) -> date:
 def due_certificates(month: date) -> QuerySet[Certificate]:
     """Certificates of the letter kind expiring in `month` that should get a letter and have none yet."""
     newer = Certificate.objects.filter(
-        resident=OuterRef("resident"), kind=OuterRef("kind"), issued_on__gt=OuterRef("issued_on"),
+        resident=OuterRef("resident"),
+        kind=OuterRef("kind"),
+        issued_on__gt=OuterRef("issued_on"),
         status=Certificate.Status.VALID,
     )
     renewal = Certificate.objects.filter(renews=OuterRef("pk"))
     lettered = Letter.objects.filter(certificate=OuterRef("pk"))
     return (
         Certificate.objects.filter(
-            kind__is_letter_kind=True, status=Certificate.Status.VALID,
-            expires_on__gte=month, expires_on__lt=_next_month(month),
+            kind__is_letter_kind=True,
+            status=Certificate.Status.VALID,
+            expires_on__gte=month,
+            expires_on__lt=_next_month(month),
             resident__letter_opt_out=False,
         )
         .exclude(Q(resident__postal_code="") | Q(resident__address=""))
@@ -77,20 +81,26 @@ def _letter_procedure() -> Procedure | None:
     return Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id").first()
 
 
-def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedure: Procedure,
-                       now: datetime) -> bool:
+def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedure: Procedure, now: datetime) -> bool:
     """Create the letter and its invitation for one certificate; False when it already has one."""
     resident = certificate.resident
     try:
         with transaction.atomic():
             invitation = invitation_create(
-                resident=resident, certificate=certificate, procedure=procedure,
+                resident=resident,
+                certificate=certificate,
+                procedure=procedure,
                 valid_until=certificate.expires_on + timedelta(days=settings.NOTICE_INVITATION_GRACE_DAYS),
             )
             Letter.objects.create(
-                batch=batch, certificate=certificate, resident=resident, invitation=invitation,
-                postal_code=resident.postal_code, address=resident.address,
-                name=f"{resident.family_name} {resident.given_name}", expires_on=certificate.expires_on,
+                batch=batch,
+                certificate=certificate,
+                resident=resident,
+                invitation=invitation,
+                postal_code=resident.postal_code,
+                address=resident.address,
+                name=f"{resident.family_name} {resident.given_name}",
+                expires_on=certificate.expires_on,
                 created_at=now,
             )
     except IntegrityError:
@@ -101,7 +111,9 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
 
 def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
     """The batch to fill: an unfinished one for the month, or a new one when certificates are due."""
-    unfinished = NoticeBatch.objects.filter(month=month, status=NoticeBatch.Status.PREPARING).order_by("sequence").first()
+    unfinished = (
+        NoticeBatch.objects.filter(month=month, status=NoticeBatch.Status.PREPARING).order_by("sequence").first()
+    )
     if unfinished is not None:
         return unfinished
     existing = NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
@@ -116,8 +128,9 @@ def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
         return NoticeBatch.objects.get(month=month, sequence=sequence)
 
 
-def notice_batch_prepare(*, month: date, user: AbstractBaseUser | None = None, now: datetime | None = None,
-                         processes: int | None = None) -> NoticeBatch | None:
+def notice_batch_prepare(
+    *, month: date, user: AbstractBaseUser | None = None, now: datetime | None = None, processes: int | None = None
+) -> NoticeBatch | None:
     """Prepare (or finish) the month's batch and its PDF. Returns the batch, or None when nothing is due."""
     now = now or timezone.now()
     month = month_start(month)
@@ -137,9 +150,12 @@ def notice_batch_prepare(*, month: date, user: AbstractBaseUser | None = None, n
 
 def _claim_render(batch: NoticeBatch, now: datetime) -> str | None:
     token = secrets.token_hex(16)
-    claimed = NoticeBatch.objects.filter(pk=batch.pk).filter(
-        Q(render_claimed_at__isnull=True) | Q(render_claimed_at__lt=now - RENDER_STALE_AFTER)
-    ).filter(status=batch.status).update(render_claimed_at=now, render_token=token)
+    claimed = (
+        NoticeBatch.objects.filter(pk=batch.pk)
+        .filter(Q(render_claimed_at__isnull=True) | Q(render_claimed_at__lt=now - RENDER_STALE_AFTER))
+        .filter(status=batch.status)
+        .update(render_claimed_at=now, render_token=token)
+    )
     return token if claimed == 1 else None
 
 
@@ -148,8 +164,9 @@ def batch_pdf_path(batch: NoticeBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / "notices" / f"letters-{batch.month:%Y-%m}{suffix}.pdf"
 
 
-def _render_if_claimed(*, batch: NoticeBatch, user: AbstractBaseUser | None, now: datetime,
-                       processes: int | None, action: str) -> bool:
+def _render_if_claimed(
+    *, batch: NoticeBatch, user: AbstractBaseUser | None, now: datetime, processes: int | None, action: str
+) -> bool:
     token = _claim_render(batch, now)
     if token is None:
         return False
@@ -159,8 +176,12 @@ def _render_if_claimed(*, batch: NoticeBatch, user: AbstractBaseUser | None, now
         NoticeBatch.objects.filter(pk=batch.pk, render_token=token).update(render_claimed_at=None, render_token="")
         raise
     updates = {
-        "letter_count": count, "pdf_sha256": digest, "pdf_bytes": size,
-        "pdf_path": str(path.relative_to(settings.MEDIA_ROOT)), "render_claimed_at": None, "render_token": "",
+        "letter_count": count,
+        "pdf_sha256": digest,
+        "pdf_bytes": size,
+        "pdf_path": str(path.relative_to(settings.MEDIA_ROOT)),
+        "render_claimed_at": None,
+        "render_token": "",
     }
     if batch.status == NoticeBatch.Status.PREPARING:
         updates.update(status=NoticeBatch.Status.PREPARED, prepared_at=now, prepared_by=user)
@@ -169,13 +190,16 @@ def _render_if_claimed(*, batch: NoticeBatch, user: AbstractBaseUser | None, now
     return True
 
 
-def render_batch_pdf(*, batch: NoticeBatch, user: AbstractBaseUser | None,
-                     processes: int | None = None) -> tuple[int, str, int, Path]:
+def render_batch_pdf(
+    *, batch: NoticeBatch, user: AbstractBaseUser | None, processes: int | None = None
+) -> tuple[int, str, int, Path]:
     template = letters.letter_template()
     office = Office.objects.first()
     letter_qs = (
-        Letter.objects.filter(batch=batch).exclude(status=Letter.Status.CANCELLED)
-        .select_related("invitation__procedure__certificate_kind").order_by("postal_code", "pk")
+        Letter.objects.filter(batch=batch)
+        .exclude(status=Letter.Status.CANCELLED)
+        .select_related("invitation__procedure__certificate_kind")
+        .order_by("postal_code", "pk")
     )
     count = letter_qs.count()
     preparer = batch.prepared_by or user
@@ -183,9 +207,10 @@ def render_batch_pdf(*, batch: NoticeBatch, user: AbstractBaseUser | None,
     letter_day = timezone.localdate(batch.created_at)
     prepared_at = timezone.localtime(batch.prepared_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
 
-    def chunks():  # noqa: ANN202 - generator of HTML documents
-        yield letters.document([letters.cover_html(batch, count=count, prepared_by=prepared_by,
-                                                   prepared_at=prepared_at)], template)
+    def chunks():
+        yield letters.document(
+            [letters.cover_html(batch, count=count, prepared_by=prepared_by, prepared_at=prepared_at)], template
+        )
         page_html: list[str] = []
         for letter in letter_qs.iterator(chunk_size=CHUNK_SIZE):
             page_html.append(letters.letter_html_body(letter, template=template, office=office, today=letter_day))
@@ -259,6 +284,7 @@ def letter_set_status(*, letter: Letter, status: str, reason: str, user: Abstrac
     if status == Letter.Status.CANCELLED:
         letter.invitation.valid_until = min(letter.invitation.valid_until, timezone.localdate() - timedelta(days=1))
         letter.invitation.save(update_fields=["valid_until"])
-    BatchEvent.objects.create(batch_id=letter.batch_id, user=user, action=Letter.Status(status).label,
-                              detail=f"お知らせ #{letter.pk}")
+    BatchEvent.objects.create(
+        batch_id=letter.batch_id, user=user, action=Letter.Status(status).label, detail=f"お知らせ #{letter.pk}"
+    )
     return letter

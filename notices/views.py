@@ -50,8 +50,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
-    mailed_form = MailedForm(request.POST if request.POST.get("action") == "mailed" else None,
-                             initial={"mailed_on": timezone.localdate()})
+    mailed_form = MailedForm(
+        request.POST if request.POST.get("action") == "mailed" else None, initial={"mailed_on": timezone.localdate()}
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -68,8 +69,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letters_page = Letter.objects.filter(batch=batch).select_related("invitation").order_by("postal_code", "pk")
     access_log_record(user=request.user, action=AccessLog.Action.VIEW, detail=f"お知らせ一覧 {batch.label}")
     context = {
-        "batch": batch, "letters": letters_page, "mailed_form": mailed_form,
-        "outcome": selectors.outcome_for_batch(batch), "status_form": LetterStatusForm(),
+        "batch": batch,
+        "letters": letters_page,
+        "mailed_form": mailed_form,
+        "outcome": selectors.outcome_for_batch(batch),
+        "status_form": LetterStatusForm(),
         "events": batch.events.select_related("user")[:20],
     }
     return render(request, "notices/batch_detail.html", context)
@@ -84,19 +88,24 @@ def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
     if not path.exists():
         raise Http404("PDF file is missing")
     access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail=f"お知らせPDF {batch.label}")
-    return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 - FileResponse closes it
-                        filename=path.name, content_type="application/pdf")
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+        filename=path.name,
+        content_type="application/pdf",
+    )
 
 
 @supervisor_required
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    letter = get_object_or_404(Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"),
-                               pk=pk)
+    letter = get_object_or_404(Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"), pk=pk)
     template = letters.letter_template()
-    body = letters.letter_html_body(letter, template=template, office=Office.objects.first(),
-                                    today=timezone.localdate(letter.batch.created_at))
-    access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=letter.resident,
-                      detail=f"お知らせ #{letter.pk}")
+    body = letters.letter_html_body(
+        letter, template=template, office=Office.objects.first(), today=timezone.localdate(letter.batch.created_at)
+    )
+    access_log_record(
+        user=request.user, action=AccessLog.Action.VIEW, resident=letter.resident, detail=f"お知らせ #{letter.pk}"
+    )
     response = HttpResponse(pdf.html_to_pdf(letters.document([body], template)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
     return response
@@ -113,7 +122,9 @@ def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"お知らせ #{letter.pk} を「{Letter.Status(form.cleaned_data['status']).label}」にしました。")
+            messages.success(
+                request, f"お知らせ #{letter.pk} を「{Letter.Status(form.cleaned_data['status']).label}」にしました。"
+            )
     else:
         messages.error(request, "理由を入力してください。")
     return redirect("notices:batch_detail", pk=letter.batch_id)
@@ -129,11 +140,15 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(response)
         writer.writerow(["対象月", "お知らせ", "発送", "返送", "予約", "来庁", "交付", "来庁なし", "予約なし来庁"])
         for r in rows:
-            writer.writerow([r.label, r.letters, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows,
-                             r.walk_ins])
+            writer.writerow(
+                [r.label, r.letters, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows, r.walk_ins]
+            )
         return response
-    return render(request, "notices/outcomes.html", {"rows": rows, "chart": selectors.outcome_chart(rows),
-                                                     "forecast": selectors.forecast(timezone.localdate())})
+    return render(
+        request,
+        "notices/outcomes.html",
+        {"rows": rows, "chart": selectors.outcome_chart(rows), "forecast": selectors.forecast(timezone.localdate())},
+    )
 
 
 @supervisor_required
@@ -159,10 +174,15 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     template = letters.letter_template()
     today = timezone.localdate()
     context = letters.letter_context(
-        template=template, office=Office.objects.first(),
+        template=template,
+        office=Office.objects.first(),
         procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
-        name="見本 太郎", postal_code="530-0001", address="大阪府大阪市北区梅田1丁目1番1号",
-        expires_on=date(today.year + 1, 2, 28), code="ACDEFG34", valid_until=date(today.year + 1, 3, 30),
+        name="見本 太郎",
+        postal_code="530-0001",
+        address="大阪府大阪市北区梅田1丁目1番1号",
+        expires_on=date(today.year + 1, 2, 28),
+        code="ACDEFG34",
+        valid_until=date(today.year + 1, 3, 30),
         today=today,
     )
     from django.template.loader import render_to_string

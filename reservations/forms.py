@@ -18,13 +18,15 @@ from reservations.models import (
 class AcknowledgementForm(forms.Form):
     """One checkbox per active acknowledgement; required ones must be ticked."""
 
-    def __init__(self, *args: Any, acknowledgements: list[Acknowledgement], language: str = "ja",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, acknowledgements: list[Acknowledgement], language: str = "ja", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.acknowledgements = acknowledgements
         for ack in acknowledgements:
             self.fields[f"ack_{ack.pk}"] = forms.BooleanField(
-                label=ack.render(language), required=ack.required,
+                label=ack.render(language),
+                required=ack.required,
                 error_messages={"required": _("確認してチェックを入れてください。")},
             )
 
@@ -33,48 +35,77 @@ class AcknowledgementForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    family_name = forms.CharField(label=_("姓"), max_length=50,
-                                  widget=forms.TextInput(attrs={"autocomplete": "family-name", "class": "w-14"}))
-    given_name = forms.CharField(label=_("名"), max_length=50,
-                                 widget=forms.TextInput(attrs={"autocomplete": "given-name", "class": "w-14"}))
-    family_name_kana = forms.CharField(label=_("セイ（フリガナ）"), max_length=50,
-                                       help_text=_("カタカナで入力してください（ひらがなも可）"),
-                                       widget=forms.TextInput(attrs={"class": "w-14"}))
-    given_name_kana = forms.CharField(label=_("メイ（フリガナ）"), max_length=50,
-                                      widget=forms.TextInput(attrs={"class": "w-14"}))
-    phone = forms.CharField(label=_("電話番号"), max_length=20, help_text=_("日中に連絡がつく番号（例：090-1234-5678）"),
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel",
-                                                          "class": "w-14"}))
-    email = forms.EmailField(label=_("メールアドレス"), required=False, max_length=254,
-                             help_text=_("入力すると、予約の確認メールと前日のお知らせメールが届きます"),
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    pass_user_name = forms.CharField(label=_("定期券を使う方の氏名"), max_length=100, required=False,
-                                     help_text=_("予約する方と定期券を使う方が違う場合に入力してください"))
+    family_name = forms.CharField(
+        label=_("姓"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "family-name", "class": "w-14"})
+    )
+    given_name = forms.CharField(
+        label=_("名"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "given-name", "class": "w-14"})
+    )
+    family_name_kana = forms.CharField(
+        label=_("セイ（フリガナ）"),
+        max_length=50,
+        help_text=_("カタカナで入力してください（ひらがなも可）"),
+        widget=forms.TextInput(attrs={"class": "w-14"}),
+    )
+    given_name_kana = forms.CharField(
+        label=_("メイ（フリガナ）"), max_length=50, widget=forms.TextInput(attrs={"class": "w-14"})
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        max_length=20,
+        help_text=_("日中に連絡がつく番号（例：090-1234-5678）"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "class": "w-14"}),
+    )
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        required=False,
+        max_length=254,
+        help_text=_("入力すると、予約の確認メールと前日のお知らせメールが届きます"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    pass_user_name = forms.CharField(
+        label=_("定期券を使う方の氏名"),
+        max_length=100,
+        required=False,
+        help_text=_("予約する方と定期券を使う方が違う場合に入力してください"),
+    )
 
 
 class LookupForm(forms.Form):
-    number = forms.CharField(label=_("予約番号"), max_length=20, help_text=_("8文字の英数字（例：ACDE-FG34）"),
-                             widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                           "class": "w-14"}))
-    phone = forms.CharField(label=_("電話番号"), max_length=20, help_text=_("予約のときに入力した電話番号"),
-                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "class": "w-14"}))
+    number = forms.CharField(
+        label=_("予約番号"),
+        max_length=20,
+        help_text=_("8文字の英数字（例：ACDE-FG34）"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "w-14"}),
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        max_length=20,
+        help_text=_("予約のときに入力した電話番号"),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "class": "w-14"}),
+    )
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("予約コード"), max_length=20, help_text=_("お知らせの手紙に書かれたコード（例：ACDE-FG34）"),
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                                         "class": "w-14"}))
+    code = forms.CharField(
+        label=_("予約コード"),
+        max_length=20,
+        help_text=_("お知らせの手紙に書かれたコード（例：ACDE-FG34）"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "w-14"}),
+    )
 
 
 class StaffBookingForm(ContactForm):
-    channel = forms.ChoiceField(label="受付方法", choices=[(Reservation.Channel.PHONE, "電話"),
-                                                          (Reservation.Channel.COUNTER, "窓口")])
+    channel = forms.ChoiceField(
+        label="受付方法", choices=[(Reservation.Channel.PHONE, "電話"), (Reservation.Channel.COUNTER, "窓口")]
+    )
     notes = forms.CharField(label="メモ（職員用）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class WalkInForm(forms.Form):
-    procedure = forms.ModelChoiceField(label="手続き", queryset=Procedure.objects.filter(is_active=True),
-                                       empty_label=None)
+    procedure = forms.ModelChoiceField(
+        label="手続き", queryset=Procedure.objects.filter(is_active=True), empty_label=None
+    )
     served = forms.BooleanField(label="対応した（対応できなかった場合はチェックを外す）", required=False, initial=True)
     note = forms.CharField(label="メモ", required=False, max_length=200)
 

@@ -26,8 +26,10 @@ def send_reservation_mail(reservation: Reservation, kind: str) -> None:
         text = render_to_string(f"reservations/email/{kind}.txt", context)
         html = render_to_string(f"reservations/email/{kind}.html", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text,
-        from_email=office.email_sender or settings.DEFAULT_FROM_EMAIL, to=[reservation.email],
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=office.email_sender or settings.DEFAULT_FROM_EMAIL,
+        to=[reservation.email],
     )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -80,7 +80,9 @@ class Acknowledgement(models.Model):
     """A statement the resident must read and tick before booking; the text and version agreed are kept."""
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="acknowledgements")
-    text = models.TextField("文言", help_text="{photo_months}（写真の期限の月数）と {photo_size}（写真のサイズ）が使えます")
+    text = models.TextField(
+        "文言", help_text="{photo_months}（写真の期限の月数）と {photo_size}（写真のサイズ）が使えます"
+    )
     text_en = models.TextField("文言（英語）", blank=True)
     version = models.PositiveIntegerField("版", default=1)
     required = models.BooleanField("必須", default=True)
@@ -139,7 +141,9 @@ class CalendarDay(models.Model):
     day = models.DateField("日付", unique=True)
     kind = models.CharField("種別", max_length=10, choices=Kind.choices)
     hours_like = models.PositiveSmallIntegerField(
-        "受付時間（この曜日と同じ）", choices=OpeningHours.WEEKDAYS, default=0,
+        "受付時間（この曜日と同じ）",
+        choices=OpeningHours.WEEKDAYS,
+        default=0,
         help_text="臨時開庁日に使う受付時間の曜日",
     )
     note = models.CharField("メモ", max_length=100, blank=True)

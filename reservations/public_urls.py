@@ -6,12 +6,12 @@ from reservations import public_views as views
 class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
-    def to_python(self, value: str):  # noqa: ANN201
+    def to_python(self, value: str):
         from datetime import date
 
         return date.fromisoformat(value)
 
-    def to_url(self, value) -> str:  # noqa: ANN001
+    def to_url(self, value) -> str:
         return value.isoformat()
 
 

@@ -63,9 +63,11 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
 def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
     if not state.get("procedure"):
         return None
-    return Procedure.objects.select_related("certificate_kind", "office").filter(
-        pk=state["procedure"], is_active=True
-    ).first()
+    return (
+        Procedure.objects.select_related("certificate_kind", "office")
+        .filter(pk=state["procedure"], is_active=True)
+        .first()
+    )
 
 
 def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None:
@@ -109,15 +111,22 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         return _render(request, "reservations/public/code_invalid.html", {"error": exc.messages[0]}, status=404)
     resident = invitation.resident
-    _save(request, {
-        "procedure": invitation.procedure_id,
-        "invitation": invitation.code,
-        "contact": {
-            "family_name": resident.family_name, "given_name": resident.given_name,
-            "family_name_kana": resident.family_name_kana, "given_name_kana": resident.given_name_kana,
-            "phone": resident.phone, "email": resident.email, "pass_user_name": "",
+    _save(
+        request,
+        {
+            "procedure": invitation.procedure_id,
+            "invitation": invitation.code,
+            "contact": {
+                "family_name": resident.family_name,
+                "given_name": resident.given_name,
+                "family_name_kana": resident.family_name_kana,
+                "given_name_kana": resident.given_name_kana,
+                "phone": resident.phone,
+                "email": resident.email,
+                "pass_user_name": "",
+            },
         },
-    })
+    )
     messages.info(request, _("予約コードを確認しました。日にちと時間を選んでください。"))
     return redirect("public:book_calendar", slug=invitation.procedure.slug)
 
@@ -135,8 +144,11 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), slug=slug, is_active=True)
     state = _state(request)
     if state.get("procedure") != procedure.pk:
-        state = {"procedure": procedure.pk, "change": state.get("change")} if state.get("change") else {
-            "procedure": procedure.pk}
+        state = (
+            {"procedure": procedure.pk, "change": state.get("change")}
+            if state.get("change")
+            else {"procedure": procedure.pk}
+        )
         _save(request, state)
     now = timezone.now()
     today = timezone.localdate(now)
@@ -148,10 +160,13 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
-        "procedure": procedure, "weeks": weeks, "month": date(year, month, 1),
+        "procedure": procedure,
+        "weeks": weeks,
+        "month": date(year, month, 1),
         "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
         "next_month": next_month if next_month <= last else None,
-        "state": state, "step": 1,
+        "state": state,
+        "step": 1,
     }
     return _render(request, "reservations/public/calendar.html", context)
 
@@ -180,8 +195,11 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
                 return redirect("public:change", token=state["change"])
             return redirect("public:book_acknowledgements")
     slots = selectors.day_slots(procedure=procedure, day=day)
-    return _render(request, "reservations/public/times.html",
-                   {"procedure": procedure, "day": day, "slots": slots, "state": state, "step": 2})
+    return _render(
+        request,
+        "reservations/public/times.html",
+        {"procedure": procedure, "day": day, "slots": slots, "state": state, "step": 2},
+    )
 
 
 def _int(value: Any) -> int | None:
@@ -226,10 +244,13 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    acknowledgements = list(procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind"))
+    acknowledgements = list(
+        procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
+    )
     initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
-    form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements, initial=initial,
-                               language=_lang(request))
+    form = AcknowledgementForm(
+        request.POST or None, acknowledgements=acknowledgements, initial=initial, language=_lang(request)
+    )
     if request.method == "POST":
         if not _post_allowed(request):
             return _too_many(request)
@@ -268,9 +289,11 @@ def book_details(request: HttpRequest) -> HttpResponse:
             state["contact_done"] = True
             _save(request, state)
             return redirect("public:book_confirm")
-    return _render(request, "reservations/public/details.html",
-                   {"form": form, "procedure": procedure, "slot": slot, "step": 4,
-                    "from_letter": bool(state.get("invitation"))})
+    return _render(
+        request,
+        "reservations/public/details.html",
+        {"form": form, "procedure": procedure, "slot": slot, "step": 4, "from_letter": bool(state.get("invitation"))},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,8 +311,11 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         try:
             reservation = services.reservation_book(
-                procedure=procedure, slot_id=slot.pk, contact=services.Contact(**state["contact"]),
-                acknowledged=state.get("acks", []), invitation_code=state.get("invitation"),
+                procedure=procedure,
+                slot_id=slot.pk,
+                contact=services.Contact(**state["contact"]),
+                acknowledged=state.get("acks", []),
+                invitation_code=state.get("invitation"),
                 language=_lang(request),
             )
         except services.SlotFull as exc:
@@ -308,9 +334,14 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             request.session["just_booked"] = reservation.token
             return redirect("public:manage", token=reservation.token)
     context = {
-        "procedure": procedure, "slot": slot, "contact": state["contact"], "errors": errors, "step": 5,
+        "procedure": procedure,
+        "slot": slot,
+        "contact": state["contact"],
+        "errors": errors,
+        "step": 5,
         "acknowledgements": procedure.acknowledgements.filter(pk__in=state.get("acks", [])),
-        "from_letter": bool(state.get("invitation")), **_photo_context(procedure, slot),
+        "from_letter": bool(state.get("invitation")),
+        **_photo_context(procedure, slot),
     }
     return _render(request, "reservations/public/confirm.html", context)
 
@@ -336,9 +367,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _reservation_by_token(token: str) -> Reservation:
-    reservation = Reservation.objects.select_related("slot", "procedure__office", "procedure__certificate_kind").filter(
-        token=token[:64], anonymised_at__isnull=True
-    ).first()
+    reservation = (
+        Reservation.objects.select_related("slot", "procedure__office", "procedure__certificate_kind")
+        .filter(token=token[:64], anonymised_at__isnull=True)
+        .first()
+    )
     if reservation is None:
         raise Http404
     return reservation
@@ -349,9 +382,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     just_booked = request.session.pop("just_booked", None) == token
     now = timezone.now()
     context = {
-        "r": reservation, "just_booked": just_booked, "can_change": services.can_change_online(reservation, now=now),
+        "r": reservation,
+        "just_booked": just_booked,
+        "can_change": services.can_change_online(reservation, now=now),
         "deadline": services.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
-        **reservation_urls(reservation), **_photo_context(reservation.procedure, reservation.slot),
+        **reservation_urls(reservation),
+        **_photo_context(reservation.procedure, reservation.slot),
     }
     return _render(request, "reservations/public/manage.html", context)
 
@@ -400,9 +436,11 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
     if state.get("change") == token and state.get("slot"):
         new_slot = Slot.objects.filter(pk=state["slot"], procedure=reservation.procedure).first()
         if new_slot is not None:
-            return _render(request, "reservations/public/change_confirm.html",
-                           {"r": reservation, "new_slot": new_slot,
-                            **_photo_context(reservation.procedure, new_slot)})
+            return _render(
+                request,
+                "reservations/public/change_confirm.html",
+                {"r": reservation, "new_slot": new_slot, **_photo_context(reservation.procedure, new_slot)},
+            )
     _save(request, {"procedure": reservation.procedure_id, "change": token})
     return redirect("public:book_calendar", slug=reservation.procedure.slug)
 
@@ -428,5 +466,3 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.number}.ics"'
     return response
-
-

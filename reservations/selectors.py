@@ -36,7 +36,8 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
     totals = {
         row["day"]: (row["places"] or 0) - (row["booked"] or 0)
         for row in Slot.objects.filter(procedure=procedure, day__gte=grid_start, day__lte=grid_end)
-        .values("day").annotate(places=Sum("places"), booked=Sum("booked"))
+        .values("day")
+        .annotate(places=Sum("places"), booked=Sum("booked"))
     }
     first_bookable, last_bookable = bookable_range(procedure=procedure, now=now)
     weeks: list[list[DayCell]] = []
@@ -81,7 +82,7 @@ def day_list(*, day: date) -> list[Slot]:
     ).order_by("created_at", "id")
     return list(
         Slot.objects.filter(day=day)
-        .select_related("procedure")
+        .select_related("procedure__certificate_kind")
         .prefetch_related(Prefetch("reservations", queryset=reservations))
         .order_by("start", "procedure_id")
     )

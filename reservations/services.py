@@ -172,9 +172,14 @@ class Contact:
                 validate_email(email)
             except ValidationError:
                 errors["email"] = _("メールアドレスの形式が正しくありません。")
-        for name, value, limit in (("family_name", family, 50), ("given_name", given, 50),
-                                   ("family_name_kana", kana_f, 50), ("given_name_kana", kana_g, 50),
-                                   ("email", email, 254), ("pass_user_name", self.pass_user_name or "", 100)):
+        for name, value, limit in (
+            ("family_name", family, 50),
+            ("given_name", given, 50),
+            ("family_name_kana", kana_f, 50),
+            ("given_name_kana", kana_g, 50),
+            ("email", email, 254),
+            ("pass_user_name", self.pass_user_name or "", 100),
+        ):
             if len(value) > limit:
                 errors[name] = _("%(limit)s文字以内で入力してください。") % {"limit": limit}
         if errors:
@@ -187,9 +192,11 @@ class Contact:
 
 def invitation_find(code: str, *, today: date) -> Invitation:
     """The open invitation for a code, or a ValidationError saying why it cannot be used."""
-    invitation = Invitation.objects.select_related("resident", "certificate", "procedure").filter(
-        code=normalize_code(code)
-    ).first()
+    invitation = (
+        Invitation.objects.select_related("resident", "certificate", "procedure")
+        .filter(code=normalize_code(code))
+        .first()
+    )
     if invitation is None:
         raise ValidationError(_("この予約コードは見つかりませんでした。"), code="unknown")
     if invitation.used_at is not None:
@@ -199,12 +206,17 @@ def invitation_find(code: str, *, today: date) -> Invitation:
     return invitation
 
 
-def invitation_create(*, resident: Any, certificate: Certificate, procedure: Procedure, valid_until: date) -> Invitation:
+def invitation_create(
+    *, resident: Any, certificate: Certificate, procedure: Procedure, valid_until: date
+) -> Invitation:
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 return Invitation.objects.create(
-                    code=random_code(8), resident=resident, certificate=certificate, procedure=procedure,
+                    code=random_code(8),
+                    resident=resident,
+                    certificate=certificate,
+                    procedure=procedure,
                     valid_until=valid_until,
                 )
         except IntegrityError:
@@ -271,8 +283,9 @@ def reservation_book(
         if invitation_code:
             invitation = Invitation.objects.select_for_update().filter(code=normalize_code(invitation_code)).first()
             if invitation is None or not invitation.is_open(timezone.localdate(now)):
-                raise ValidationError(_("この予約コードは使えません。コードなしで予約を続けてください。"),
-                                      code="invitation")
+                raise ValidationError(
+                    _("この予約コードは使えません。コードなしで予約を続けてください。"), code="invitation"
+                )
             if invitation.procedure_id != procedure.pk:
                 raise ValidationError(_("この予約コードは別の手続きのものです。"), code="invitation")
         digits = jp.phone_digits(contact.phone)
@@ -280,7 +293,9 @@ def reservation_book(
         if limit:
             _lock_phone(digits)
             active = Reservation.objects.filter(
-                phone_digits=digits, procedure=procedure, status__in=Reservation.ACTIVE,
+                phone_digits=digits,
+                procedure=procedure,
+                status__in=Reservation.ACTIVE,
                 slot__day__gte=timezone.localdate(now),
             ).count()
             if active >= limit:
@@ -289,14 +304,26 @@ def reservation_book(
                 )
         _take_place(slot.pk)
         reservation = _reservation_create(
-            procedure=procedure, slot=slot, contact=contact, digits=digits, channel=channel,
-            invitation=invitation, user=user, language=language, notes=notes, now=now,
+            procedure=procedure,
+            slot=slot,
+            contact=contact,
+            digits=digits,
+            channel=channel,
+            invitation=invitation,
+            user=user,
+            language=language,
+            notes=notes,
+            now=now,
         )
         ReservationAcknowledgement.objects.bulk_create(
             [
                 ReservationAcknowledgement(
-                    reservation=reservation, acknowledgement=a, text=a.render(), version=a.version,
-                    agreed_at=now, read_out_by=user if staff else None,
+                    reservation=reservation,
+                    acknowledgement=a,
+                    text=a.render(),
+                    version=a.version,
+                    agreed_at=now,
+                    read_out_by=user if staff else None,
                 )
                 for a in active_acks
                 if a.pk in acknowledged
@@ -306,29 +333,54 @@ def reservation_book(
             invitation.used_at = now
             invitation.save(update_fields=["used_at"])
         if user is not None and reservation.resident_id:
-            access_log_record(user=user, action=AccessLog.Action.UPDATE, resident=reservation.resident,
-                              detail=f"予約 {reservation.number}")
+            access_log_record(
+                user=user,
+                action=AccessLog.Action.UPDATE,
+                resident=reservation.resident,
+                detail=f"予約 {reservation.number}",
+            )
         if reservation.email:
             transaction.on_commit(lambda: notify_async("reservations.tasks.send_confirmation", reservation.pk))
     return reservation
 
 
-def _reservation_create(*, procedure: Procedure, slot: Slot, contact: Contact, digits: str, channel: str,
-                        invitation: Invitation | None, user: Any, language: str, notes: str,
-                        now: datetime) -> Reservation:
+def _reservation_create(
+    *,
+    procedure: Procedure,
+    slot: Slot,
+    contact: Contact,
+    digits: str,
+    channel: str,
+    invitation: Invitation | None,
+    user: Any,
+    language: str,
+    notes: str,
+    now: datetime,
+) -> Reservation:
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 return Reservation.objects.create(
-                    number=random_code(8), token=Reservation.new_token(), procedure=procedure, slot=slot,
-                    channel=channel, family_name=contact.family_name, given_name=contact.given_name,
-                    family_name_kana=contact.family_name_kana, given_name_kana=contact.given_name_kana,
-                    phone=contact.phone, phone_digits=digits, email=contact.email,
-                    pass_user_name=contact.pass_user_name, language=language[:5], notes=notes,
+                    number=random_code(8),
+                    token=Reservation.new_token(),
+                    procedure=procedure,
+                    slot=slot,
+                    channel=channel,
+                    family_name=contact.family_name,
+                    given_name=contact.given_name,
+                    family_name_kana=contact.family_name_kana,
+                    given_name_kana=contact.given_name_kana,
+                    phone=contact.phone,
+                    phone_digits=digits,
+                    email=contact.email,
+                    pass_user_name=contact.pass_user_name,
+                    language=language[:5],
+                    notes=notes,
                     invitation=invitation,
                     resident=invitation.resident if invitation else None,
                     certificate=invitation.certificate if invitation else None,
-                    created_at=now, created_by=user,
+                    created_at=now,
+                    created_by=user,
                 )
         except IntegrityError:
             continue
@@ -422,7 +474,11 @@ TRANSITIONS = {
 
 @transaction.atomic
 def reservation_set_status(
-    *, reservation: Reservation, status: str, user: AbstractBaseUser, expected: str | None = None,
+    *,
+    reservation: Reservation,
+    status: str,
+    user: AbstractBaseUser,
+    expected: str | None = None,
     now: datetime | None = None,
 ) -> Reservation:
     """Move a reservation along the counter's states; `expected` guards against two clerks clicking at once."""
@@ -457,15 +513,18 @@ def reservation_link_issued(*, reservation: Reservation, certificate: Certificat
         reservation.status = Reservation.Status.DONE
         reservation.status_changed_at = timezone.now()
         reservation.status_changed_by = user
-    reservation.save(update_fields=["issued_certificate", "resident", "status", "status_changed_at",
-                                    "status_changed_by"])
+    reservation.save(
+        update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by"]
+    )
 
 
-def walk_in_record(*, procedure: Procedure, user: AbstractBaseUser, served: bool = True, note: str = "",
-                   now: datetime | None = None) -> WalkIn:
+def walk_in_record(
+    *, procedure: Procedure, user: AbstractBaseUser, served: bool = True, note: str = "", now: datetime | None = None
+) -> WalkIn:
     now = now or timezone.now()
-    return WalkIn.objects.create(procedure=procedure, day=timezone.localdate(now), at=now, served=served,
-                                 recorded_by=user, note=note[:200])
+    return WalkIn.objects.create(
+        procedure=procedure, day=timezone.localdate(now), at=now, served=served, recorded_by=user, note=note[:200]
+    )
 
 
 # --- reminders -------------------------------------------------------------------------------------------
@@ -480,9 +539,11 @@ def reminders_send(*, now: datetime | None = None) -> int:
     if day is None:
         return 0
     sent = 0
-    candidates = Reservation.objects.filter(
-        slot__day=day, status=Reservation.Status.BOOKED, reminder_sent_at__isnull=True
-    ).exclude(email="").values_list("pk", flat=True)
+    candidates = (
+        Reservation.objects.filter(slot__day=day, status=Reservation.Status.BOOKED, reminder_sent_at__isnull=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
     for pk in list(candidates):
         # Claim first: of two clusters running this at once, only one moves the row.
         claimed = Reservation.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now)

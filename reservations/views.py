@@ -58,9 +58,14 @@ def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
         rows.append((slot, [(r, _photo_rule_for(slot, r)) for r in reservations]))
     walk_ins = WalkIn.objects.filter(day=day).count()
     context = {
-        "day": day, "rows": rows, "counts": counts, "walk_ins": walk_ins,
-        "previous_day": calendar.previous_office_day(day), "next_day": calendar.next_office_day(day),
-        "is_office_day": calendar.is_office_day(day), "closed_reason": calendar.closed_reason(day),
+        "day": day,
+        "rows": rows,
+        "counts": counts,
+        "walk_ins": walk_ins,
+        "previous_day": calendar.previous_office_day(day),
+        "next_day": calendar.next_office_day(day),
+        "is_office_day": calendar.is_office_day(day),
+        "closed_reason": calendar.closed_reason(day),
         "statuses": Reservation.Status,
     }
     return render(request, "reservations/staff/day.html", context)
@@ -80,22 +85,46 @@ def day_csv(request: HttpRequest, day: date) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="reservations-{day.isoformat()}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 only with the BOM
     writer = csv.writer(response)
-    writer.writerow(["時間", "予約番号", "氏名", "フリガナ", "手続き", "状態", "受付方法", "電話番号",
-                     "ケース番号", "証明書の有効期限", "写真の撮影期限", "メモ"])
+    writer.writerow(
+        [
+            "時間",
+            "予約番号",
+            "氏名",
+            "フリガナ",
+            "手続き",
+            "状態",
+            "受付方法",
+            "電話番号",
+            "ケース番号",
+            "証明書の有効期限",
+            "写真の撮影期限",
+            "メモ",
+        ]
+    )
     count = 0
     for slot in slots:
         for r in slot.reservations.all():
             count += 1
             photo = _photo_rule_for(slot, r)
-            writer.writerow([
-                f"{slot.start:%H:%M}", r.number, r.full_name, r.full_kana, slot.procedure.name,
-                r.get_status_display(), r.get_channel_display(), r.phone,
-                r.resident.case_number if r.resident else "",
-                r.certificate.expires_on.isoformat() if r.certificate else "",
-                photo.isoformat() if photo else "", r.notes.replace("\n", " "),
-            ])
-    cert_services.access_log_record(user=request.user, action=AccessLog.Action.EXPORT,
-                                    detail=f"予約一覧CSV {day.isoformat()} {count}件")
+            writer.writerow(
+                [
+                    f"{slot.start:%H:%M}",
+                    r.number,
+                    r.full_name,
+                    r.full_kana,
+                    slot.procedure.name,
+                    r.get_status_display(),
+                    r.get_channel_display(),
+                    r.phone,
+                    r.resident.case_number if r.resident else "",
+                    r.certificate.expires_on.isoformat() if r.certificate else "",
+                    photo.isoformat() if photo else "",
+                    r.notes.replace("\n", " "),
+                ]
+            )
+    cert_services.access_log_record(
+        user=request.user, action=AccessLog.Action.EXPORT, detail=f"予約一覧CSV {day.isoformat()} {count}件"
+    )
     return response
 
 
@@ -108,8 +137,9 @@ def reservation_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "変更先の状態が正しくありません。")
     else:
         try:
-            services.reservation_set_status(reservation=reservation, status=status, user=request.user,
-                                            expected=request.POST.get("expected") or None)
+            services.reservation_set_status(
+                reservation=reservation, status=status, user=request.user, expected=request.POST.get("expected") or None
+            )
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
@@ -134,19 +164,33 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
         candidates = cert_selectors.resident_search(reservation.phone)[:10]
         by_kana = cert_selectors.resident_search(f"{reservation.family_name_kana} {reservation.given_name_kana}")[:10]
         found = {r.pk: r for r in list(candidates) + list(by_kana)}
-        cert_services.access_log_record(user=request.user, action=AccessLog.Action.SEARCH,
-                                        detail=f"予約 {reservation.number} の本人確認 {len(found)}件")
-        return render(request, "reservations/staff/choose_resident.html",
-                      {"reservation": reservation, "candidates": found.values()})
+        cert_services.access_log_record(
+            user=request.user,
+            action=AccessLog.Action.SEARCH,
+            detail=f"予約 {reservation.number} の本人確認 {len(found)}件",
+        )
+        return render(
+            request,
+            "reservations/staff/choose_resident.html",
+            {"reservation": reservation, "candidates": found.values()},
+        )
     previous = reservation.certificate or (
-        Certificate.objects.filter(resident=resident, kind=reservation.procedure.certificate_kind,
-                                   status=Certificate.Status.VALID, renewed_by__isnull=True)
-        .order_by("-expires_on").first()
-        if reservation.procedure.certificate_kind else None
+        Certificate.objects.filter(
+            resident=resident,
+            kind=reservation.procedure.certificate_kind,
+            status=Certificate.Status.VALID,
+            renewed_by__isnull=True,
+        )
+        .order_by("-expires_on")
+        .first()
+        if reservation.procedure.certificate_kind
+        else None
     )
     initial = {
-        "kind": reservation.procedure.certificate_kind, "issued_on": timezone.localdate(),
-        "route_from": previous.route_from if previous else "", "route_to": previous.route_to if previous else "",
+        "kind": reservation.procedure.certificate_kind,
+        "issued_on": timezone.localdate(),
+        "route_from": previous.route_from if previous else "",
+        "route_to": previous.route_to if previous else "",
     }
     form = CertificateIssueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -158,14 +202,29 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。")
+            messages.success(
+                request,
+                f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。",
+            )
             return redirect("reservations:day_date", day=reservation.slot.day)
     else:
-        cert_services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident,
-                                        detail=f"予約 {reservation.number} から交付")
-    return render(request, "certificates/certificate_form.html",
-                  {"form": form, "resident": resident, "certificate": previous, "reservation": reservation,
-                   "title": "証明書の交付（予約から）"})
+        cert_services.access_log_record(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            resident=resident,
+            detail=f"予約 {reservation.number} から交付",
+        )
+    return render(
+        request,
+        "certificates/certificate_form.html",
+        {
+            "form": form,
+            "resident": resident,
+            "certificate": previous,
+            "reservation": reservation,
+            "title": "証明書の交付（予約から）",
+        },
+    )
 
 
 @staff_required
@@ -181,9 +240,14 @@ def staff_book(request: HttpRequest) -> HttpResponse:
         chosen_day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         chosen_day = calendar.next_office_day(today) or today
-    slots = [s for s in selectors.day_slots(procedure=procedure, day=chosen_day)
-             if s.left > 0 and s.starts_at > timezone.now()]
-    acknowledgements = list(procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind"))
+    slots = [
+        s
+        for s in selectors.day_slots(procedure=procedure, day=chosen_day)
+        if s.left > 0 and s.starts_at > timezone.now()
+    ]
+    acknowledgements = list(
+        procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
+    )
     form = StaffBookingForm(request.POST or None)
     ack_form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements)
     slot_error = ""
@@ -198,8 +262,13 @@ def staff_book(request: HttpRequest) -> HttpResponse:
             notes = data.pop("notes")
             try:
                 reservation = services.reservation_book(
-                    procedure=procedure, slot_id=int(slot_id), contact=services.Contact(**data),
-                    acknowledged=ack_form.agreed_ids(), channel=channel, user=request.user, notes=notes,
+                    procedure=procedure,
+                    slot_id=int(slot_id),
+                    contact=services.Contact(**data),
+                    acknowledged=ack_form.agreed_ids(),
+                    channel=channel,
+                    user=request.user,
+                    notes=notes,
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
@@ -209,15 +278,25 @@ def staff_book(request: HttpRequest) -> HttpResponse:
                 else:
                     slot_error = exc.messages[0]
             else:
-                messages.success(request, f"予約しました。予約番号 {reservation.number}"
-                                          f"（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%H:%M}）を"
-                                          "お伝えください。")
+                messages.success(
+                    request,
+                    f"予約しました。予約番号 {reservation.number}"
+                    f"（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%H:%M}）を"
+                    "お伝えください。",
+                )
                 return redirect("reservations:day_date", day=reservation.slot.day)
     context = {
-        "procedures": procedures, "procedure": procedure, "day": chosen_day, "slots": slots, "form": form,
-        "ack_form": ack_form, "slot_error": slot_error, "walk_in_form": WalkInForm(initial={"procedure": procedure}),
+        "procedures": procedures,
+        "procedure": procedure,
+        "day": chosen_day,
+        "slots": slots,
+        "form": form,
+        "ack_form": ack_form,
+        "slot_error": slot_error,
+        "walk_in_form": WalkInForm(initial={"procedure": procedure}),
         "earliest_photo": rules.earliest_photo_date(chosen_day, procedure.certificate_kind.photo_max_age_months)
-        if procedure.certificate_kind and procedure.certificate_kind.photo_required else None,
+        if procedure.certificate_kind and procedure.certificate_kind.photo_required
+        else None,
     }
     return render(request, "reservations/staff/book.html", context)
 

@@ -7,12 +7,12 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):  # noqa: ANN001, ANN202
+def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():  # noqa: ANN202
+def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
@@ -21,37 +21,37 @@ def _fresh_cache():  # noqa: ANN202
 
 
 @pytest.fixture
-def frozen():  # noqa: ANN201
+def frozen():
     """Time stands still at factories.NOW (Wednesday 25 November 2026, 10:00 in Tokyo)."""
     with time_machine.travel(factories.NOW, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001, ANN201
+def alice(db):
     """A counter clerk."""
     return factories.user("alice", "clerk")
 
 
 @pytest.fixture
-def bob(db):  # noqa: ANN001, ANN201
+def bob(db):
     """The supervisor."""
     return factories.user("bob", "supervisor")
 
 
 @pytest.fixture
-def charlie(db):  # noqa: ANN001, ANN201
+def charlie(db):
     """A logged-in user with no staff role."""
     return factories.user("charlie")
 
 
 @pytest.fixture
-def clerk_client(client, alice):  # noqa: ANN001, ANN201
+def clerk_client(client, alice):
     client.force_login(alice)
     return client
 
 
 @pytest.fixture
-def supervisor_client(client, bob):  # noqa: ANN001, ANN201
+def supervisor_client(client, bob):
     client.force_login(bob)
     return client

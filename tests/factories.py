@@ -42,7 +42,7 @@ def procedure() -> Procedure:
     return Procedure.objects.select_related("certificate_kind", "office").get(slug="jr-pass")
 
 
-def user(username: str, role: str | None = None):  # noqa: ANN201
+def user(username: str, role: str | None = None):
     ensure_defaults()
     User = get_user_model()
     account = User.objects.create_user(username=username, password=PASSWORD)
@@ -51,33 +51,52 @@ def user(username: str, role: str | None = None):  # noqa: ANN201
     return account
 
 
-def resident(**overrides) -> Resident:  # noqa: ANN003
+def resident(**overrides) -> Resident:
     n = next(_counter)
     data = {
-        "family_name": "山田", "given_name": "花子", "family_name_kana": "ヤマダ", "given_name_kana": "ハナコ",
-        "birth_date": date(1980, 4, 1), "postal_code": "530-0001", "address": "大阪府大阪市北区梅田1丁目1番1号",
-        "phone": f"06-1234-{n:04d}", "phone_digits": f"061234{n:04d}", "email": "", "case_number": f"C{n:05d}",
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "birth_date": date(1980, 4, 1),
+        "postal_code": "530-0001",
+        "address": "大阪府大阪市北区梅田1丁目1番1号",
+        "phone": f"06-1234-{n:04d}",
+        "phone_digits": f"061234{n:04d}",
+        "email": "",
+        "case_number": f"C{n:05d}",
     }
     data.update(overrides)
     return Resident.objects.create(**data)
 
 
-def certificate(resident_obj: Resident | None = None, *, issued_on: date, expires_on: date | None = None,
-                kind: CertificateKind | None = None, **overrides) -> Certificate:  # noqa: ANN003
+def certificate(
+    resident_obj: Resident | None = None,
+    *,
+    issued_on: date,
+    expires_on: date | None = None,
+    kind: CertificateKind | None = None,
+    **overrides,
+) -> Certificate:
     from certificates.services import certificate_expiry
 
     kind = kind or letter_kind()
     resident_obj = resident_obj or resident()
     n = next(_counter)
     return Certificate.objects.create(
-        resident=resident_obj, kind=kind, number=f"X{n:06d}", issued_on=issued_on,
-        expires_on=expires_on or certificate_expiry(kind=kind, issued_on=issued_on), photo_taken_on=issued_on,
+        resident=resident_obj,
+        kind=kind,
+        number=f"X{n:06d}",
+        issued_on=issued_on,
+        expires_on=expires_on or certificate_expiry(kind=kind, issued_on=issued_on),
+        photo_taken_on=issued_on,
         **overrides,
     )
 
 
-def slot(day: date, start: time = time(9, 0), *, places: int = 2, booked: int = 0,
-         proc: Procedure | None = None) -> Slot:
+def slot(
+    day: date, start: time = time(9, 0), *, places: int = 2, booked: int = 0, proc: Procedure | None = None
+) -> Slot:
     proc = proc or procedure()
     end = time(start.hour, start.minute + 30) if start.minute < 30 else time(start.hour + 1, start.minute - 30)
     return Slot.objects.create(procedure=proc, day=day, start=start, end=end, places=places, booked=booked)

@@ -9,7 +9,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_twice_creates_the_data_once(settings, frozen) -> None:  # noqa: ANN001
+def test_seed_demo_twice_creates_the_data_once(settings, frozen) -> None:
     factories.ensure_defaults()
     settings.DEBUG = True
     call_command("seed_demo", residents=60, verbosity=0)
@@ -25,7 +25,7 @@ def test_seed_demo_twice_creates_the_data_once(settings, frozen) -> None:  # noq
     assert {"2026-12", "2027-01", "2027-02", "2027-03"} <= months
 
 
-def test_seed_demo_refuses_to_run_without_debug(settings) -> None:  # noqa: ANN001
+def test_seed_demo_refuses_to_run_without_debug(settings) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", verbosity=0)

@@ -11,13 +11,22 @@ from tests.factories import TODAY
 pytestmark = pytest.mark.django_db
 
 RESIDENT = {
-    "family_name": "田中", "given_name": "陽子", "family_name_kana": "たなか", "given_name_kana": "ﾖｳｺ",
-    "birth_date": date(1985, 6, 1), "postal_code": "５３０００１２", "address": "大阪府大阪市北区1-1",
-    "phone": "０９０－１１１１－２２２２", "email": "", "case_number": "Ｋ１２３", "letter_opt_out": False, "notes": "",
+    "family_name": "田中",
+    "given_name": "陽子",
+    "family_name_kana": "たなか",
+    "given_name_kana": "ﾖｳｺ",
+    "birth_date": date(1985, 6, 1),
+    "postal_code": "５３０００１２",
+    "address": "大阪府大阪市北区1-1",
+    "phone": "０９０－１１１１－２２２２",
+    "email": "",
+    "case_number": "Ｋ１２３",
+    "letter_opt_out": False,
+    "notes": "",
 }
 
 
-def test_it_registers_a_resident_with_normalised_kana_postal_code_and_phone(alice) -> None:  # noqa: ANN001
+def test_it_registers_a_resident_with_normalised_kana_postal_code_and_phone(alice) -> None:
     resident = services.resident_register(user=alice, **RESIDENT)
     assert (resident.family_name_kana, resident.given_name_kana) == ("タナカ", "ヨウコ")
     assert resident.postal_code == "530-0012"
@@ -36,14 +45,14 @@ def test_it_registers_a_resident_with_normalised_kana_postal_code_and_phone(alic
         ("birth_date", TODAY + timedelta(days=400), "未来"),
     ],
 )
-def test_it_refuses_bad_resident_data_with_a_message_and_saves_nothing(alice, field, value, message) -> None:  # noqa: ANN001
+def test_it_refuses_bad_resident_data_with_a_message_and_saves_nothing(alice, field, value, message) -> None:
     with pytest.raises(ValidationError) as info:
         services.resident_register(user=alice, **{**RESIDENT, field: value})
     assert message in " ".join(info.value.message_dict[field])
     assert not Resident.objects.exists()
 
 
-def test_it_refuses_a_duplicate_case_number(alice) -> None:  # noqa: ANN001
+def test_it_refuses_a_duplicate_case_number(alice) -> None:
     services.resident_register(user=alice, **RESIDENT)
     with pytest.raises(ValidationError) as info:
         services.resident_register(user=alice, **{**RESIDENT, "phone": "06-1111-2222"})
@@ -51,29 +60,35 @@ def test_it_refuses_a_duplicate_case_number(alice) -> None:  # noqa: ANN001
     assert Resident.objects.count() == 1
 
 
-def test_it_logs_which_fields_an_update_changed(alice) -> None:  # noqa: ANN001
+def test_it_logs_which_fields_an_update_changed(alice) -> None:
     resident = services.resident_register(user=alice, **RESIDENT)
     services.resident_update(resident=resident, user=alice, **{**RESIDENT, "address": "大阪府堺市1-2"})
     log = AccessLog.objects.get(action="update")
     assert log.detail == "address"
 
 
-def test_it_issues_a_certificate_with_a_computed_expiry_and_a_generated_number(alice, frozen) -> None:  # noqa: ANN001
+def test_it_issues_a_certificate_with_a_computed_expiry_and_a_generated_number(alice, frozen) -> None:
     resident = factories.resident()
     certificate = services.certificate_issue(
-        resident=resident, kind=factories.letter_kind(), issued_on=date(2026, 11, 25),
-        photo_taken_on=date(2026, 10, 1), user=alice,
+        resident=resident,
+        kind=factories.letter_kind(),
+        issued_on=date(2026, 11, 25),
+        photo_taken_on=date(2026, 10, 1),
+        user=alice,
     )
     assert certificate.expires_on == date(2027, 5, 25)
     assert certificate.number == f"T2026-{certificate.pk:06d}"
     assert certificate.issued_by == alice
 
 
-def test_the_office_can_count_the_issue_day(alice, frozen, settings) -> None:  # noqa: ANN001
+def test_the_office_can_count_the_issue_day(alice, frozen, settings) -> None:
     settings.CERTIFICATE_COUNT_ISSUE_DAY = True
     certificate = services.certificate_issue(
-        resident=factories.resident(), kind=factories.letter_kind(), issued_on=date(2026, 11, 25),
-        photo_taken_on=date(2026, 10, 1), user=alice,
+        resident=factories.resident(),
+        kind=factories.letter_kind(),
+        issued_on=date(2026, 11, 25),
+        photo_taken_on=date(2026, 10, 1),
+        user=alice,
     )
     assert certificate.expires_on == date(2027, 5, 24)
 
@@ -87,22 +102,33 @@ def test_the_office_can_count_the_issue_day(alice, frozen, settings) -> None:  #
         (date(2026, 11, 26), date(2026, 11, 1), "issued_on", "未来"),
     ],
 )
-def test_it_refuses_to_issue_with_a_bad_photo_or_issue_date(alice, frozen, issued_on, photo_taken_on, field,
-                                                            message) -> None:  # noqa: ANN001
+def test_it_refuses_to_issue_with_a_bad_photo_or_issue_date(
+    alice, frozen, issued_on, photo_taken_on, field, message
+) -> None:
     with pytest.raises(ValidationError) as info:
-        services.certificate_issue(resident=factories.resident(), kind=factories.letter_kind(), issued_on=issued_on,
-                                   photo_taken_on=photo_taken_on, user=alice)
+        services.certificate_issue(
+            resident=factories.resident(),
+            kind=factories.letter_kind(),
+            issued_on=issued_on,
+            photo_taken_on=photo_taken_on,
+            user=alice,
+        )
     assert message in " ".join(info.value.message_dict[field])
     assert not Certificate.objects.exists()
 
 
-def test_a_photo_taken_exactly_six_months_before_is_accepted(alice, frozen) -> None:  # noqa: ANN001
-    certificate = services.certificate_issue(resident=factories.resident(), kind=factories.letter_kind(),
-                                             issued_on=date(2026, 11, 25), photo_taken_on=date(2026, 5, 25), user=alice)
+def test_a_photo_taken_exactly_six_months_before_is_accepted(alice, frozen) -> None:
+    certificate = services.certificate_issue(
+        resident=factories.resident(),
+        kind=factories.letter_kind(),
+        issued_on=date(2026, 11, 25),
+        photo_taken_on=date(2026, 5, 25),
+        user=alice,
+    )
     assert certificate.pk
 
 
-def test_renewing_links_the_new_certificate_and_refuses_a_second_renewal(alice, frozen) -> None:  # noqa: ANN001
+def test_renewing_links_the_new_certificate_and_refuses_a_second_renewal(alice, frozen) -> None:
     old = factories.certificate(issued_on=date(2026, 6, 1))
     new = services.certificate_renew(certificate=old, issued_on=TODAY, photo_taken_on=TODAY, user=alice)
     assert new.renews == old
@@ -112,7 +138,7 @@ def test_renewing_links_the_new_certificate_and_refuses_a_second_renewal(alice, 
     assert Certificate.objects.count() == 2
 
 
-def test_revoking_keeps_the_certificate_with_reason_who_and_when(alice, frozen) -> None:  # noqa: ANN001
+def test_revoking_keeps_the_certificate_with_reason_who_and_when(alice, frozen) -> None:
     certificate = factories.certificate(issued_on=date(2026, 6, 1))
     with pytest.raises(ValidationError):
         services.certificate_revoke(certificate=certificate, reason=" ", user=alice)

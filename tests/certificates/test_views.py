@@ -11,33 +11,33 @@ STAFF_URLS = ["/staff/residents/", "/staff/residents/new/", "/staff/certificates
 
 
 @pytest.mark.parametrize("url", STAFF_URLS + ["/staff/log/"])
-def test_anonymous_visitors_are_sent_to_the_login_page(client, url) -> None:  # noqa: ANN001
+def test_anonymous_visitors_are_sent_to_the_login_page(client, url) -> None:
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.parametrize("url", STAFF_URLS)
-def test_a_user_without_a_staff_role_is_refused(client, charlie, url) -> None:  # noqa: ANN001
+def test_a_user_without_a_staff_role_is_refused(client, charlie, url) -> None:
     client.force_login(charlie)
     assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("url", STAFF_URLS)
-def test_clerks_and_supervisors_open_the_staff_pages(client, alice, bob, url) -> None:  # noqa: ANN001
+def test_clerks_and_supervisors_open_the_staff_pages(client, alice, bob, url) -> None:
     for user in (alice, bob):
         client.force_login(user)
         assert client.get(url).status_code == 200
 
 
-def test_only_the_supervisor_reads_the_access_log(client, alice, bob) -> None:  # noqa: ANN001
+def test_only_the_supervisor_reads_the_access_log(client, alice, bob) -> None:
     client.force_login(alice)
     assert client.get("/staff/log/").status_code == 403
     client.force_login(bob)
     assert client.get("/staff/log/").status_code == 200
 
 
-def test_the_staff_header_shows_the_user_role_and_logout(clerk_client) -> None:  # noqa: ANN001
+def test_the_staff_header_shows_the_user_role_and_logout(clerk_client) -> None:
     html = clerk_client.get("/staff/residents/").content.decode()
     assert "alice（窓口職員）" in html
     assert "ログアウト" in html
@@ -45,21 +45,21 @@ def test_the_staff_header_shows_the_user_role_and_logout(clerk_client) -> None: 
 
 
 @pytest.mark.parametrize("query", ["山田", "やまだ", "ﾔﾏﾀﾞ はなこ", "06-9999-0001", "０６９９９９０００１", "case-77"])
-def test_search_finds_a_resident_by_name_kana_phone_or_case_number(clerk_client, query) -> None:  # noqa: ANN001
+def test_search_finds_a_resident_by_name_kana_phone_or_case_number(clerk_client, query) -> None:
     resident = factories.resident(phone="06-9999-0001", phone_digits="0699990001", case_number="CASE-77")
     factories.resident(family_name="佐藤", family_name_kana="サトウ", given_name="一郎", given_name_kana="イチロウ")
     response = clerk_client.get("/staff/residents/", {"q": query})
     assert list(response.context["results"]) == [resident]
 
 
-def test_a_search_is_logged_without_what_was_typed(clerk_client, alice) -> None:  # noqa: ANN001
+def test_a_search_is_logged_without_what_was_typed(clerk_client, alice) -> None:
     clerk_client.get("/staff/residents/", {"q": "山田"})
     log = AccessLog.objects.get(action="search")
     assert log.user == alice
     assert "山田" not in log.detail
 
 
-def test_viewing_a_resident_is_logged_and_certificates_are_marked(clerk_client, alice, frozen) -> None:  # noqa: ANN001
+def test_viewing_a_resident_is_logged_and_certificates_are_marked(clerk_client, alice, frozen) -> None:
     resident = factories.resident()
     factories.certificate(resident, issued_on=date(2026, 6, 20))  # expires 2026-12-20: within 60 days
     factories.certificate(resident, issued_on=date(2026, 1, 10))  # expired 2026-07-10
@@ -69,11 +69,19 @@ def test_viewing_a_resident_is_logged_and_certificates_are_marked(clerk_client, 
     assert AccessLog.objects.filter(user=alice, action="view", resident=resident).count() == 1
 
 
-def test_registering_through_the_form_keeps_the_input_on_error(clerk_client) -> None:  # noqa: ANN001
+def test_registering_through_the_form_keeps_the_input_on_error(clerk_client) -> None:
     data = {
-        "family_name": "田中", "given_name": "陽子", "family_name_kana": "Tanaka", "given_name_kana": "ヨウコ",
-        "birth_year": "1985", "birth_month": "2", "birth_day": "30", "postal_code": "530", "address": "大阪市",
-        "phone": "06-1111-2222", "case_number": "N1",
+        "family_name": "田中",
+        "given_name": "陽子",
+        "family_name_kana": "Tanaka",
+        "given_name_kana": "ヨウコ",
+        "birth_year": "1985",
+        "birth_month": "2",
+        "birth_day": "30",
+        "postal_code": "530",
+        "address": "大阪市",
+        "phone": "06-1111-2222",
+        "case_number": "N1",
     }
     response = clerk_client.post("/staff/residents/new/", data)
     assert response.status_code == 200
@@ -89,21 +97,25 @@ def test_registering_through_the_form_keeps_the_input_on_error(clerk_client) -> 
     assert resident.birth_date == date(1985, 2, 28)
 
 
-def test_issuing_through_the_form_refuses_an_old_photo_with_the_earliest_date(clerk_client, frozen) -> None:  # noqa: ANN001
+def test_issuing_through_the_form_refuses_an_old_photo_with_the_earliest_date(clerk_client, frozen) -> None:
     resident = factories.resident()
     kind = factories.letter_kind()
-    response = clerk_client.post(f"/staff/residents/{resident.pk}/certificates/new/",
-                                 {"kind": kind.pk, "issued_on": "2026-11-25", "photo_taken_on": "2026-05-01"})
+    response = clerk_client.post(
+        f"/staff/residents/{resident.pk}/certificates/new/",
+        {"kind": kind.pk, "issued_on": "2026-11-25", "photo_taken_on": "2026-05-01"},
+    )
     assert response.status_code == 200
     assert "2026年5月25日以降" in response.content.decode()
     assert not Certificate.objects.exists()
-    response = clerk_client.post(f"/staff/residents/{resident.pk}/certificates/new/",
-                                 {"kind": kind.pk, "issued_on": "2026-11-25", "photo_taken_on": "2026-11-01"})
+    response = clerk_client.post(
+        f"/staff/residents/{resident.pk}/certificates/new/",
+        {"kind": kind.pk, "issued_on": "2026-11-25", "photo_taken_on": "2026-11-01"},
+    )
     assert response.status_code == 302
     assert Certificate.objects.get().expires_on == date(2027, 5, 25)
 
 
-def test_revoking_through_the_form_requires_a_reason(clerk_client, frozen) -> None:  # noqa: ANN001
+def test_revoking_through_the_form_requires_a_reason(clerk_client, frozen) -> None:
     certificate = factories.certificate(issued_on=date(2026, 6, 1))
     response = clerk_client.post(f"/staff/certificates/{certificate.pk}/revoke/", {"reason": ""})
     assert response.status_code == 200
@@ -114,7 +126,7 @@ def test_revoking_through_the_form_requires_a_reason(clerk_client, frozen) -> No
     assert certificate.status == "revoked"
 
 
-def test_expiring_list_shows_the_chosen_month(clerk_client, frozen) -> None:  # noqa: ANN001
+def test_expiring_list_shows_the_chosen_month(clerk_client, frozen) -> None:
     due = factories.certificate(issued_on=date(2026, 7, 10))  # expires 2027-01-10
     factories.certificate(issued_on=date(2026, 9, 10))  # expires 2027-03-10
     response = clerk_client.get("/staff/certificates/expiring/", {"month": "2027-01"})
@@ -123,7 +135,7 @@ def test_expiring_list_shows_the_chosen_month(clerk_client, frozen) -> None:  # 
     assert "YYYY-MM" in response.content.decode()
 
 
-def test_the_supervisor_filters_and_exports_the_access_log(supervisor_client, alice) -> None:  # noqa: ANN001
+def test_the_supervisor_filters_and_exports_the_access_log(supervisor_client, alice) -> None:
     resident = factories.resident()
     AccessLog.objects.create(user=alice, action="view", resident=resident)
     response = supervisor_client.get("/staff/log/", {"user": "alice"})

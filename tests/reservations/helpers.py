@@ -5,8 +5,13 @@ from django.test import Client
 from reservations.models import Procedure, Slot
 
 CONTACT = {
-    "family_name": "田中", "given_name": "陽子", "family_name_kana": "たなか", "given_name_kana": "ようこ",
-    "phone": "090-1111-2222", "email": "yoko@example.jp", "pass_user_name": "",
+    "family_name": "田中",
+    "given_name": "陽子",
+    "family_name_kana": "たなか",
+    "given_name_kana": "ようこ",
+    "phone": "090-1111-2222",
+    "email": "yoko@example.jp",
+    "pass_user_name": "",
 }
 
 
@@ -22,6 +27,6 @@ def walk_to_confirm(client: Client, slot: Slot, contact: dict[str, str] | None =
     client.post("/book/details/", contact or CONTACT)
 
 
-def book(client: Client, slot: Slot, contact: dict[str, str] | None = None):  # noqa: ANN201
+def book(client: Client, slot: Slot, contact: dict[str, str] | None = None):
     walk_to_confirm(client, slot, contact)
     return client.post("/book/confirm/")

@@ -17,17 +17,17 @@ WELFARE_WORDS = ["生活保護", "児童扶養手当", "福祉", "保護", "手�
 
 
 @pytest.fixture
-def slot(frozen):  # noqa: ANN001, ANN201
+def slot(frozen):
     return factories.slot(THURSDAY, time(9, 0), places=2)
 
 
-def test_the_start_page_skips_the_choice_when_there_is_one_procedure(client, frozen) -> None:  # noqa: ANN001
+def test_the_start_page_skips_the_choice_when_there_is_one_procedure(client, frozen) -> None:
     factories.procedure()
     response = client.get("/book/")
     assert response["Location"] == "/book/p/jr-pass/"
 
 
-def test_the_calendar_marks_open_full_and_closed_days_in_words(client, frozen) -> None:  # noqa: ANN001
+def test_the_calendar_marks_open_full_and_closed_days_in_words(client, frozen) -> None:
     factories.slot(THURSDAY, places=2)
     factories.slot(date(2026, 11, 27), places=1, booked=1)
     html = client.get("/book/p/jr-pass/").content.decode()
@@ -36,7 +36,7 @@ def test_the_calendar_marks_open_full_and_closed_days_in_words(client, frozen) -
     assert '<td class="closed"><span>28<span class="mark">休み</span>' in html
 
 
-def test_a_resident_books_through_every_step(client, slot) -> None:  # noqa: ANN001
+def test_a_resident_books_through_every_step(client, slot) -> None:
     procedure = slot.procedure
     response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
     assert response["Location"] == "/book/acknowledgements/"
@@ -64,8 +64,9 @@ def test_a_resident_books_through_every_step(client, slot) -> None:  # noqa: ANN
     assert "6か月以内" in agreed[0].text and agreed[0].agreed_at is not None
 
 
-def test_the_confirmation_email_names_the_counter_but_never_welfare(client, slot,
-                                                                   django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_the_confirmation_email_names_the_counter_but_never_welfare(
+    client, slot, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         book(client, slot)
     reservation = Reservation.objects.get()
@@ -78,7 +79,7 @@ def test_the_confirmation_email_names_the_counter_but_never_welfare(client, slot
         assert word not in text
 
 
-def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:  # noqa: ANN001
+def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
     first = slot.procedure.acknowledgements.order_by("order").first()
     response = client.post("/book/acknowledgements/", {f"ack_{first.pk}": "on"})
@@ -90,26 +91,30 @@ def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:  # noqa: 
     assert not Reservation.objects.exists()
 
 
-def test_the_booking_service_refuses_missing_acknowledgements(slot) -> None:  # noqa: ANN001
+def test_the_booking_service_refuses_missing_acknowledgements(slot) -> None:
     from django.core.exceptions import ValidationError
 
     from reservations.services import Contact, reservation_book
 
     with pytest.raises(ValidationError, match="確認事項"):
-        reservation_book(procedure=slot.procedure, slot_id=slot.pk, contact=Contact(**{
-            k: v for k, v in CONTACT.items()}), acknowledged=[])
+        reservation_book(
+            procedure=slot.procedure,
+            slot_id=slot.pk,
+            contact=Contact(**{k: v for k, v in CONTACT.items()}),
+            acknowledged=[],
+        )
     assert not Reservation.objects.exists()
 
 
 @pytest.mark.parametrize("day", ["2026-11-24", "2026-11-25", "2026-11-28", "2027-03-01"])
-def test_past_today_closed_and_too_far_days_cannot_be_chosen(client, frozen, day) -> None:  # noqa: ANN001
+def test_past_today_closed_and_too_far_days_cannot_be_chosen(client, frozen, day) -> None:
     factories.procedure()
     response = client.get(f"/book/p/jr-pass/{day}/", follow=True)
     assert response.redirect_chain[-1][0] == "/book/p/jr-pass/"
     assert "この日は予約できません" in response.content.decode()
 
 
-def test_after_the_cut_off_the_next_office_day_is_closed_for_booking(client) -> None:  # noqa: ANN001
+def test_after_the_cut_off_the_next_office_day_is_closed_for_booking(client) -> None:
     with time_machine.travel(datetime(2026, 11, 25, 17, 0, tzinfo=JST), tick=False):
         slot = factories.slot(THURSDAY)
         response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
@@ -125,7 +130,7 @@ def test_after_the_cut_off_the_next_office_day_is_closed_for_booking(client) -> 
     assert not Reservation.objects.exists()
 
 
-def test_a_tampered_slot_id_is_refused(client, slot) -> None:  # noqa: ANN001
+def test_a_tampered_slot_id_is_refused(client, slot) -> None:
     other_day = factories.slot(date(2026, 11, 27))
     response = client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": other_day.pk}, follow=True)
     assert "選択した時間は予約できません" in response.content.decode()
@@ -135,7 +140,7 @@ def test_a_tampered_slot_id_is_refused(client, slot) -> None:  # noqa: ANN001
     assert client.get("/book/acknowledgements/")["Location"] == "/book/"
 
 
-def test_the_one_who_loses_the_last_place_sees_it_is_full_with_input_kept(client, slot) -> None:  # noqa: ANN001
+def test_the_one_who_loses_the_last_place_sees_it_is_full_with_input_kept(client, slot) -> None:
     walk_to_confirm(client, slot)
     Slot.objects.filter(pk=slot.pk).update(booked=2)  # somebody else took the last places meanwhile
     response = client.post("/book/confirm/", follow=True)
@@ -148,7 +153,7 @@ def test_the_one_who_loses_the_last_place_sees_it_is_full_with_input_kept(client
     assert 'value="田中"' in html and 'value="090-1111-2222"' in html
 
 
-def test_a_replayed_confirmation_books_once_and_shows_the_booking(client, slot) -> None:  # noqa: ANN001
+def test_a_replayed_confirmation_books_once_and_shows_the_booking(client, slot) -> None:
     first = book(client, slot)
     second = client.post("/book/confirm/")
     assert second["Location"] == first["Location"]
@@ -157,7 +162,7 @@ def test_a_replayed_confirmation_books_once_and_shows_the_booking(client, slot) 
     assert slot.booked == 1
 
 
-def test_one_phone_number_holds_one_active_booking(client, slot, settings) -> None:  # noqa: ANN001
+def test_one_phone_number_holds_one_active_booking(client, slot, settings) -> None:
     book(client, slot)
     other = factories.slot(date(2026, 11, 27))
     second_client = type(client)()
@@ -169,11 +174,13 @@ def test_one_phone_number_holds_one_active_booking(client, slot, settings) -> No
     assert Reservation.objects.count() == 2
 
 
-def test_bad_contact_details_get_messages_and_keep_what_was_typed(client, slot) -> None:  # noqa: ANN001
+def test_bad_contact_details_get_messages_and_keep_what_was_typed(client, slot) -> None:
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
     client.post("/book/acknowledgements/", ack_data(slot.procedure))
-    response = client.post("/book/details/", {**CONTACT, "family_name_kana": "Tanaka", "phone": "12",
-                                              "email": "not-an-address", "given_name": "x" * 300})
+    response = client.post(
+        "/book/details/",
+        {**CONTACT, "family_name_kana": "Tanaka", "phone": "12", "email": "not-an-address", "given_name": "x" * 300},
+    )
     html = response.content.decode()
     assert "セイをカタカナで入力してください" in html
     assert "電話番号は10桁または11桁" in html
@@ -182,7 +189,7 @@ def test_bad_contact_details_get_messages_and_keep_what_was_typed(client, slot) 
     assert not Reservation.objects.exists()
 
 
-def test_lookup_gives_one_answer_for_a_wrong_number_or_a_wrong_phone(client, slot) -> None:  # noqa: ANN001
+def test_lookup_gives_one_answer_for_a_wrong_number_or_a_wrong_phone(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     visitor = type(client)()
@@ -190,7 +197,7 @@ def test_lookup_gives_one_answer_for_a_wrong_number_or_a_wrong_phone(client, slo
     wrong_number = visitor.post("/reservation/", {"number": "AAAAAAAA", "phone": "090-1111-2222"})
     assert wrong_phone.status_code == wrong_number.status_code == 404
 
-    def page(response, number: str, phone: str) -> str:  # noqa: ANN001
+    def page(response, number: str, phone: str) -> str:
         html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
         return html.replace(f'value="{number}"', "").replace(f'value="{phone}"', "")
 
@@ -199,19 +206,21 @@ def test_lookup_gives_one_answer_for_a_wrong_number_or_a_wrong_phone(client, slo
     assert right["Location"] == f"/reservation/{reservation.token}/"
 
 
-def test_lookup_is_rate_limited_per_reservation_number(client, slot, settings) -> None:  # noqa: ANN001
+def test_lookup_is_rate_limited_per_reservation_number(client, slot, settings) -> None:
     settings.BOOKING_LOOKUP_RATE = "3/15m"
     book(client, slot)
     reservation = Reservation.objects.get()
     for i in range(3):
-        client.post("/reservation/", {"number": reservation.number, "phone": f"090-0000-000{i}"},
-                    REMOTE_ADDR=f"10.0.0.{i}")
-    response = client.post("/reservation/", {"number": reservation.number, "phone": "090-1111-2222"},
-                           REMOTE_ADDR="10.0.0.9")
+        client.post(
+            "/reservation/", {"number": reservation.number, "phone": f"090-0000-000{i}"}, REMOTE_ADDR=f"10.0.0.{i}"
+        )
+    response = client.post(
+        "/reservation/", {"number": reservation.number, "phone": "090-1111-2222"}, REMOTE_ADDR="10.0.0.9"
+    )
     assert response.status_code == 429
 
 
-def test_cancelling_frees_the_place_until_the_cut_off(client, slot) -> None:  # noqa: ANN001
+def test_cancelling_frees_the_place_until_the_cut_off(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     response = client.post(f"/reservation/{reservation.token}/cancel/", follow=True)
@@ -225,7 +234,7 @@ def test_cancelling_frees_the_place_until_the_cut_off(client, slot) -> None:  # 
     assert slot.booked == 0
 
 
-def test_after_the_cut_off_cancelling_online_is_refused(client, slot) -> None:  # noqa: ANN001
+def test_after_the_cut_off_cancelling_online_is_refused(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     with time_machine.travel(datetime(2026, 11, 25, 18, 0, tzinfo=JST), tick=False):
@@ -235,12 +244,12 @@ def test_after_the_cut_off_cancelling_online_is_refused(client, slot) -> None:  
     assert reservation.status == "booked"
 
 
-def test_changing_moves_to_the_new_time_and_releases_the_old_place(client, slot) -> None:  # noqa: ANN001
+def test_changing_moves_to_the_new_time_and_releases_the_old_place(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     new = factories.slot(date(2026, 11, 27), time(10, 0))
     assert client.get(f"/reservation/{reservation.token}/change/")["Location"] == "/book/p/jr-pass/"
-    response = client.post(f"/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
+    response = client.post("/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
     assert response["Location"] == f"/reservation/{reservation.token}/change/"
     assert "この日時に変更する" in client.get(response["Location"]).content.decode()
     client.post(f"/reservation/{reservation.token}/change/", {"slot": new.pk})
@@ -250,12 +259,12 @@ def test_changing_moves_to_the_new_time_and_releases_the_old_place(client, slot)
     assert (reservation.slot_id, slot.booked, new.booked) == (new.pk, 0, 1)
 
 
-def test_changing_to_a_full_time_keeps_the_old_booking(client, slot) -> None:  # noqa: ANN001
+def test_changing_to_a_full_time_keeps_the_old_booking(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     new = factories.slot(date(2026, 11, 27), time(10, 0), places=1)
     client.get(f"/reservation/{reservation.token}/change/")
-    client.post(f"/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
+    client.post("/book/p/jr-pass/2026-11-27/", {"slot": new.pk})
     Slot.objects.filter(pk=new.pk).update(booked=1)
     response = client.post(f"/reservation/{reservation.token}/change/", {"slot": new.pk}, follow=True)
     assert "この時間は満員になりました" in response.content.decode()
@@ -264,7 +273,7 @@ def test_changing_to_a_full_time_keeps_the_old_booking(client, slot) -> None:  #
     assert (reservation.slot_id, slot.booked) == (slot.pk, 1)
 
 
-def test_the_calendar_file_holds_the_appointment(client, slot) -> None:  # noqa: ANN001
+def test_the_calendar_file_holds_the_appointment(client, slot) -> None:
     book(client, slot)
     reservation = Reservation.objects.get()
     response = client.get(f"/reservation/{reservation.token}/calendar.ics")
@@ -274,7 +283,7 @@ def test_the_calendar_file_holds_the_appointment(client, slot) -> None:  # noqa:
     assert reservation.number in body
 
 
-def test_an_unknown_token_is_not_found(client, frozen) -> None:  # noqa: ANN001
+def test_an_unknown_token_is_not_found(client, frozen) -> None:
     assert client.get("/reservation/not-a-token/").status_code == 404
 
 
@@ -282,32 +291,54 @@ def test_an_unknown_token_is_not_found(client, frozen) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def invitation(frozen):  # noqa: ANN001, ANN201
-    resident = factories.resident(family_name="鈴木", given_name="一郎", family_name_kana="スズキ",
-                                  given_name_kana="イチロウ", phone="06-5555-0001", phone_digits="0655550001")
+def invitation(frozen):
+    resident = factories.resident(
+        family_name="鈴木",
+        given_name="一郎",
+        family_name_kana="スズキ",
+        given_name_kana="イチロウ",
+        phone="06-5555-0001",
+        phone_digits="0655550001",
+    )
     certificate = factories.certificate(resident, issued_on=date(2026, 7, 10))
-    return Invitation.objects.create(code="ACDEFG34", resident=resident, certificate=certificate,
-                                     procedure=factories.procedure(), valid_until=date(2027, 2, 9))
+    return Invitation.objects.create(
+        code="ACDEFG34",
+        resident=resident,
+        certificate=certificate,
+        procedure=factories.procedure(),
+        valid_until=date(2027, 2, 9),
+    )
 
 
-def test_a_letter_code_prefills_the_contact_and_links_the_booking(client, invitation) -> None:  # noqa: ANN001
+def test_a_letter_code_prefills_the_contact_and_links_the_booking(client, invitation) -> None:
     slot = factories.slot(THURSDAY)
     assert client.get("/book/acde-fg34/")["Location"] == "/book/p/jr-pass/"
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
     client.post("/book/acknowledgements/", ack_data(slot.procedure))
     html = client.get("/book/details/").content.decode()
     assert 'value="鈴木"' in html and 'value="06-5555-0001"' in html
-    client.post("/book/details/", {"family_name": "鈴木", "given_name": "一郎", "family_name_kana": "スズキ",
-                                   "given_name_kana": "イチロウ", "phone": "06-5555-0001"})
+    client.post(
+        "/book/details/",
+        {
+            "family_name": "鈴木",
+            "given_name": "一郎",
+            "family_name_kana": "スズキ",
+            "given_name_kana": "イチロウ",
+            "phone": "06-5555-0001",
+        },
+    )
     client.post("/book/confirm/")
     reservation = Reservation.objects.get()
     assert (reservation.resident, reservation.certificate, reservation.invitation) == (
-        invitation.resident, invitation.certificate, invitation)
+        invitation.resident,
+        invitation.certificate,
+        invitation,
+    )
     invitation.refresh_from_db()
     assert invitation.used_at is not None
 
 
-def test_a_used_code_gets_a_clear_message_and_the_ordinary_path(client, invitation) -> None:  # noqa: ANN001
+def test_a_used_code_gets_a_clear_message_and_the_ordinary_path(client, invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk).update(used_at=factories.NOW)
     response = client.get("/book/ACDEFG34/")
     html = response.content.decode()
@@ -315,13 +346,13 @@ def test_a_used_code_gets_a_clear_message_and_the_ordinary_path(client, invitati
     assert "すでに使われています" in html and "/book/" in html
 
 
-def test_an_expired_or_unknown_code_gets_a_clear_message(client, invitation) -> None:  # noqa: ANN001
+def test_an_expired_or_unknown_code_gets_a_clear_message(client, invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk).update(valid_until=date(2026, 11, 24))
     assert "有効期限が過ぎています" in client.get("/book/ACDEFG34/").content.decode()
     assert "見つかりませんでした" in client.get("/book/ZZZZZZZZ/").content.decode()
 
 
-def test_a_code_used_by_a_cancelled_booking_works_again(client, invitation) -> None:  # noqa: ANN001
+def test_a_code_used_by_a_cancelled_booking_works_again(client, invitation) -> None:
     slot = factories.slot(THURSDAY)
     client.get("/book/ACDEFG34/")
     book(client, slot)
@@ -332,7 +363,7 @@ def test_a_code_used_by_a_cancelled_booking_works_again(client, invitation) -> N
     assert client.get("/book/ACDEFG34/")["Location"] == "/book/p/jr-pass/"
 
 
-def test_a_code_typed_on_the_code_page_opens_the_booking(client, invitation) -> None:  # noqa: ANN001
+def test_a_code_typed_on_the_code_page_opens_the_booking(client, invitation) -> None:
     response = client.post("/book/code/", {"code": "ａｃｄｅ－ｆｇ３４"})
     assert response["Location"] == "/book/ACDEFG34/"
 
@@ -340,7 +371,7 @@ def test_a_code_typed_on_the_code_page_opens_the_booking(client, invitation) -> 
 # --- reminders -----------------------------------------------------------------------------------------
 
 
-def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:  # noqa: ANN001
+def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:
     from reservations.services import reminders_send
 
     book(client, slot)
@@ -353,13 +384,13 @@ def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:  #
         assert word not in mail.outbox[0].body
 
 
-def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatch) -> None:
     from reservations import mail as reservation_mail
     from reservations.services import reminders_send
 
     book(client, slot)
 
-    def smtp_down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def smtp_down(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr(reservation_mail.EmailMultiAlternatives, "send", smtp_down)

@@ -24,13 +24,13 @@ pytestmark = pytest.mark.django_db
         (date(2027, 1, 3), "年末年始"),
     ],
 )
-def test_the_office_is_closed_on_weekends_holidays_and_the_year_end(day, reason) -> None:  # noqa: ANN001
+def test_the_office_is_closed_on_weekends_holidays_and_the_year_end(day, reason) -> None:
     assert not calendar.is_office_day(day)
     assert reason in calendar.closed_reason(day)
 
 
 @pytest.mark.parametrize("day", [date(2026, 12, 28), date(2027, 1, 4), date(2026, 11, 25), date(2026, 9, 24)])
-def test_the_office_is_open_on_ordinary_weekdays(day) -> None:  # noqa: ANN001
+def test_the_office_is_open_on_ordinary_weekdays(day) -> None:
     assert calendar.is_office_day(day)
 
 
@@ -41,12 +41,20 @@ def test_office_closures_and_special_openings_override_the_rules() -> None:
     assert calendar.closed_reason(date(2026, 11, 26)) == ""  # reason only from the exception row
     assert calendar.is_office_day(date(2026, 11, 22))
     assert calendar.office_days(date(2026, 11, 21), date(2026, 11, 27)) == [
-        date(2026, 11, 22), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)]
+        date(2026, 11, 22),
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        date(2026, 11, 27),
+    ]
 
 
 def test_office_days_across_the_year_end() -> None:
     assert calendar.office_days(date(2026, 12, 25), date(2027, 1, 5)) == [
-        date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 5)]
+        date(2026, 12, 25),
+        date(2026, 12, 28),
+        date(2027, 1, 4),
+        date(2027, 1, 5),
+    ]
 
 
 def test_previous_and_next_office_day_skip_closed_days() -> None:
@@ -54,7 +62,7 @@ def test_previous_and_next_office_day_skip_closed_days() -> None:
     assert calendar.next_office_day(date(2026, 11, 27)) == date(2026, 11, 30)
 
 
-def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> None:  # noqa: ANN001
+def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> None:
     procedure = factories.procedure()
     created = services.slots_generate(procedure=procedure, start=date(2026, 11, 23), end=date(2026, 11, 29))
     days = sorted(set(Slot.objects.values_list("day", flat=True)))
@@ -64,7 +72,7 @@ def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> N
     assert Slot.objects.filter(day=date(2026, 11, 24), start=time(13, 0)).get().places == 2
 
 
-def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) -> None:  # noqa: ANN001
+def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) -> None:
     procedure = factories.procedure()
     day = date(2026, 11, 26)
     services.slots_generate(procedure=procedure, start=day, end=day)
@@ -78,7 +86,7 @@ def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) 
     assert places[time(10, 0)] == 3
 
 
-def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) -> None:  # noqa: ANN001
+def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) -> None:
     procedure = factories.procedure()
     day = date(2026, 11, 26)
     services.slots_generate(procedure=procedure, start=day, end=day)
@@ -89,20 +97,20 @@ def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) 
     assert not Slot.objects.filter(day=day, booked__lt=models_f_places()).exists()
 
 
-def models_f_places():  # noqa: ANN201
+def models_f_places():
     from django.db.models import F
 
     return F("places")
 
 
-def test_a_special_opening_uses_the_hours_of_the_weekday_it_names(frozen) -> None:  # noqa: ANN001
+def test_a_special_opening_uses_the_hours_of_the_weekday_it_names(frozen) -> None:
     procedure = factories.procedure()
     CalendarDay.objects.create(day=date(2026, 11, 29), kind="open", hours_like=0)
     services.slots_generate(procedure=procedure, start=date(2026, 11, 29), end=date(2026, 11, 29))
     assert Slot.objects.filter(day=date(2026, 11, 29)).count() == 13
 
 
-def test_the_database_refuses_a_slot_booked_beyond_its_places(frozen) -> None:  # noqa: ANN001
+def test_the_database_refuses_a_slot_booked_beyond_its_places(frozen) -> None:
     from django.db import IntegrityError, transaction
 
     slot = factories.slot(date(2026, 11, 26), places=1)

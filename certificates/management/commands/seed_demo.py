@@ -19,33 +19,95 @@ from django.utils import timezone
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident
 
-FAMILY = [("田中", "タナカ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("吉田", "ヨシダ"),
-          ("山田", "ヤマダ"), ("松本", "マツモト"), ("井上", "イノウエ"), ("木村", "キムラ"), ("林", "ハヤシ"),
-          ("清水", "シミズ"), ("山口", "ヤマグチ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"),
-          ("阿部", "アベ"), ("石川", "イシカワ"), ("前田", "マエダ"), ("藤田", "フジタ"), ("岡田", "オカダ"),
-          ("後藤", "ゴトウ"), ("長谷川", "ハセガワ"), ("村上", "ムラカミ"), ("近藤", "コンドウ"), ("坂本", "サカモト"),
-          ("遠藤", "エンドウ"), ("西村", "ニシムラ"), ("福田", "フクダ"), ("太田", "オオタ"), ("藤井", "フジイ")]
-GIVEN = [("陽子", "ヨウコ"), ("美咲", "ミサキ"), ("健太", "ケンタ"), ("大輔", "ダイスケ"), ("由美", "ユミ"),
-         ("翔太", "ショウタ"), ("真由美", "マユミ"), ("浩二", "コウジ"), ("彩", "アヤ"), ("直樹", "ナオキ"),
-         ("恵子", "ケイコ"), ("誠", "マコト"), ("裕子", "ユウコ"), ("拓也", "タクヤ"), ("香織", "カオリ"),
-         ("和也", "カズヤ"), ("愛", "アイ"), ("隆", "タカシ"), ("千尋", "チヒロ"), ("悠斗", "ユウト")]
-PLACES = [("530-0001", "大阪府大阪市北区梅田{a}丁目{b}番{c}号"), ("542-0076", "大阪府大阪市中央区難波{a}丁目{b}番{c}号"),
-          ("556-0011", "大阪府大阪市浪速区難波中{a}丁目{b}番{c}号"), ("650-0021", "兵庫県神戸市中央区三宮町{a}丁目{b}番{c}号"),
-          ("604-8005", "京都府京都市中京区恵比須町{b}番地"), ("590-0077", "大阪府堺市堺区中瓦町{a}丁{b}番{c}号"),
-          ("660-0861", "兵庫県尼崎市御園町{b}番地"), ("630-8115", "奈良県奈良市大宮町{a}丁目{b}番{c}号"),
-          ("640-8156", "和歌山県和歌山市七番丁{b}番地"), ("520-0044", "滋賀県大津市京町{a}丁目{b}番{c}号"),
-          ("564-0041", "大阪府吹田市泉町{a}丁目{b}番{c}号"), ("573-0032", "大阪府枚方市岡東町{b}番{c}号")]
-ROUTES = [("大阪", "京都"), ("天王寺", "大阪"), ("尼崎", "大阪"), ("三ノ宮", "大阪"), ("奈良", "天王寺"),
-          ("吹田", "大阪"), ("堺市", "天王寺"), ("京橋", "北新地"), ("西宮", "三ノ宮"), ("和歌山", "天王寺")]
+FAMILY = [
+    ("田中", "タナカ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("清水", "シミズ"),
+    ("山口", "ヤマグチ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("阿部", "アベ"),
+    ("石川", "イシカワ"),
+    ("前田", "マエダ"),
+    ("藤田", "フジタ"),
+    ("岡田", "オカダ"),
+    ("後藤", "ゴトウ"),
+    ("長谷川", "ハセガワ"),
+    ("村上", "ムラカミ"),
+    ("近藤", "コンドウ"),
+    ("坂本", "サカモト"),
+    ("遠藤", "エンドウ"),
+    ("西村", "ニシムラ"),
+    ("福田", "フクダ"),
+    ("太田", "オオタ"),
+    ("藤井", "フジイ"),
+]
+GIVEN = [
+    ("陽子", "ヨウコ"),
+    ("美咲", "ミサキ"),
+    ("健太", "ケンタ"),
+    ("大輔", "ダイスケ"),
+    ("由美", "ユミ"),
+    ("翔太", "ショウタ"),
+    ("真由美", "マユミ"),
+    ("浩二", "コウジ"),
+    ("彩", "アヤ"),
+    ("直樹", "ナオキ"),
+    ("恵子", "ケイコ"),
+    ("誠", "マコト"),
+    ("裕子", "ユウコ"),
+    ("拓也", "タクヤ"),
+    ("香織", "カオリ"),
+    ("和也", "カズヤ"),
+    ("愛", "アイ"),
+    ("隆", "タカシ"),
+    ("千尋", "チヒロ"),
+    ("悠斗", "ユウト"),
+]
+PLACES = [
+    ("530-0001", "大阪府大阪市北区梅田{a}丁目{b}番{c}号"),
+    ("542-0076", "大阪府大阪市中央区難波{a}丁目{b}番{c}号"),
+    ("556-0011", "大阪府大阪市浪速区難波中{a}丁目{b}番{c}号"),
+    ("650-0021", "兵庫県神戸市中央区三宮町{a}丁目{b}番{c}号"),
+    ("604-8005", "京都府京都市中京区恵比須町{b}番地"),
+    ("590-0077", "大阪府堺市堺区中瓦町{a}丁{b}番{c}号"),
+    ("660-0861", "兵庫県尼崎市御園町{b}番地"),
+    ("630-8115", "奈良県奈良市大宮町{a}丁目{b}番{c}号"),
+    ("640-8156", "和歌山県和歌山市七番丁{b}番地"),
+    ("520-0044", "滋賀県大津市京町{a}丁目{b}番{c}号"),
+    ("564-0041", "大阪府吹田市泉町{a}丁目{b}番{c}号"),
+    ("573-0032", "大阪府枚方市岡東町{b}番{c}号"),
+]
+ROUTES = [
+    ("大阪", "京都"),
+    ("天王寺", "大阪"),
+    ("尼崎", "大阪"),
+    ("三ノ宮", "大阪"),
+    ("奈良", "天王寺"),
+    ("吹田", "大阪"),
+    ("堺市", "天王寺"),
+    ("京橋", "北新地"),
+    ("西宮", "三ノ宮"),
+    ("和歌山", "天王寺"),
+]
 
 
 class Command(BaseCommand):
     help = "Load demo residents, certificates, reservations and the demo staff accounts (DEBUG only)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--residents", type=int, default=300)
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DEBUG on: it must never write into a production database.")
         rng = random.Random(20261127)
@@ -60,14 +122,17 @@ class Command(BaseCommand):
         bookings = self._reservations(rng, clerk, today)
         if options["verbosity"]:
             password = settings.DEMO_PASSWORD
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo data ready: {Resident.objects.count()} residents ({created} new), "
-                f"{Certificate.objects.count()} certificates, {bookings} new reservations."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data ready: {Resident.objects.count()} residents ({created} new), "
+                    f"{Certificate.objects.count()} certificates, {bookings} new reservations."
+                )
+            )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {clerk.username}  (clerk)")
             self.stdout.write(f"  {supervisor.username}  (supervisor)")
 
-    def _user(self, username: str, group: str, last: str, first: str):  # noqa: ANN202
+    def _user(self, username: str, group: str, last: str, first: str):
         User = get_user_model()
         user, created = User.objects.get_or_create(username=username, defaults={"last_name": last, "first_name": first})
         if created:
@@ -80,13 +145,17 @@ class Command(BaseCommand):
         from reservations.models import Office
 
         Office.objects.filter(address__startswith="（").update(
-            name="みなと市役所", department="生活支援課 証明書窓口", postal_code="552-0000",
-            address="大阪府みなと市港町1丁目1番1号 本庁舎2階", phone="06-0000-0000",
-            hours_text="平日 8時45分〜17時15分（予約の受付は9時〜16時30分）", email_sender="madoguchi@example.jp",
+            name="みなと市役所",
+            department="生活支援課 証明書窓口",
+            postal_code="552-0000",
+            address="大阪府みなと市港町1丁目1番1号 本庁舎2階",
+            phone="06-0000-0000",
+            hours_text="平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
+            email_sender="madoguchi@example.jp",
         )
 
     @transaction.atomic
-    def _residents(self, count: int, rng: random.Random, clerk, today: date) -> int:  # noqa: ANN001
+    def _residents(self, count: int, rng: random.Random, clerk, today: date) -> int:
         kind6 = CertificateKind.objects.get(is_letter_kind=True)
         kind12 = CertificateKind.objects.exclude(pk=kind6.pk).first()
         created = 0
@@ -99,37 +168,61 @@ class Command(BaseCommand):
             postal, pattern = rng.choice(PLACES)
             address = pattern.format(a=rng.randint(1, 5), b=rng.randint(1, 30), c=rng.randint(1, 20))
             resident = services.resident_register(
-                user=clerk, family_name=family, given_name=given, family_name_kana=family_kana,
-                given_name_kana=given_kana, birth_date=date(rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28)),
-                postal_code=postal, address=address,
+                user=clerk,
+                family_name=family,
+                given_name=given,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                birth_date=date(rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28)),
+                postal_code=postal,
+                address=address,
                 phone=f"0{rng.choice(['6', '90', '80', '70'])}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
-                email=f"demo{i + 1}@example.jp" if rng.random() < 0.3 else "", case_number=case_number,
-                letter_opt_out=rng.random() < 0.03, notes="",
+                email=f"demo{i + 1}@example.jp" if rng.random() < 0.3 else "",
+                case_number=case_number,
+                letter_opt_out=rng.random() < 0.03,
+                notes="",
             )
             created += 1
             route = rng.choice(ROUTES)
             # Issue dates 0–260 days ago: six-month certificates then expire from ~80 days ago to ~180 ahead.
             issued = today - timedelta(days=rng.randint(0, 260))
             first = services.certificate_issue(
-                resident=resident, kind=kind6, issued_on=issued, photo_taken_on=issued - timedelta(days=rng.randint(0, 150)),
-                user=clerk, route_from=route[0], route_to=route[1], today=today,
+                resident=resident,
+                kind=kind6,
+                issued_on=issued,
+                photo_taken_on=issued - timedelta(days=rng.randint(0, 150)),
+                user=clerk,
+                route_from=route[0],
+                route_to=route[1],
+                today=today,
             )
             roll = rng.random()
             if roll < 0.08 and (today - issued).days > 120:
                 renewed_on = issued + timedelta(days=rng.randint(120, (today - issued).days))
-                services.certificate_renew(certificate=first, issued_on=renewed_on,
-                                           photo_taken_on=renewed_on - timedelta(days=rng.randint(0, 60)), user=clerk,
-                                           today=today)
+                services.certificate_renew(
+                    certificate=first,
+                    issued_on=renewed_on,
+                    photo_taken_on=renewed_on - timedelta(days=rng.randint(0, 60)),
+                    user=clerk,
+                    today=today,
+                )
             elif roll < 0.11:
                 services.certificate_revoke(certificate=first, reason="転出のため", user=clerk)
             if kind12 and rng.random() < 0.2:
                 issued12 = today - timedelta(days=rng.randint(0, 300))
-                services.certificate_issue(resident=resident, kind=kind12, issued_on=issued12,
-                                           photo_taken_on=issued12 - timedelta(days=rng.randint(0, 100)), user=clerk,
-                                           route_from=route[0], route_to=route[1], today=today)
+                services.certificate_issue(
+                    resident=resident,
+                    kind=kind12,
+                    issued_on=issued12,
+                    photo_taken_on=issued12 - timedelta(days=rng.randint(0, 100)),
+                    user=clerk,
+                    route_from=route[0],
+                    route_to=route[1],
+                    today=today,
+                )
         return created
 
-    def _reservations(self, rng: random.Random, clerk, today: date) -> int:  # noqa: ANN001
+    def _reservations(self, rng: random.Random, clerk, today: date) -> int:
         from reservations import calendar
         from reservations.models import Procedure, Reservation, Slot
         from reservations.services import Contact, reservation_book
@@ -148,20 +241,31 @@ class Command(BaseCommand):
                     continue
                 family, family_kana = rng.choice(FAMILY)
                 given, given_kana = rng.choice(GIVEN)
-                contact = Contact(family, given, family_kana, given_kana,
-                                  f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}")
+                contact = Contact(
+                    family, given, family_kana, given_kana, f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+                )
                 resident = Resident.objects.filter(family_name_kana=family_kana).order_by("?").first()
                 try:
-                    reservation = reservation_book(procedure=procedure, slot_id=slot.pk, contact=contact,
-                                                   acknowledged=ack_ids, channel=Reservation.Channel.PHONE, user=clerk)
+                    reservation = reservation_book(
+                        procedure=procedure,
+                        slot_id=slot.pk,
+                        contact=contact,
+                        acknowledged=ack_ids,
+                        channel=Reservation.Channel.PHONE,
+                        user=clerk,
+                    )
                 except Exception:  # noqa: BLE001 - a demo slot that cannot be booked is simply skipped
                     continue
                 if resident and rng.random() < 0.5:
                     Reservation.objects.filter(pk=reservation.pk).update(
-                        resident=resident, certificate=resident.certificates.filter(kind__is_letter_kind=True).first(),
-                        phone=resident.phone, phone_digits=jp.phone_digits(resident.phone),
-                        family_name=resident.family_name, given_name=resident.given_name,
-                        family_name_kana=resident.family_name_kana, given_name_kana=resident.given_name_kana,
+                        resident=resident,
+                        certificate=resident.certificates.filter(kind__is_letter_kind=True).first(),
+                        phone=resident.phone,
+                        phone_digits=jp.phone_digits(resident.phone),
+                        family_name=resident.family_name,
+                        given_name=resident.given_name,
+                        family_name_kana=resident.family_name_kana,
+                        given_name_kana=resident.given_name_kana,
                     )
                 made += 1
         return made

@@ -18,12 +18,12 @@ from notices.models import NoticeBatch
 class Command(BaseCommand):
     help = "Prepare the letters for certificates expiring in --month (default: the configured month ahead)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--month", help="YYYY-MM: the month in which the certificates expire")
         parser.add_argument("--output", help="copy the batch PDF to this file")
         parser.add_argument("--dry-run", action="store_true", help="only count who would get a letter")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         if options["month"]:
             try:
                 month = date.fromisoformat(f"{options['month']}-01")

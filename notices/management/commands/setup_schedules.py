@@ -17,10 +17,10 @@ SCHEDULES = [
 class Command(BaseCommand):
     help = "Create or update the scheduled jobs (monthly letters, daily slots, reminders)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         for name, func, cron in SCHEDULES:
             cron = cron or settings.NOTICE_SCHEDULE_CRON
             if options["dry_run"]:
@@ -28,8 +28,7 @@ class Command(BaseCommand):
                 continue
             _schedule, created = Schedule.objects.update_or_create(
                 name=name,
-                defaults={"func": func, "schedule_type": Schedule.CRON, "cron": cron, "repeats": -1,
-                          "cluster": None},
+                defaults={"func": func, "schedule_type": Schedule.CRON, "cron": cron, "repeats": -1, "cluster": None},
             )
             if options["verbosity"]:
                 self.stdout.write(f"{'created' if created else 'updated'} {name}: {func} at '{cron}' (Asia/Tokyo)")

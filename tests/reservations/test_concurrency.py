@@ -1,0 +1,107 @@
+"""The last place in a slot is taken once only, however many requests race for it (each on its own connection)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from reservations import services
+from reservations.models import Reservation, Slot
+from tests import factories
+
+THURSDAY = date(2026, 11, 26)
+
+
+def race(slot: Slot, clients: int) -> tuple[int, int, list[BaseException]]:
+    procedure = slot.procedure
+    acks = list(procedure.acknowledgements.values_list("pk", flat=True))
+    barrier = threading.Barrier(clients)
+    lock = threading.Lock()
+    won, full, errors = [0], [0], []
+
+    def attempt(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.reservation_book(
+                procedure=procedure,
+                slot_id=slot.pk,
+                acknowledged=acks,
+                contact=services.Contact("田中", "太郎", "タナカ", "タロウ", f"090-0000-{index:04d}"),
+            )
+            with lock:
+                won[0] += 1
+        except services.SlotFull:
+            with lock:
+                full[0] += 1
+        except (ValidationError, Exception) as exc:  # noqa: BLE001 - every other outcome is a failure
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return won[0], full[0], errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("places", "clients"), [(1, 24), (3, 24)])
+def test_parallel_bookings_never_exceed_the_places(frozen, places, clients) -> None:
+    slot = factories.slot(THURSDAY, time(9, 0), places=places)
+    won, full, errors = race(slot, clients)
+    assert errors == []
+    assert (won, full) == (places, clients - places)
+    slot.refresh_from_db()
+    assert slot.booked == places
+    assert Reservation.objects.filter(slot=slot, status="booked").count() == places
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_changes_into_the_last_place_move_only_one_booking(frozen) -> None:
+    source = factories.slot(THURSDAY, time(9, 0), places=20)
+    target = factories.slot(THURSDAY, time(10, 0), places=1)
+    acks = list(source.procedure.acknowledgements.values_list("pk", flat=True))
+    reservations = [
+        services.reservation_book(
+            procedure=source.procedure,
+            slot_id=source.pk,
+            acknowledged=acks,
+            contact=services.Contact("田中", "太郎", "タナカ", "タロウ", f"090-1000-{i:04d}"),
+        )
+        for i in range(20)
+    ]
+    barrier = threading.Barrier(len(reservations))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def move(reservation: Reservation) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.reservation_change(reservation=reservation, new_slot_id=target.pk)
+            result = "moved"
+        except services.SlotFull:
+            result = "full"
+        except Exception as exc:  # noqa: BLE001
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=move, args=(r,)) for r in reservations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["full"] * 19 + ["moved"]
+    source.refresh_from_db()
+    target.refresh_from_db()
+    assert (source.booked, target.booked) == (19, 1)
+    assert Reservation.objects.filter(slot=target).count() == 1
