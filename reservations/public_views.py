@@ -386,8 +386,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "just_booked": just_booked,
         "can_change": services.can_change_online(reservation, now=now),
         "deadline": services.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
-        **reservation_urls(reservation),
         **_photo_context(reservation.procedure, reservation.slot),
+        # The address the resident is actually using, which may differ from SITE_URL behind a proxy.
+        "manage_url": request.build_absolute_uri(f"/reservation/{reservation.token}/"),
     }
     return _render(request, "reservations/public/manage.html", context)
 

@@ -30,7 +30,7 @@ def create_defaults(apps, schema_editor):
         office=office, name="JR定期券割引の証明書の発行", name_en="JR commuter pass discount certificate",
         slug="jr-pass", duration_minutes=15, places_per_slot=2, days_ahead=60, cutoff_hour=17,
         certificate_kind=CertificateKind.objects.filter(is_letter_kind=True).first(), walk_ins_accepted=False,
-        what_to_bring="定期券を使う方の写真\n今お持ちの証明書（更新の場合）\n児童扶養手当証書（該当する方）",
+        what_to_bring="今お持ちの証明書（更新の場合）\n児童扶養手当証書（該当する方）",
     )
     Acknowledgement.objects.create(procedure=procedure, text=PHOTO_RULE, text_en=PHOTO_RULE_EN, version=1,
                                    required=True, is_photo_rule=True, order=1)

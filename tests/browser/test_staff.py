@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import io
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from certificates.models import Certificate
+from notices.models import NoticeBatch
+from reservations import calendar
+from reservations.models import Reservation, Slot, WalkIn
+from reservations.services import Contact, reservation_book
+from tests import factories
+from tests.browser.conftest import axe_violations
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, live_server, username: str) -> None:  # noqa: ANN001
+    page.goto(f"{live_server.url}/staff/day/")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_a_clerk_works_through_a_day(live_server, desk) -> None:  # noqa: ANN001
+    factories.user("alice", "clerk")
+    procedure = factories.procedure()
+    today = timezone.localdate()
+    # The next office day, so the slot has not passed whatever the hour of the run.
+    day = calendar.next_office_day(today)
+    slot = Slot.objects.create(procedure=procedure, day=day, start=time(9, 0), end=time(9, 30), places=3)
+    clerk = factories.user("dora", "clerk")
+    acks = list(procedure.acknowledgements.values_list("pk", flat=True))
+    resident = factories.resident(
+        family_name="鈴木", given_name="一郎", family_name_kana="スズキ", given_name_kana="イチロウ"
+    )
+    old = factories.certificate(resident, issued_on=today - timedelta(days=175), route_from="大阪", route_to="京都")
+    arriving = reservation_book(
+        procedure=procedure,
+        slot_id=slot.pk,
+        acknowledged=acks,
+        channel="phone",
+        user=clerk,
+        contact=Contact("鈴木", "一郎", "スズキ", "イチロウ", "06-1111-0001"),
+    )
+    Reservation.objects.filter(pk=arriving.pk).update(resident=resident, certificate=old)
+    missing = reservation_book(
+        procedure=procedure,
+        slot_id=slot.pk,
+        acknowledged=acks,
+        channel="phone",
+        user=clerk,
+        contact=Contact("高橋", "健", "タカハシ", "ケン", "06-1111-0002"),
+    )
+
+    log_in(desk, live_server, "alice")
+    desk.goto(f"{live_server.url}/staff/day/{day.isoformat()}/")
+    desk.get_by_role("heading", name="予約一覧").wait_for()
+    assert axe_violations(desk) == []
+    row = desk.get_by_role("row").filter(has_text=arriving.number)
+    row.get_by_role("button", name="来庁", exact=True).click()
+    desk.get_by_text(f"予約 {arriving.number} を「来庁」にしました").wait_for()
+    desk.get_by_role("row").filter(has_text=arriving.number).get_by_role("link", name="証明書を交付").click()
+    assert desk.get_by_label("区間（から）").input_value() == "大阪"
+    desk.get_by_label("写真の撮影日").fill((today - timedelta(days=10)).isoformat())
+    desk.get_by_role("button", name="交付する").click()
+    desk.get_by_text("を交付しました").wait_for()
+    renewal = Certificate.objects.get(renews=old)
+    arriving.refresh_from_db()
+    assert (arriving.status, arriving.issued_certificate) == ("done", renewal)
+
+    desk.get_by_role("row").filter(has_text=missing.number).get_by_role("button", name="来庁なし", exact=True).click()
+    desk.get_by_text(f"予約 {missing.number} を「来庁なし」にしました").wait_for()
+    missing.refresh_from_db()
+    assert missing.status == "no_show"
+
+    desk.get_by_role("link", name="代理予約・来庁記録").click()
+    assert axe_violations(desk) == []
+    desk.get_by_role("button", name="記録する").click()
+    desk.get_by_text("予約なしの来庁を記録しました").wait_for()
+    assert WalkIn.objects.count() == 1
+
+    desk.goto(f"{live_server.url}/staff/day/{day.isoformat()}/")
+    desk.emulate_media(media="print")
+    assert not desk.locator(".staff-nav").is_visible()
+    assert desk.get_by_role("table").is_visible()
+    pdf = desk.pdf(format="A4")  # what the printer gets
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert arriving.number in text and "ログアウト" not in text
+
+
+def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outcome(live_server, desk) -> None:  # noqa: ANN001
+    factories.user("bob", "supervisor")
+    today = timezone.localdate()
+    target = (today.replace(day=1) + timedelta(days=70)).replace(day=1)
+    for i in range(3):
+        resident = factories.resident(postal_code=f"53{i}-0001")
+        factories.certificate(resident, issued_on=target.replace(day=10 + i) - timedelta(days=183))
+    log_in(desk, live_server, "bob")
+    desk.get_by_role("link", name="お知らせ").click()
+    assert axe_violations(desk) == []
+    desk.get_by_label("対象月（有効期限の月）").fill(f"{target:%Y-%m}")
+    desk.get_by_role("button", name="作成する").click()
+    desk.get_by_text("通）を用意しました").wait_for()
+    batch = NoticeBatch.objects.get()
+    assert batch.letter_count == 3
+    assert axe_violations(desk) == []
+    with desk.expect_download() as download_info:
+        desk.get_by_role("link", name="印刷用PDFをダウンロード").click()
+    path = download_info.value.path()
+    assert len(PdfReader(path).pages) == 4
+    desk.get_by_role("button", name="発送済みにする").click()
+    desk.get_by_text("発送済みにしました").wait_for()
+    batch.refresh_from_db()
+    assert batch.status == "mailed"
+    desk.goto(f"{live_server.url}/staff/notices/outcomes/")
+    assert desk.locator("svg[role=img]").is_visible()
+    assert axe_violations(desk) == []
