@@ -21,6 +21,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("language/<str:code>/", views.language, name="language"),
     path("book/", views.book_start, name="book_start"),
     path("book/code/", views.book_code, name="book_code"),
     path("book/acknowledgements/", views.book_acknowledgements, name="book_acknowledgements"),

@@ -11,15 +11,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certificates import rules
-from reservations import ratelimit, selectors, services
+from reservations import availability, ratelimit, selectors, services
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.mail import reservation_urls
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
@@ -37,7 +39,8 @@ def _save(request: HttpRequest, state: dict[str, Any]) -> None:
 
 
 def _office() -> Office | None:
-    return Office.objects.first()
+    # On every public page; the office's address and phone change rarely, a minute's delay is harmless.
+    return cache.get_or_set("office", lambda: Office.objects.first(), 60)
 
 
 def _lang(request: HttpRequest) -> str:
@@ -74,6 +77,25 @@ def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None
     if not state.get("slot"):
         return None
     return Slot.objects.filter(pk=state["slot"], procedure=procedure).first()
+
+
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """Switch between Japanese and English with a plain link, so public pages need no form for it."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = "/"
+    response = redirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -141,34 +163,59 @@ def _month_param(value: str | None, today: date) -> tuple[int, int]:
 
 
 def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), slug=slug, is_active=True)
     state = _state(request)
-    if state.get("procedure") != procedure.pk:
+    procedure_id = cache.get_or_set(
+        f"procedure-id:{slug}",
+        lambda: Procedure.objects.filter(slug=slug, is_active=True).values_list("pk", flat=True).first() or 0,
+        60,
+    )
+    if not procedure_id:
+        raise Http404
+    if state.get("procedure") != procedure_id:
         state = (
-            {"procedure": procedure.pk, "change": state.get("change")}
+            {"procedure": procedure_id, "change": state["change"]}
             if state.get("change")
-            else {"procedure": procedure.pk}
+            else {"procedure": procedure_id}
         )
         _save(request, state)
     now = timezone.now()
+    lang = _lang(request)
+    # The busiest public page: the morning the letters arrive, many residents open it at once. For anonymous
+    # visitors without pending messages the whole page is cached under the availability version, so it is
+    # re-rendered only after a booking, a cancellation or a calendar change (see reservations.availability).
+    cacheable = not request.user.is_authenticated and not list(messages.get_messages(request))
+    page_key = (
+        f"calendar-page:{procedure_id}:{availability.version(procedure_id)}:{request.GET.get('month', '')[:7]}:"
+        f"{timezone.localtime(now):%Y%m%d%H}:{lang}:{int(bool(state.get('invitation')))}:{int(bool(state.get('change')))}"
+    )
+    if cacheable:
+        html = cache.get(page_key)
+        if html is not None:
+            response = HttpResponse(html)
+            response["Cache-Control"] = "no-store"
+            return response
+    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), pk=procedure_id)
     today = timezone.localdate(now)
     first, last = services.bookable_range(procedure=procedure, now=now)
     year, month = _month_param(request.GET.get("month"), first)
     if (year, month) < (today.year, today.month) or (year, month) > (last.year, last.month):
         year, month = first.year, first.month
-    weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+    table = availability.month_table(procedure=procedure, year=year, month=month, now=now, language=lang)
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
         "procedure": procedure,
-        "weeks": weeks,
+        "month_table": mark_safe(table),  # noqa: S308 - rendered by our own template, autoescaped
         "month": date(year, month, 1),
         "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
         "next_month": next_month if next_month <= last else None,
         "state": state,
         "step": 1,
     }
-    return _render(request, "reservations/public/calendar.html", context)
+    response = _render(request, "reservations/public/calendar.html", context)
+    if cacheable:
+        cache.set(page_key, response.content.decode(), timeout=availability.TIMEOUT)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from certificates import jp
 from certificates.models import AccessLog, Certificate
 from certificates.services import access_log_record
-from reservations import calendar
+from reservations import availability, calendar
 from reservations.models import (
     Acknowledgement,
     CalendarDay,
@@ -95,6 +95,8 @@ def slots_generate(*, procedure: Procedure, start: date, end: date) -> int:
         for key, slot in existing.items():
             if key not in wanted and slot.places != slot.booked:
                 changed += Slot.objects.filter(pk=slot.pk).update(places=F("booked"))
+        # Closures and special openings change the month even when no slot row changed.
+        availability.bump(procedure.pk)
     return changed
 
 
@@ -235,16 +237,18 @@ def _lock_phone(phone_digits: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"phone:{phone_digits}"])
 
 
-def _take_place(slot_id: int) -> None:
+def _take_place(slot_id: int, procedure_id: int) -> None:
     # The race: many requests for the last place read "1 left" at once. Only one conditional UPDATE can
     # move booked from places-1 to places; the others touch no row and are told the time is full.
     updated = Slot.objects.filter(pk=slot_id, booked__lt=F("places")).update(booked=F("booked") + 1)
     if updated != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
+    availability.bump(procedure_id)
 
 
-def _release_place(slot_id: int) -> None:
+def _release_place(slot_id: int, procedure_id: int) -> None:
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    availability.bump(procedure_id)
 
 
 def required_acknowledgements(procedure: Procedure) -> list[Acknowledgement]:
@@ -302,7 +306,7 @@ def reservation_book(
                 raise ValidationError(
                     {"phone": _("この電話番号ではすでに予約があります。予約の変更は「予約の確認・変更」からできます。")}
                 )
-        _take_place(slot.pk)
+        _take_place(slot.pk, slot.procedure_id)
         reservation = _reservation_create(
             procedure=procedure,
             slot=slot,
@@ -429,7 +433,7 @@ def reservation_cancel(
     reservation.status_changed_by = user
     reservation.cancel_reason = reason[:200]
     reservation.save(update_fields=["status", "status_changed_at", "status_changed_by", "cancel_reason"])
-    _release_place(reservation.slot_id)
+    _release_place(reservation.slot_id, reservation.procedure_id)
     if reservation.invitation_id:
         # The letter's code works again, so a resident who cancels can still book with it.
         Invitation.objects.filter(pk=reservation.invitation_id).update(used_at=None)
@@ -453,8 +457,8 @@ def reservation_change(
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     _check_slot_open(slot, now=now, staff=user is not None)
     # The new place is held before the old one is released: a failure leaves the booking as it was.
-    _take_place(slot.pk)
-    _release_place(reservation.slot_id)
+    _take_place(slot.pk, slot.procedure_id)
+    _release_place(reservation.slot_id, reservation.procedure_id)
     reservation.slot = slot
     reservation.reminder_sent_at = None
     reservation.save(update_fields=["slot", "reminder_sent_at"])

@@ -398,3 +398,32 @@ def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatc
     assert Reservation.objects.get().reminder_sent_at is None
     monkeypatch.undo()
     assert reminders_send(now=factories.NOW + timedelta(hours=1)) == 1
+
+
+def test_the_cached_calendar_changes_as_soon_as_the_last_place_is_taken(
+    client, frozen, django_capture_on_commit_callbacks
+) -> None:
+    from reservations.services import Contact, reservation_book
+
+    slot = factories.slot(THURSDAY, places=1)
+    assert '26<span class="mark">空きあり' in client.get("/book/p/jr-pass/").content.decode()
+    acks = list(slot.procedure.acknowledgements.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_book(
+            procedure=slot.procedure,
+            slot_id=slot.pk,
+            acknowledged=acks,
+            contact=Contact("佐藤", "一", "サトウ", "ハジメ", "090-9999-0000"),
+        )
+    assert '26<span class="mark">満員' in type(client)().get("/book/p/jr-pass/").content.decode()
+    assert '26<span class="mark">満員' in client.get("/book/p/jr-pass/").content.decode()
+
+
+def test_the_language_link_switches_to_english_and_back(client, frozen) -> None:
+    factories.slot(THURSDAY)
+    response = client.get("/language/en/?next=/book/p/jr-pass/")
+    assert response["Location"] == "/book/p/jr-pass/"
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert '<html lang="en">' in html
+    assert client.get("/language/ja/?next=https://evil.example/")["Location"] == "/"
+    assert '<html lang="ja">' in client.get("/book/p/jr-pass/").content.decode()

@@ -1,0 +1,163 @@
+"""Monthly letters end to end: selection, invitations, rendering and storing, against plain WeasyPrint.
+
+    python bench/letters.py --letters 1000
+    python bench/letters.py --letters 5000 --skip-reference
+
+Prints letters/s, bytes per letter and peak memory for Madoguchi's batch (rendered in parallel chunks and
+joined), next to the reference: WeasyPrint rendering the same letters' HTML as one document in one process.
+Peak memory is the largest resident set of any one process (the batch process or one of its renderers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import django_on  # noqa: E402
+
+
+def seed(count: int, month: date) -> None:
+    from certificates.models import Certificate, CertificateKind, Resident
+    from certificates.services import certificate_expiry
+    from reservations.models import Procedure
+
+    kind = CertificateKind.objects.get(is_letter_kind=True)
+    Procedure.objects.update(is_active=True)
+    families = ["田中", "山本", "中村", "小林", "吉田", "山田", "松本", "井上", "木村", "林"]
+    givens = ["陽子", "美咲", "健太", "大輔", "由美", "翔太", "真由美", "浩二", "彩", "直樹"]
+    residents = [
+        Resident(
+            family_name=families[i % 10],
+            given_name=givens[(i // 10) % 10],
+            family_name_kana="タナカ",
+            given_name_kana="ヨウコ",
+            birth_date=date(1980, 1, 1),
+            postal_code=f"{530 + i % 90:03d}-{i % 10000:04d}",
+            address=f"大阪府大阪市北区梅田{i % 5 + 1}丁目{i % 30 + 1}番{i % 20 + 1}号",
+            phone=f"06-{i:08d}",
+            phone_digits=f"06{i:08d}",
+            case_number=f"B{month:%y%m}{i:07d}",
+        )
+        for i in range(count)
+    ]
+    Resident.objects.bulk_create(residents, batch_size=1000)
+    certificates = []
+    for i, resident in enumerate(Resident.objects.filter(case_number__startswith=f"B{month:%y%m}").order_by("pk")):
+        # Issued on day d six months before `month`: expires on day d of `month`.
+        issued = date(month.year - (month.month <= 6), (month.month - 7) % 12 + 1, 1 + i % 27)
+        certificates.append(
+            Certificate(
+                resident=resident,
+                kind=kind,
+                number=f"B{month:%y%m}{i:08d}",
+                issued_on=issued,
+                expires_on=certificate_expiry(kind=kind, issued_on=issued),
+                photo_taken_on=issued,
+            )
+        )
+    Certificate.objects.bulk_create(certificates, batch_size=1000)
+
+
+def children_peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def run_reference(html_path: Path) -> tuple[float, int]:
+    """WeasyPrint on the whole document in one process: seconds and peak RSS (KiB)."""
+    code = (
+        "import resource, sys, time\n"
+        "from weasyprint import HTML\n"
+        "t = time.perf_counter()\n"
+        "HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(html_path), str(html_path.with_suffix(".pdf"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each side; medians are printed")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    args = parser.parse_args()
+
+    scratch = django_on(args.database_url)
+    from django.conf import settings
+    from django.utils import timezone
+
+    from notices import letters, services
+    from notices.models import Letter
+    from reservations.models import Office
+
+    ours, reference = [], []
+    for run in range(args.repeat):
+        month = date(2031 + run, 3, 1)
+        seed(args.letters, month)
+        before_children = children_peak_kib()
+        start = time.perf_counter()
+        batch = services.notice_batch_prepare(month=month, processes=args.processes)
+        elapsed = time.perf_counter() - start
+        assert batch is not None and batch.letter_count == args.letters, (batch, batch and batch.letter_count)
+        size = (Path(settings.MEDIA_ROOT) / batch.pdf_path).stat().st_size
+        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children_peak_kib(), before_children)
+        ours.append((elapsed, size, peak))
+        if args.skip_reference:
+            continue
+        template = letters.letter_template()
+        office = Office.objects.first()
+        pages = [
+            letters.letter_html_body(letter, template=template, office=office, today=timezone.localdate())
+            for letter in Letter.objects.filter(batch=batch)
+            .select_related("invitation__procedure__certificate_kind")
+            .order_by("postal_code", "pk")
+        ]
+        html_path = scratch / f"reference-{run}.html"
+        html_path.write_text(letters.document(pages, template), encoding="utf-8")
+        seconds, ref_peak = run_reference(html_path)
+        reference.append((seconds, html_path.with_suffix(".pdf").stat().st_size, ref_peak))
+
+    def report(name: str, rows: list[tuple[float, int, int]]) -> dict:
+        seconds = statistics.median(r[0] for r in rows)
+        return {
+            "name": name,
+            "letters_per_s": round(args.letters / seconds, 1),
+            "seconds": round(seconds, 2),
+            "bytes_per_letter": round(statistics.median(r[1] for r in rows) / args.letters),
+            "peak_mib": round(statistics.median(r[2] for r in rows) / 1024, 1),
+        }
+
+    results = [report("madoguchi batch (end to end)", ours)]
+    if reference:
+        results.append(report("reference: one WeasyPrint document", reference))
+    print(f"letters: {args.letters}, render processes: {args.processes}")
+    for r in results:
+        print(
+            f"{r['name']:<38} {r['letters_per_s']:>8} letters/s  {r['seconds']:>7} s  "
+            f"{r['bytes_per_letter']:>6} B/letter  peak {r['peak_mib']:>7} MiB"
+        )
+    if reference:
+        print(
+            f"throughput ratio (madoguchi / reference): {results[0]['letters_per_s'] / results[1]['letters_per_s']:.2f}"
+        )
+    print(json.dumps(results, ensure_ascii=False))
+    print(f"reproduce: python bench/letters.py --letters {args.letters}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The month calendar of availability, cached until the next booking, cancellation or calendar change.
+
+Every change to a slot's places or bookings bumps a version number in the shared cache after its transaction
+commits; the rendered month is stored under that version (and the current hour, since the booking cut-off falls
+on a full hour). A reader that computed a month just before a commit stores it under the old version, which
+nobody asks for again, so a stale month is never served after the change is visible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from reservations.models import Procedure
+
+TIMEOUT = 300
+
+
+def _version_key(procedure_id: int) -> str:
+    return f"avail-version:{procedure_id}"
+
+
+def version(procedure_id: int) -> int:
+    value = cache.get(_version_key(procedure_id))
+    if value is None:
+        cache.add(_version_key(procedure_id), 1, timeout=None)
+        value = cache.get(_version_key(procedure_id), 1)
+    return int(value)
+
+
+def bump(procedure_id: int) -> None:
+    def _bump() -> None:
+        try:
+            cache.incr(_version_key(procedure_id))
+        except ValueError:
+            cache.set(_version_key(procedure_id), 2, timeout=None)
+
+    transaction.on_commit(_bump)
+
+
+def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:
+    local = timezone.localtime(now)
+    key = f"avail-month:{procedure.pk}:{version(procedure.pk)}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
+    html = cache.get(key)
+    if html is None:
+        from reservations import selectors
+
+        weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+        html = render_to_string(
+            "reservations/public/calendar_table.html",
+            {"procedure": procedure, "weeks": weeks, "lang": language, "month_year": year, "month_month": month},
+        )
+        cache.set(key, html, timeout=TIMEOUT)
+    return html
