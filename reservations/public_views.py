@@ -386,7 +386,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "contact": state["contact"],
         "errors": errors,
         "step": 5,
-        "acknowledgements": procedure.acknowledgements.filter(pk__in=state.get("acks", [])),
+        "acknowledgements": [
+            a.render(_lang(request)) for a in procedure.acknowledgements.filter(pk__in=state.get("acks", []))
+        ],
         "from_letter": bool(state.get("invitation")),
         **_photo_context(procedure, slot),
     }

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from certificates import jp
@@ -37,7 +38,10 @@ def wareki(value: date | None) -> str:
 
 @register.filter
 def jdate(value: date | None) -> str:
+    """A calendar date as residents read it: 2026年11月26日（木）, or Thu 26 November 2026 in English."""
     if not value:
         return ""
+    if translation.get_language() == "en":
+        return value.strftime("%a ") + f"{value.day} " + value.strftime("%B %Y")
     weekday = "月火水木金土日"[value.weekday()]
     return f"{value.year}年{value.month}月{value.day}日（{weekday}）"

@@ -427,3 +427,19 @@ def test_the_language_link_switches_to_english_and_back(client, frozen) -> None:
     assert '<html lang="en">' in html
     assert client.get("/language/ja/?next=https://evil.example/")["Location"] == "/"
     assert '<html lang="ja">' in client.get("/book/p/jr-pass/").content.decode()
+
+
+def test_a_resident_can_book_in_english(client, slot) -> None:
+    client.get("/language/en/?next=/")
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert "Please choose a day" in html and ">Open</span>" in html
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    html = client.get("/book/acknowledgements/").content.decode()
+    assert "Tue 26 May 2026" in html
+    assert "I will bring a photo of the pass user taken within 6 months" in html
+    client.post("/book/acknowledgements/", ack_data(slot.procedure))
+    response = client.post("/book/details/", {**CONTACT, "family_name_kana": "Tanaka"})
+    assert "Please enter your family name in katakana." in response.content.decode()
+    response = book(client, slot)
+    assert "Your reservation is confirmed" in client.get(response["Location"]).content.decode()
+    assert Reservation.objects.get().language == "en"
