@@ -41,15 +41,20 @@ def expiry_date(issued_on: date, months: int, *, count_issue_day: bool = False) 
     return corresponding - timedelta(days=1)
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day-of-month `months` earlier, or that month's last day where the day does not exist."""
+    same_day = add_months(day, -months)
+    if same_day is None:
+        year, month = _month_shift(day.year, day.month, -months)
+        return last_day_of_month(year, month)
+    return same_day
+
+
 def earliest_photo_date(visit_day: date, months: int) -> date:
     """Oldest photo date acceptable for a visit on `visit_day`: same day-of-month `months` earlier, clamped."""
     if months < 1:
         raise ValueError("months must be at least 1")
-    same_day = add_months(visit_day, -months)
-    if same_day is None:
-        year, month = _month_shift(visit_day.year, visit_day.month, -months)
-        return last_day_of_month(year, month)
-    return same_day
+    return months_before(visit_day, months)
 
 
 def photo_is_acceptable(photo_taken_on: date, visit_day: date, months: int) -> bool:

@@ -295,6 +295,8 @@ class Reservation(models.Model):
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when the confirmation e-mail went out; empty means a job will (re)try it.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -368,3 +370,19 @@ class WalkIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.procedure}"
+
+
+class RetentionRun(models.Model):
+    """What the retention job removed, and when: the personal data of reservations past their period."""
+
+    at = models.DateTimeField(default=timezone.now)
+    cutoff = models.DateField("この日より前の予約")
+    anonymised = models.PositiveIntegerField("個人情報を消した予約の数")
+
+    class Meta:
+        verbose_name = "保存期間の処理"
+        verbose_name_plural = "保存期間の処理"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.anonymised}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import jp
+from certificates.rules import months_before
 from certificates.models import AccessLog, Certificate
 from certificates.services import access_log_record
 from reservations import availability, calendar
@@ -31,6 +32,7 @@ from reservations.models import (
     Procedure,
     Reservation,
     ReservationAcknowledgement,
+    RetentionRun,
     Slot,
     WalkIn,
     normalize_code,
@@ -461,7 +463,8 @@ def reservation_change(
     _release_place(reservation.slot_id, reservation.procedure_id)
     reservation.slot = slot
     reservation.reminder_sent_at = None
-    reservation.save(update_fields=["slot", "reminder_sent_at"])
+    reservation.confirmation_sent_at = None
+    reservation.save(update_fields=["slot", "reminder_sent_at", "confirmation_sent_at"])
     if reservation.email:
         transaction.on_commit(lambda: notify_async("reservations.tasks.send_confirmation", reservation.pk))
     return reservation
@@ -531,6 +534,53 @@ def walk_in_record(
     )
 
 
+# --- e-mails --------------------------------------------------------------------------------------------
+
+
+def confirmation_send(*, reservation_id: int, now: datetime | None = None) -> bool:
+    """Send the confirmation once. When the SMTP server is down the claim is released and the error raised,
+    so the booking stays done and `confirmations_retry` (scheduled) sends it later."""
+    from reservations import mail
+
+    now = now or timezone.now()
+    claimed = (
+        Reservation.objects.filter(pk=reservation_id, confirmation_sent_at__isnull=True, status__in=Reservation.ACTIVE)
+        .exclude(email="")
+        .update(confirmation_sent_at=now)
+    )
+    if claimed != 1:
+        return False
+    reservation = Reservation.objects.select_related("slot", "procedure__office").get(pk=reservation_id)
+    try:
+        mail.send_reservation_mail(reservation, "confirmation")
+    except Exception:
+        Reservation.objects.filter(pk=reservation_id).update(confirmation_sent_at=None)
+        raise
+    return True
+
+
+def confirmations_retry(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Send the confirmations that failed (SMTP down) or were never queued; returns how many went out."""
+    now = now or timezone.now()
+    pending = (
+        Reservation.objects.filter(
+            confirmation_sent_at__isnull=True,
+            status__in=Reservation.ACTIVE,
+            created_at__lt=now - older_than,
+            anonymised_at__isnull=True,
+        )
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in list(pending[:500]):
+        try:
+            sent += confirmation_send(reservation_id=pk, now=now)
+        except Exception:
+            logger.exception("confirmation for reservation %s not sent; it will be retried", pk)
+    return sent
+
+
 # --- reminders -------------------------------------------------------------------------------------------
 
 
@@ -562,3 +612,34 @@ def reminders_send(*, now: datetime | None = None) -> int:
             continue
         sent += 1
     return sent
+
+
+# --- retention -------------------------------------------------------------------------------------------
+
+
+def reservations_anonymise(*, now: datetime | None = None) -> RetentionRun:
+    """Remove the personal data of reservations whose day is older than the retention period.
+
+    Counts stay intact: the row keeps its slot, status, channel and invitation, so the day list totals and the
+    letters' outcome report do not change; name, kana, phone, e-mail, pass user and notes are blanked.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    cutoff = months_before(today, settings.RESERVATION_RETENTION_MONTHS)
+    with transaction.atomic():
+        count = Reservation.objects.filter(slot__day__lt=cutoff, anonymised_at__isnull=True).update(
+            family_name="",
+            given_name="",
+            family_name_kana="",
+            given_name_kana="",
+            phone="",
+            phone_digits="",
+            email="",
+            pass_user_name="",
+            notes="",
+            resident=None,
+            anonymised_at=now,
+        )
+        run = RetentionRun.objects.create(at=now, cutoff=cutoff, anonymised=count)
+    logger.info("retention: removed personal data of %s reservations before %s", count, cutoff)
+    return run

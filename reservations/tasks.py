@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from reservations import mail, services
-from reservations.models import Reservation
+from reservations import services
 
 
 def send_confirmation(reservation_id: int) -> bool:
-    reservation = Reservation.objects.select_related("slot", "procedure__office").filter(pk=reservation_id).first()
-    if reservation is None or not reservation.email or not reservation.is_active:
-        return False
-    # Raising lets django-q2 keep the task and retry it when the SMTP server is down.
-    mail.send_reservation_mail(reservation, "confirmation")
-    return True
+    return services.confirmation_send(reservation_id=reservation_id)
+
+
+def retry_confirmations() -> int:
+    return services.confirmations_retry()
 
 
 def generate_slots() -> int:
@@ -23,3 +21,7 @@ def generate_slots() -> int:
 
 def send_reminders() -> int:
     return services.reminders_send(now=timezone.now())
+
+
+def anonymise_old_reservations() -> int:
+    return services.reservations_anonymise().anonymised

@@ -48,12 +48,12 @@ def test_the_staff_header_shows_the_user_role_and_logout(clerk_client) -> None:
 def test_search_finds_a_resident_by_name_kana_phone_or_case_number(clerk_client, query) -> None:
     resident = factories.resident(phone="06-9999-0001", phone_digits="0699990001", case_number="CASE-77")
     factories.resident(family_name="佐藤", family_name_kana="サトウ", given_name="一郎", given_name_kana="イチロウ")
-    response = clerk_client.get("/staff/residents/", {"q": query})
+    response = clerk_client.post("/staff/residents/", {"q": query})
     assert list(response.context["results"]) == [resident]
 
 
 def test_a_search_is_logged_without_what_was_typed(clerk_client, alice) -> None:
-    clerk_client.get("/staff/residents/", {"q": "山田"})
+    clerk_client.post("/staff/residents/", {"q": "山田"})
     log = AccessLog.objects.get(action="search")
     assert log.user == alice
     assert "山田" not in log.detail
@@ -144,3 +144,35 @@ def test_the_supervisor_filters_and_exports_the_access_log(supervisor_client, al
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
     assert "alice" in body
+
+
+def test_staff_login_is_throttled_after_five_failures(client, alice) -> None:
+    from tests.factories import PASSWORD
+
+    for _ in range(5):
+        response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert "しばらくログインできません" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_staff_session_ends_after_thirty_idle_minutes(client, alice, settings) -> None:
+    import time_machine
+
+    from tests.factories import NOW, PASSWORD
+
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    with time_machine.travel(NOW, tick=False) as traveller:
+        client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+        traveller.shift(25 * 60)
+        assert client.get("/staff/residents/").status_code == 200  # activity keeps the session
+        traveller.shift(25 * 60)
+        assert client.get("/staff/residents/").status_code == 200
+        traveller.shift(31 * 60)
+        assert client.get("/staff/residents/")["Location"].startswith("/accounts/login/")
+
+
+def test_pages_carry_a_content_security_policy_without_unsafe_inline(client, db) -> None:
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy

@@ -443,3 +443,27 @@ def test_a_resident_can_book_in_english(client, slot) -> None:
     response = book(client, slot)
     assert "Your reservation is confirmed" in client.get(response["Location"]).content.decode()
     assert Reservation.objects.get().language == "en"
+
+
+def test_with_the_smtp_server_down_the_booking_is_done_and_the_email_sent_later(
+    client, slot, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from reservations import mail as reservation_mail
+    from reservations.services import confirmations_retry
+
+    def smtp_down(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(reservation_mail.EmailMultiAlternatives, "send", smtp_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = book(client, slot)
+    reservation = Reservation.objects.get()
+    assert response["Location"] == f"/reservation/{reservation.token}/"
+    assert reservation.confirmation_sent_at is None
+    assert mail.outbox == []
+    monkeypatch.undo()
+    assert confirmations_retry(now=factories.NOW + timedelta(minutes=5)) == 1
+    assert confirmations_retry(now=factories.NOW + timedelta(minutes=10)) == 0
+    assert len(mail.outbox) == 1
+    reservation.refresh_from_db()
+    assert reservation.confirmation_sent_at is not None

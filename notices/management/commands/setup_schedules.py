@@ -11,6 +11,8 @@ SCHEDULES = [
     ("notices-monthly-batch", "notices.tasks.prepare_monthly_batch", None),
     ("reservations-generate-slots", "reservations.tasks.generate_slots", "10 0 * * *"),
     ("reservations-reminders", "reservations.tasks.send_reminders", "0 9 * * *"),
+    ("reservations-retention", "reservations.tasks.anonymise_old_reservations", "30 2 * * *"),
+    ("reservations-retry-confirmations", "reservations.tasks.retry_confirmations", "*/5 * * * *"),
 ]
 
 
