@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import jp
-from certificates.rules import months_before
 from certificates.models import AccessLog, Certificate
+from certificates.rules import months_before
 from certificates.services import access_log_record
 from reservations import availability, calendar
 from reservations.models import (
