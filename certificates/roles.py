@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
@@ -42,13 +45,34 @@ def role_label(user: Any) -> str:
     return ""
 
 
+def has_second_factor(user: Any) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def _second_factor(request: HttpRequest, *, required: bool) -> HttpResponse | None:
+    """A redirect to the one-time code (or to setting it up) when this session still needs it, else None.
+
+    Anyone who has set up an authenticator app must use it; supervisors must have one."""
+    if request.user.is_verified():
+        return None
+    next_url = quote(request.get_full_path())
+    if has_second_factor(request.user):
+        return redirect(f"{reverse('otp_verify')}?next={next_url}")
+    if required:
+        return redirect(f"{reverse('otp_setup')}?next={next_url}")
+    return None
+
+
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_member(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        needed = _second_factor(request, required=is_supervisor(request.user))
+        return needed or view(request, *args, **kwargs)
 
     return wrapper
 
@@ -59,6 +83,7 @@ def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_supervisor(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        needed = _second_factor(request, required=True)
+        return needed or view(request, *args, **kwargs)
 
     return wrapper

@@ -51,7 +51,19 @@ def clerk_client(client, alice):
     return client
 
 
+def verify_second_factor(client, user):  # noqa: ANN001, ANN201
+    """Give the user an authenticator app and mark this client's session as having passed it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def supervisor_client(client, bob):
     client.force_login(bob)
+    verify_second_factor(client, bob)
     return client

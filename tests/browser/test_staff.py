@@ -94,13 +94,22 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:  # noqa: ANN001
 
 
 def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outcome(live_server, desk) -> None:  # noqa: ANN001
-    factories.user("bob", "supervisor")
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    bob = factories.user("bob", "supervisor")
+    device = TOTPDevice.objects.create(user=bob, name="phone", confirmed=True)
     today = timezone.localdate()
     target = (today.replace(day=1) + timedelta(days=70)).replace(day=1)
     for i in range(3):
         resident = factories.resident(postal_code=f"53{i}-0001")
         factories.certificate(resident, issued_on=target.replace(day=10 + i) - timedelta(days=183))
     log_in(desk, live_server, "bob")
+    desk.get_by_role("heading", name="確認コードの入力").wait_for()
+    assert axe_violations(desk) == []
+    desk.get_by_label("確認コード（6桁）").fill(f"{totp(device.bin_key):06d}")
+    desk.get_by_role("button", name="確認").click()
+    desk.get_by_role("heading", name="予約一覧").wait_for()
     desk.get_by_role("link", name="お知らせ").click()
     assert axe_violations(desk) == []
     desk.get_by_label("対象月（有効期限の月）").fill(f"{target:%Y-%m}")

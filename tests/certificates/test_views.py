@@ -4,6 +4,7 @@ import pytest
 
 from certificates.models import AccessLog, Certificate, Resident
 from tests import factories
+from tests.conftest import verify_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,8 @@ def test_a_user_without_a_staff_role_is_refused(client, charlie, url) -> None:
 def test_clerks_and_supervisors_open_the_staff_pages(client, alice, bob, url) -> None:
     for user in (alice, bob):
         client.force_login(user)
+        if user is bob:
+            verify_second_factor(client, bob)
         assert client.get(url).status_code == 200
 
 
@@ -34,6 +37,7 @@ def test_only_the_supervisor_reads_the_access_log(client, alice, bob) -> None:
     client.force_login(alice)
     assert client.get("/staff/log/").status_code == 403
     client.force_login(bob)
+    verify_second_factor(client, bob)
     assert client.get("/staff/log/").status_code == 200
 
 
@@ -176,3 +180,46 @@ def test_a_staff_session_ends_after_thirty_idle_minutes(client, alice, settings)
 def test_pages_carry_a_content_security_policy_without_unsafe_inline(client, db) -> None:
     policy = client.get("/")["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_a_supervisor_must_set_up_an_authenticator_app(client, bob) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(bob)
+    response = client.get("/staff/log/")
+    assert response["Location"] == "/accounts/otp/setup/?next=/staff/log/"
+    html = client.get(response["Location"]).content.decode()
+    assert "<svg" in html
+    device = TOTPDevice.objects.get(user=bob, confirmed=False)
+    response = client.post("/accounts/otp/setup/", {"token": "000000", "next": "/staff/log/"})
+    assert "確認コードが違います" in response.content.decode()
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp makes a retry wait after a wrong code
+    token = f"{totp(device.bin_key):06d}"
+    response = client.post("/accounts/otp/setup/", {"token": token, "next": "/staff/log/"})
+    assert response["Location"] == "/staff/log/"
+    assert client.get("/staff/log/").status_code == 200
+
+
+def test_a_staff_member_with_an_authenticator_app_enters_its_code_after_the_password(client, alice) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD
+
+    device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    response = client.get("/staff/residents/")
+    assert response["Location"] == "/accounts/otp/?next=/staff/residents/"
+    response = client.post("/accounts/otp/", {"token": "123456", "next": "/staff/residents/"})
+    assert "確認コードが違うか" in response.content.decode()
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp makes a retry wait after a wrong code
+    response = client.post("/accounts/otp/", {"token": f"{totp(device.bin_key):06d}", "next": "/staff/residents/"})
+    assert response["Location"] == "/staff/residents/"
+    assert client.get("/staff/residents/").status_code == 200
+
+
+def test_a_clerk_without_an_authenticator_app_logs_in_with_the_password(clerk_client) -> None:
+    assert clerk_client.get("/staff/residents/").status_code == 200

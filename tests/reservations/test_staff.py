@@ -6,6 +6,7 @@ from certificates.models import Certificate
 from reservations.models import CalendarDay, Reservation, Slot, WalkIn
 from reservations.services import Contact, reservation_book
 from tests import factories
+from tests.conftest import verify_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def test_the_calendar_settings_are_for_the_supervisor_only(client, alice, bob) -
     client.force_login(alice)
     assert client.get("/staff/calendar/").status_code == 403
     client.force_login(bob)
+    verify_second_factor(client, bob)
     assert client.get("/staff/calendar/").status_code == 200
 
 

@@ -130,7 +130,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {clerk.username}  (clerk)")
-            self.stdout.write(f"  {supervisor.username}  (supervisor)")
+            self.stdout.write(f"  {supervisor.username}  (supervisor; sets up an authenticator app at first login)")
 
     def _user(self, username: str, group: str, last: str, first: str):
         User = get_user_model()
