@@ -6,6 +6,7 @@ code), so the back button and a reload never lose what was typed, and nothing pe
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -84,9 +85,11 @@ def language(request: HttpRequest, code: str) -> HttpResponse:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=False
+    ):
         target = "/"
-    response = redirect(target)
+    response = HttpResponseRedirect(target)
     if code in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
@@ -184,8 +187,9 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     # visitors without pending messages the whole page is cached under the availability version, so it is
     # re-rendered only after a booking, a cancellation or a calendar change (see reservations.availability).
     cacheable = not request.user.is_authenticated and not list(messages.get_messages(request))
+    month_key = request.GET.get("month", "") if re.fullmatch(r"\d{4}-\d{2}", request.GET.get("month", "")) else ""
     page_key = (
-        f"calendar-page:{procedure_id}:{availability.version(procedure_id)}:{request.GET.get('month', '')[:7]}:"
+        f"calendar-page:{procedure_id}:{availability.version(procedure_id)}:{month_key}:"
         f"{timezone.localtime(now):%Y%m%d%H}:{lang}:{int(bool(state.get('invitation')))}:{int(bool(state.get('change')))}"
     )
     if cacheable:
