@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from reservations import calendar, services
-from reservations.models import Invitation, Reservation
+from reservations.models import Reservation
 from tests import factories
 from tests.browser.conftest import axe_violations
 
@@ -72,17 +72,15 @@ def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_agai
         phone_digits="0655550101",
     )
     certificate = factories.certificate(resident, issued_on=timezone.localdate() - timedelta(days=170))
-    Invitation.objects.create(
-        code="ACDEFG34",
-        resident=resident,
-        certificate=certificate,
-        procedure=factories.procedure(),
-        valid_until=timezone.localdate() + timedelta(days=60),
-    )
+    # The code comes from a real letter of a prepared monthly batch.
+    from notices.services import notice_batch_prepare
+
+    batch = notice_batch_prepare(month=certificate.expires_on.replace(day=1))
+    code = batch.letters.get().invitation.code
     day = booking_day()
     phone.goto(f"{live_server.url}/")
     assert_accessible(phone)
-    phone.goto(f"{live_server.url}/book/ACDEFG34/")
+    phone.goto(f"{live_server.url}/book/{code}/")
     phone.get_by_text("予約コードを確認しました").wait_for()
     choose_day_and_time(phone, day)
     tick_and_fill(phone, contact=False)  # the letter pre-filled name, kana and phone
@@ -98,7 +96,7 @@ def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_agai
     reservation.refresh_from_db()
     assert reservation.status == "cancelled"
 
-    phone.goto(f"{live_server.url}/book/ACDEFG34/")
+    phone.goto(f"{live_server.url}/book/{code}/")
     choose_day_and_time(phone, day)
     tick_and_fill(phone, contact=False)
     assert Reservation.objects.filter(status="booked", resident=resident).count() == 1
