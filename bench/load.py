@@ -111,8 +111,8 @@ clerk.groups.add(Group.objects.get(name="clerk"))
 kind = CertificateKind.objects.get(is_letter_kind=True)
 month = default_target_month(timezone.localdate())
 for i in range({args.letters}):
-    r = Resident.objects.create(family_name="負荷", given_name=str(i), family_name_kana="フカ", given_name_kana="テスト",
-        birth_date=date(1980, 1, 1), postal_code=f"530-{{i:04d}}", address="大阪府大阪市北区1-1", phone=f"06{{i:08d}}",
+    r = Resident.objects.create(family_name="負荷", given_name=str(i), family_name_kana="フカ",
+        given_name_kana="テスト", birth_date=date(1980, 1, 1), postal_code=f"530-{{i:04d}}", address="大阪府大阪市北区1-1", phone=f"06{{i:08d}}",
         phone_digits=f"06{{i:08d}}", case_number=f"L{{i:06d}}")
     issued = date(month.year - (month.month <= 6), (month.month - 7) % 12 + 1, 1 + i % 27)
     Certificate.objects.create(resident=r, kind=kind, number=f"L{{i:08d}}", issued_on=issued,
@@ -217,7 +217,8 @@ print(calendar.next_office_day(first).isoformat(), month.isoformat())
             "deadline = time.monotonic() + 180\n"
             "while time.monotonic() < deadline and not NoticeBatch.objects.filter(status='prepared').exists():\n"
             "    time.sleep(2)\n"
-            "over = Slot.objects.annotate(n=Count('reservations', filter=Q(reservations__status__in=['booked','arrived'])))"
+            "active = Q(reservations__status__in=['booked', 'arrived'])\n"
+            "over = Slot.objects.annotate(n=Count('reservations', filter=active))"
             ".filter(Q(n__gt=F('places')) | Q(booked__gt=F('places')) | ~Q(n=F('booked'))).count()\n"
             "letters = Letter.objects.count()\n"
             "dup = letters - Letter.objects.values('certificate').distinct().count()\n"
