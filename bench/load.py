@@ -112,7 +112,8 @@ kind = CertificateKind.objects.get(is_letter_kind=True)
 month = default_target_month(timezone.localdate())
 for i in range({args.letters}):
     r = Resident.objects.create(family_name="負荷", given_name=str(i), family_name_kana="フカ",
-        given_name_kana="テスト", birth_date=date(1980, 1, 1), postal_code=f"530-{{i:04d}}", address="大阪府大阪市北区1-1", phone=f"06{{i:08d}}",
+        given_name_kana="テスト", birth_date=date(1980, 1, 1), postal_code=f"530-{{i:04d}}",
+        address="大阪府大阪市北区1-1", phone=f"06{{i:08d}}",
         phone_digits=f"06{{i:08d}}", case_number=f"L{{i:06d}}")
     issued = date(month.year - (month.month <= 6), (month.month - 7) % 12 + 1, 1 + i % 27)
     Certificate.objects.create(resident=r, kind=kind, number=f"L{{i:08d}}", issued_on=issued,
