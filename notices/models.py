@@ -86,7 +86,6 @@ class NoticeBatch(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_bytes = models.PositiveBigIntegerField(default=0)
     render_claimed_at = models.DateTimeField(null=True, blank=True)
-    render_token = models.CharField(max_length=32, blank=True)
     mailed_on = models.DateField(null=True, blank=True)
     mailed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

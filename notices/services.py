@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.rules import add_months
 from notices import letters, pdf
+from notices.locks import render_lock
 from notices.models import BatchEvent, Letter, NoticeBatch
 from reservations.models import Office, Procedure
 from reservations.services import invitation_create
@@ -29,8 +29,6 @@ from reservations.services import invitation_create
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 100
-# A render claimed longer ago than this is taken to have crashed and may be claimed again.
-RENDER_STALE_AFTER = timedelta(minutes=30)
 
 
 def month_start(day: date) -> date:
@@ -148,45 +146,40 @@ def notice_batch_prepare(
     return batch
 
 
-def _claim_render(batch: NoticeBatch, now: datetime) -> str | None:
-    token = secrets.token_hex(16)
-    claimed = (
-        NoticeBatch.objects.filter(pk=batch.pk)
-        .filter(Q(render_claimed_at__isnull=True) | Q(render_claimed_at__lt=now - RENDER_STALE_AFTER))
-        .filter(status=batch.status)
-        .update(render_claimed_at=now, render_token=token)
-    )
-    return token if claimed == 1 else None
-
-
 def batch_pdf_path(batch: NoticeBatch) -> Path:
     suffix = f"-s{batch.sequence}" if batch.sequence else ""
     return Path(settings.MEDIA_ROOT) / "notices" / f"letters-{batch.month:%Y-%m}{suffix}.pdf"
 
 
 def _render_if_claimed(
-    *, batch: NoticeBatch, user: AbstractBaseUser | None, now: datetime, processes: int | None, action: str
+    *,
+    batch: NoticeBatch,
+    user: AbstractBaseUser | None,
+    now: datetime,
+    processes: int | None,
+    action: str,
+    only_if_preparing: bool = True,
 ) -> bool:
-    token = _claim_render(batch, now)
-    if token is None:
-        return False
-    try:
+    """Render and store the batch PDF unless another process is rendering it right now."""
+    with render_lock(batch.pk) as acquired:
+        if not acquired:
+            return False
+        batch.refresh_from_db()
+        if only_if_preparing and batch.status != NoticeBatch.Status.PREPARING:
+            return True  # finished by another run between our look and the lock
+        NoticeBatch.objects.filter(pk=batch.pk).update(render_claimed_at=now)
         count, digest, size, path = render_batch_pdf(batch=batch, user=user, processes=processes)
-    except Exception:
-        NoticeBatch.objects.filter(pk=batch.pk, render_token=token).update(render_claimed_at=None, render_token="")
-        raise
-    updates = {
-        "letter_count": count,
-        "pdf_sha256": digest,
-        "pdf_bytes": size,
-        "pdf_path": str(path.relative_to(settings.MEDIA_ROOT)),
-        "render_claimed_at": None,
-        "render_token": "",
-    }
-    if batch.status == NoticeBatch.Status.PREPARING:
-        updates.update(status=NoticeBatch.Status.PREPARED, prepared_at=now, prepared_by=user)
-    NoticeBatch.objects.filter(pk=batch.pk, render_token=token).update(**updates)
-    BatchEvent.objects.create(batch=batch, user=user, action=action, detail=f"{count}通 sha256={digest[:12]}")
+        updates = {
+            "letter_count": count,
+            "pdf_sha256": digest,
+            "pdf_bytes": size,
+            "pdf_path": str(path.relative_to(settings.MEDIA_ROOT)),
+            "render_claimed_at": None,
+        }
+        if batch.status == NoticeBatch.Status.PREPARING:
+            updates.update(status=NoticeBatch.Status.PREPARED, prepared_at=now, prepared_by=user)
+        NoticeBatch.objects.filter(pk=batch.pk).update(**updates)
+        BatchEvent.objects.create(batch=batch, user=user, action=action, detail=f"{count}通 sha256={digest[:12]}")
     return True
 
 
@@ -233,7 +226,9 @@ def notice_batch_regenerate(*, batch: NoticeBatch, user: AbstractBaseUser) -> No
     """Render the PDF again on the supervisor's explicit request (e.g. after a letter was cancelled)."""
     if batch.status == NoticeBatch.Status.PREPARING:
         raise ValidationError("作成中のお知らせは作り直せません。作成が終わるまでお待ちください。")
-    if not _render_if_claimed(batch=batch, user=user, now=timezone.now(), processes=None, action="PDFの作り直し"):
+    if not _render_if_claimed(
+        batch=batch, user=user, now=timezone.now(), processes=None, action="PDFの作り直し", only_if_preparing=False
+    ):
         raise ValidationError("別の職員がいまPDFを作り直しています。しばらくしてから確かめてください。")
     batch.refresh_from_db()
     return batch

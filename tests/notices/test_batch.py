@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -154,13 +155,35 @@ def _media(batch: NoticeBatch) -> Path:
     return Path(settings.MEDIA_ROOT) / batch.pdf_path
 
 
+@contextmanager
+def lock_held_elsewhere(batch_id: int):
+    """The render lock held by someone else: another database session on PostgreSQL, another open file here."""
+    from django.db import connection
+
+    from notices.locks import LOCK_CLASS, render_lock
+
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, batch_id]).fetchone()[0]
+            yield
+    else:
+        with render_lock(batch_id) as held:
+            assert held
+            yield
+
+
 @pytest.mark.django_db
-def test_a_render_that_crashed_is_claimed_again_later(frozen) -> None:
+def test_while_another_process_renders_the_batch_waits_and_is_finished_after(frozen) -> None:
     due()
     batch = services._open_batch(FEBRUARY, factories.NOW)
-    NoticeBatch.objects.filter(pk=batch.pk).update(render_claimed_at=factories.NOW, render_token="dead")
-    assert services.notice_batch_prepare(month=FEBRUARY).status == "preparing"  # someone holds the claim
-    NoticeBatch.objects.filter(pk=batch.pk).update(render_claimed_at=factories.NOW - timedelta(hours=1))
+    with lock_held_elsewhere(batch.pk):
+        assert services.notice_batch_prepare(month=FEBRUARY).status == "preparing"
+    # The lock dies with its holder (here: released), so the next run renders at once.
     assert services.notice_batch_prepare(month=FEBRUARY).status == "prepared"
 
 
