@@ -57,6 +57,9 @@ def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
             counts[r.status] += 1
         rows.append((slot, [(r, _photo_rule_for(slot, r)) for r in reservations]))
     walk_ins = WalkIn.objects.filter(day=day).count()
+    cert_services.access_log_record(
+        user=request.user, action=AccessLog.Action.VIEW, detail=f"予約一覧 {day.isoformat()}"
+    )
     context = {
         "day": day,
         "rows": rows,

@@ -223,3 +223,14 @@ def test_a_staff_member_with_an_authenticator_app_enters_its_code_after_the_pass
 
 def test_a_clerk_without_an_authenticator_app_logs_in_with_the_password(clerk_client) -> None:
     assert clerk_client.get("/staff/residents/").status_code == 200
+
+
+def test_the_resident_page_lists_reservations_and_letters(clerk_client, frozen) -> None:
+    from notices.services import notice_batch_prepare
+
+    resident = factories.resident()
+    factories.certificate(resident, issued_on=date(2026, 8, 10))
+    notice_batch_prepare(month=date(2027, 2, 1))
+    html = clerk_client.get(f"/staff/residents/{resident.pk}/").content.decode()
+    assert "<h2>予約</h2>" in html and "予約はありません" in html
+    assert "<h2>お知らせ</h2>" in html and "2027年2月" in html
