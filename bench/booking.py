@@ -178,6 +178,8 @@ def booking(client: Client, rng: random.Random, index: int) -> tuple[float, str]
         _counter[0] += 1
         n = _counter[0]
     status, _, text = client.request("GET", "/book/p/jr-pass/")
+    if status != 200:
+        raise RuntimeError(f"calendar answered {status}")
     days = DAY_RE.findall(text)
     # The first month may have no bookable day left (late in the month): look at the next one too.
     next_link = re.search(r'href="\?month=(\d{4}-\d{2})">次の月', text)
