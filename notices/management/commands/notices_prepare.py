@@ -38,13 +38,12 @@ class Command(BaseCommand):
         if batch is None:
             self.stdout.write(f"No letters due for {month:%Y-%m}.")
             return
-        # Another cluster may be rendering this batch right now: wait for it rather than render twice.
+        # Another cluster may be rendering this batch right now: wait for it, and take over if it dies (its
+        # render lock goes with it).
         deadline = time.monotonic() + 1800
         while batch.status == NoticeBatch.Status.PREPARING and time.monotonic() < deadline:
             time.sleep(2)
-            batch.refresh_from_db()
-            if batch.status == NoticeBatch.Status.PREPARING and batch.render_claimed_at is None:
-                batch = services.notice_batch_prepare(month=month) or batch
+            batch = services.notice_batch_prepare(month=month) or batch
         if batch.status == NoticeBatch.Status.PREPARING:
             raise CommandError("The batch is still being prepared by another process.")
         path = Path(settings.MEDIA_ROOT) / batch.pdf_path
