@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -64,14 +64,23 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
     return response
 
 
-def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
-    if not state.get("procedure"):
+def _active_procedure(*, pk: int | None = None, slug: str | None = None) -> Procedure | None:
+    """The active procedure with its certificate kind and office. Read on every step of every booking, so it
+    is kept for a minute in the shared cache; an administrator's edit shows within that minute."""
+    if not pk and not slug:
         return None
-    return (
-        Procedure.objects.select_related("certificate_kind", "office")
-        .filter(pk=state["procedure"], is_active=True)
-        .first()
-    )
+    key = f"procedure:{pk}" if pk else f"procedure-slug:{slug}"
+
+    def load() -> Procedure | int:
+        lookup = {"pk": pk} if pk else {"slug": slug}
+        found = Procedure.objects.select_related("certificate_kind", "office").filter(is_active=True, **lookup).first()
+        return found or 0  # 0, not None, so a missing procedure is cached too
+
+    return cache.get_or_set(key, load, 60) or None
+
+
+def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
+    return _active_procedure(pk=state.get("procedure"))
 
 
 def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None:
@@ -198,7 +207,9 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
             response = HttpResponse(html)
             response["Cache-Control"] = "no-store"
             return response
-    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), pk=procedure_id)
+    procedure = _active_procedure(pk=procedure_id)
+    if procedure is None:
+        raise Http404
     today = timezone.localdate(now)
     first, last = services.bookable_range(procedure=procedure, now=now)
     year, month = _month_param(request.GET.get("month"), first)
@@ -224,7 +235,9 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
-    procedure = get_object_or_404(Procedure.objects.select_related("certificate_kind"), slug=slug, is_active=True)
+    procedure = _active_procedure(slug=slug)
+    if procedure is None:
+        raise Http404
     state = _state(request)
     now = timezone.now()
     if not services.day_is_bookable(procedure=procedure, day=day, now=now):

@@ -128,7 +128,12 @@ def day_is_bookable(*, procedure: Procedure, day: date, now: datetime) -> bool:
     first, last = bookable_range(procedure=procedure, now=now)
     if not first <= day <= last:
         return False
-    return now < booking_deadline(procedure=procedure, day=day) and calendar.is_office_day(day)
+    # One look at the calendar answers both: is the day open, and which office day comes before it.
+    days = calendar.office_days(day - timedelta(days=40), day)
+    if not days or days[-1] != day:
+        return False
+    previous = days[-2] if len(days) > 1 else day - timedelta(days=1)
+    return now < timezone.make_aware(datetime.combine(previous, time(procedure.cutoff_hour, 0)))
 
 
 def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
