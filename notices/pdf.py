@@ -1,7 +1,8 @@
 """The one place where HTML becomes PDF (WeasyPrint). Views, commands and tasks call this module only.
 
 Large batches are rendered in chunks by separate `python -m weasyprint` processes, so both cores work and
-the memory of one chunk is returned to the system when its process ends; the chunks are then joined.
+the memory of one chunk is returned to the system when its process ends; the chunks are then joined page after
+page (notices.pdfjoin), so memory does not grow with the number of letters.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pypdf import PdfWriter
+from notices import pdfjoin
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -44,21 +45,19 @@ def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="madoguchi-pdf-", dir=output.parent) as tmp:
         tmpdir = Path(tmp)
-        jobs = []
-        for index, html in enumerate(chunks):
-            html_path = tmpdir / f"chunk-{index:05d}.html"
-            html_path.write_text(html, encoding="utf-8")
-            jobs.append((html_path, tmpdir / f"chunk-{index:05d}.pdf"))
+        pdf_paths = []
         with ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
-            for future in [pool.submit(_render_file, h, p) for h, p in jobs]:
+            futures = []
+            # Each chunk starts rendering as soon as its HTML is written, while the next one is being built.
+            for index, html in enumerate(chunks):
+                html_path = tmpdir / f"chunk-{index:05d}.html"
+                html_path.write_text(html, encoding="utf-8")
+                pdf_paths.append(tmpdir / f"chunk-{index:05d}.pdf")
+                futures.append(pool.submit(_render_file, html_path, pdf_paths[-1]))
+            for future in futures:
                 future.result()
-        writer = PdfWriter()
-        for _html_path, pdf_path in jobs:
-            writer.append(str(pdf_path))
-        pages = len(writer.pages)
         partial = tmpdir / "joined.pdf"
         with open(partial, "wb") as fh:
-            writer.write(fh)
-        writer.close()
+            pages = pdfjoin.join(pdf_paths, fh)
         os.replace(partial, output)
     return pages
