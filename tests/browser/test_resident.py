@@ -162,3 +162,17 @@ def test_reservation_lookup_page_is_accessible_and_answers_wrong_input_plainly(l
     phone.get_by_role("button", name="予約を表示する").click()
     phone.get_by_text("組み合わせが見つかりませんでした").wait_for()
     assert_accessible(phone)
+
+
+def test_the_other_public_pages_pass_axe_in_both_languages(live_server, phone) -> None:  # noqa: ANN001
+    prepare()
+    for path in ["/", "/book/code/", "/book/ZZZZZZZZ/", "/book/p/jr-pass/", "/reservation/"]:
+        phone.goto(f"{live_server.url}{path}")
+        assert_accessible(phone)
+    phone.get_by_role("link", name="English").click()
+    phone.wait_for_url("**/reservation/")
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert_accessible(phone)
+    phone.goto(f"{live_server.url}/book/p/jr-pass/")
+    phone.get_by_role("heading", name="Please choose a day").wait_for()
+    assert_accessible(phone)
