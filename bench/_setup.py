@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,3 +30,103 @@ def django_on(database_url: str | None = None, media_root: str | None = None) ->
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     return scratch
+
+
+# --- servers for the load benchmarks and drills ----------------------------------------------------------
+
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+OVERBOOKED_SLOTS = (
+    "from django.db.models import Count, F, Q\n"
+    "from reservations.models import Slot\n"
+    "active = Q(reservations__status__in=['booked', 'arrived'])\n"
+    "overbooked = Slot.objects.annotate(n=Count('reservations', filter=active))"
+    ".filter(Q(n__gt=F('places')) | Q(booked__gt=F('places')) | ~Q(n=F('booked'))).count()\n"
+)
+
+
+def fresh_postgres(url: str) -> None:
+    """Drop and create the database `url` names (a scratch database on the local server)."""
+    import urllib.parse
+
+    import psycopg
+
+    db = urllib.parse.urlparse(url)
+    with psycopg.connect(db._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db.path.lstrip("/")}"')
+        conn.execute(f'CREATE DATABASE "{db.path.lstrip("/")}"')
+
+
+def production_env(scratch: Path, **overrides: str) -> dict[str, str]:
+    """Production settings (DEBUG off) on 127.0.0.1 over plain HTTP, rate limits out of the way of the load."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "benchmark-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(scratch / "static"),
+        "MEDIA_ROOT": str(scratch / "media"),
+        "PUBLIC_POST_RATE": "1000000/1m",
+        "BOOKING_LOOKUP_RATE": "1000000/1m",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+        **overrides,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(MANAGE + list(args), env=env, check=True, cwd=ROOT)
+
+
+def manage_shell(env: dict[str, str], code: str) -> str:
+    return subprocess.run(
+        MANAGE + ["shell", "-v0", "-c", code], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def start_gunicorn(port: int, env: dict[str, str], *, workers: int = 2, quiet: bool = False) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "critical" if quiet else "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    return process
+
+
+def stop(process: subprocess.Popen, *, grace: float = 30) -> None:
+    """SIGTERM the process group, SIGKILL it if it has not ended within `grace` seconds."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

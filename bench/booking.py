@@ -17,9 +17,7 @@ import json
 import os
 import random
 import re
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +25,15 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import ROOT  # noqa: E402
+from _setup import (  # noqa: E402
+    OVERBOOKED_SLOTS,
+    fresh_postgres,
+    manage,
+    manage_shell,
+    production_env,
+    start_gunicorn,
+    stop,
+)
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DAY_RE = re.compile(r'href="/book/p/jr-pass/(\d{4}-\d{2}-\d{2})/"')
@@ -241,92 +247,32 @@ def main() -> None:
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
 
-    scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"madoguchi-bench-{os.getpid()}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": args.database_url,
-        "CACHE_URL": args.cache_url,
-        "STATIC_ROOT": str(scratch / "static"),
-        "PUBLIC_POST_RATE": "1000000/1m",
-        "BOOKING_LOOKUP_RATE": "1000000/1m",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    python = sys.executable
+    scratch = Path(f"/tmp/madoguchi-bench-{os.getpid()}")
+    env = production_env(scratch, DATABASE_URL=args.database_url, CACHE_URL=args.cache_url)
     if args.database_url.startswith("postgres"):
-        db = urllib.parse.urlparse(args.database_url)
-        admin = db._replace(path="/postgres").geturl()
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db.path.lstrip("/")}"')
-            conn.execute(f'CREATE DATABASE "{db.path.lstrip("/")}"')
-    manage = [python, str(ROOT / "manage.py")]
+        fresh_postgres(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(manage + command, env=env, check=True, cwd=ROOT)
-    seed = (
+        manage(env, *command)
+    slots = manage_shell(
+        env,
         "from reservations.models import OpeningHours; from reservations.services import slots_generate_all;"
-        f"OpeningHours.objects.update(places={args.places}); print(slots_generate_all())"
+        f"OpeningHours.objects.update(places={args.places}); print(slots_generate_all())",
     )
-    slots = subprocess.run(
-        manage + ["shell", "-v0", "-c", seed], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     port = free_port()
-    server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-    )
+    server = start_gunicorn(port, env, workers=args.workers)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if Client(port).request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
         results = [
             run_phase("trivial view /healthz", port, args.clients, args.seconds, "trivial", args.client_processes),
             run_phase("availability page", port, args.clients, args.seconds, "availability", args.client_processes),
             run_phase("booking (confirm POST)", port, args.clients, args.seconds, "booking", args.client_processes),
         ]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    check = (
-        "from django.db.models import Count, F, Q;"
-        "from reservations.models import Slot, Reservation;"
-        "over = Slot.objects.annotate(n=Count('reservations', filter=Q(reservations__status__in=['booked','arrived'])))"
-        ".filter(Q(n__gt=F('places')) | Q(booked__gt=F('places')) | ~Q(n=F('booked'))).count();"
-        "print(over, Reservation.objects.count())"
-    )
-    over, booked = subprocess.run(
-        manage + ["shell", "-v0", "-c", check], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout.split()
+        stop(server)
+    over, booked = manage_shell(
+        env,
+        OVERBOOKED_SLOTS
+        + "from reservations.models import Reservation\nprint(overbooked, Reservation.objects.count())",
+    ).split()
     print(
         f"gunicorn {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s per phase, "
         f"{slots} slots of {args.places} places, database {urllib.parse.urlparse(args.database_url).scheme}"

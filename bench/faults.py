@@ -23,48 +23,23 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import ROOT  # noqa: E402
-
-MANAGE = [sys.executable, str(ROOT / "manage.py")]
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    db = urllib.parse.urlparse(url)
-    with psycopg.connect(db._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db.path.lstrip("/")}"')
-        conn.execute(f'CREATE DATABASE "{db.path.lstrip("/")}"')
-
-
-def shell(env: dict, code: str) -> str:
-    return subprocess.run(
-        MANAGE + ["shell", "-v0", "-c", code], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+from _setup import (  # noqa: E402
+    MANAGE,
+    ROOT,
+    manage,
+    production_env,
+    start_gunicorn,
+    stop,
+)
+from _setup import fresh_postgres as fresh_database  # noqa: E402
+from _setup import manage_shell as shell  # noqa: E402
 
 
 def base_env(url: str, scratch: Path) -> dict:
-    return {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "drill-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": url,
-        "CACHE_URL": "dbcache://madoguchi_cache",
-        "MEDIA_ROOT": str(scratch / "media"),
-        "STATIC_ROOT": str(scratch / "static"),
-        "LOG_LEVEL": "WARNING",
-        "PUBLIC_POST_RATE": "1000000/1m",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    return production_env(scratch, DATABASE_URL=url, CACHE_URL="dbcache://madoguchi_cache")
 
 
 def qcluster_kill(args: argparse.Namespace) -> int:
@@ -78,8 +53,8 @@ def qcluster_kill(args: argparse.Namespace) -> int:
         "NOTICE_RENDER_PROCESSES": "1",
     }
     fresh_database(args.database_url)
-    subprocess.run(MANAGE + ["migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(MANAGE + ["createcachetable"], env=env, check=True, cwd=ROOT)
+    manage(env, "migrate", "-v0")
+    manage(env, "createcachetable")
     month = shell(
         env,
         f"""
@@ -147,11 +122,7 @@ print("2031-03")
             time.sleep(2)
         finished = time.monotonic() - started
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
+        stop(cluster, grace=60)
         log.close()
     print(f"the restarted cluster finished the batch within {finished:.0f} s (the broker re-delivers after Q_RETRY)")
     verdict = shell(
@@ -191,40 +162,18 @@ def postgres_restart(args: argparse.Namespace) -> int:
     env = base_env(args.database_url, scratch)
     fresh_database(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(MANAGE + command, env=env, check=True, cwd=ROOT)
+        manage(env, *command)
     shell(env, "from reservations.services import slots_generate_all; slots_generate_all()")
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "critical",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(port, env, quiet=True)
     outcomes: dict[str, int] = {}
     lock = threading.Lock()
-    stop = time.monotonic() + args.seconds
+    deadline = time.monotonic() + args.seconds
     try:
-        time.sleep(3)
 
         def loop(index: int) -> None:
             rng = random.Random(index)
-            while time.monotonic() < stop:
+            while time.monotonic() < deadline:
                 try:
                     _, outcome = booking(Client(port), rng, 700 + index)
                 except Exception:  # noqa: BLE001 - requests fail while the database is down
@@ -242,8 +191,7 @@ def postgres_restart(args: argparse.Namespace) -> int:
         for t in threads:
             t.join()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     verdict = shell(
         env,
         """

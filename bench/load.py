@@ -16,16 +16,24 @@ import argparse
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import ROOT  # noqa: E402
+from _setup import (  # noqa: E402
+    MANAGE,
+    OVERBOOKED_SLOTS,
+    ROOT,
+    fresh_postgres,
+    manage,
+    manage_shell,
+    production_env,
+    start_gunicorn,
+)
+from _setup import stop as stop_process  # noqa: E402
 from booking import CSRF_RE, Client, booking, free_port, percentile  # noqa: E402
 
 
@@ -64,38 +72,20 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = Path(f"/tmp/madoguchi-load-{os.getpid()}")
-    scratch.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "load-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": args.database_url,
-        "CACHE_URL": f"{args.redis}/4",
-        "Q_REDIS_URL": f"{args.redis}/5",
-        "STATIC_ROOT": str(scratch / "static"),
-        "MEDIA_ROOT": str(scratch / "media"),
-        "PUBLIC_POST_RATE": "1000000/1m",
-        "LOG_LEVEL": "WARNING",
-        "Q_WORKERS": "1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    import psycopg
+    env = production_env(
+        scratch,
+        DATABASE_URL=args.database_url,
+        CACHE_URL=f"{args.redis}/4",
+        Q_REDIS_URL=f"{args.redis}/5",
+        Q_WORKERS="1",
+    )
     import redis
 
-    db = urllib.parse.urlparse(args.database_url)
-    with psycopg.connect(db._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db.path.lstrip("/")}"')
-        conn.execute(f'CREATE DATABASE "{db.path.lstrip("/")}"')
+    fresh_postgres(args.database_url)
     for index in (4, 5):
         redis.Redis.from_url(f"{args.redis}/{index}").flushdb()
-    manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run(manage + command, env=env, check=True, cwd=ROOT)
+        manage(env, *command)
     seed = f"""
 from datetime import date, timedelta
 from django.contrib.auth.models import Group, User
@@ -121,37 +111,12 @@ for i in range({args.letters}):
 first = calendar.next_office_day(timezone.localdate())
 print(calendar.next_office_day(first).isoformat(), month.isoformat())
 """
-    day, month = subprocess.run(
-        manage + ["shell", "-v0", "-c", seed], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout.split()
+    day, month = manage_shell(env, seed).split()
     ports = [free_port(), free_port()]
-    processes = [
+    processes = [start_gunicorn(port, env) for port in ports] + [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-            ],
+            MANAGE + ["qcluster"],
             env=env,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        for port in ports
-    ] + [
-        subprocess.Popen(
-            manage + ["qcluster"],
-            env={**env, "Q_CLUSTER_NAME": "madoguchi"},
             cwd=ROOT,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -160,19 +125,11 @@ print(calendar.next_office_day(first).isoformat(), month.isoformat())
         for _ in range(2)
     ]
     try:
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if Client(port).request("GET", "/healthz")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
         queue_letters = (
             "from django_q.tasks import async_task;"
             f"[async_task('notices.tasks.prepare_monthly_batch', '{month[:7]}') for _ in range(2)]"
         )
-        subprocess.run(manage + ["shell", "-v0", "-c", queue_letters], env=env, check=True, cwd=ROOT)
+        manage_shell(env, queue_letters)
 
         lock = threading.Lock()
         booking_latencies: list[float] = []
@@ -210,38 +167,23 @@ print(calendar.next_office_day(first).isoformat(), month.isoformat())
             t.join(timeout=max(1.0, stop + 120 - time.monotonic()))
         elapsed = time.monotonic() - started
         # Give the letter jobs the rest of the grace period to finish.
-        check = (
+        check = OVERBOOKED_SLOTS + (
             "import time\n"
-            "from django.db.models import Count, F, Q\n"
             "from notices.models import Letter, NoticeBatch\n"
-            "from reservations.models import Reservation, Slot\n"
+            "from reservations.models import Reservation\n"
             "deadline = time.monotonic() + 180\n"
             "while time.monotonic() < deadline and not NoticeBatch.objects.filter(status='prepared').exists():\n"
             "    time.sleep(2)\n"
-            "active = Q(reservations__status__in=['booked', 'arrived'])\n"
-            "over = Slot.objects.annotate(n=Count('reservations', filter=active))"
-            ".filter(Q(n__gt=F('places')) | Q(booked__gt=F('places')) | ~Q(n=F('booked'))).count()\n"
             "letters = Letter.objects.count()\n"
             "dup = letters - Letter.objects.values('certificate').distinct().count()\n"
             "batches = NoticeBatch.objects.count()\n"
             "prepared = NoticeBatch.objects.filter(status='prepared').values_list('letter_count', flat=True).first()\n"
-            "print(over, Reservation.objects.count(), letters, dup, batches, prepared)\n"
+            "print(overbooked, Reservation.objects.count(), letters, dup, batches, prepared)\n"
         )
-        result = subprocess.run(
-            manage + ["shell", "-v0", "-c", check], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-        ).stdout.split()
-        over, reservations, letters, duplicates, batches, prepared = result
+        over, reservations, letters, duplicates, batches, prepared = manage_shell(env, check).split()
     finally:
         for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            stop_process(process)
 
     summary = {
         "residents": args.residents,
