@@ -28,10 +28,8 @@ run: setup
 	$(RUN_ENV) $(PY) manage.py seed_demo
 	$(RUN_ENV) $(PY) manage.py setup_schedules
 	@echo "Madoguchi: http://127.0.0.1:8000/  (staff: http://127.0.0.1:8000/staff/day/)  Ctrl-C stops."
-	@trap 'kill 0' INT TERM; \
-	  $(RUN_ENV) $(PY) manage.py qcluster & \
-	  $(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000 & \
-	  wait
+	@# The web server runs in the foreground and takes Ctrl-C; on its way out the shell stops the job cluster.
+	@bash -c 'trap "kill 0" EXIT; $(RUN_ENV) $(PY) manage.py qcluster & $(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000'
 
 test: setup-test
 	env -u DATABASE_URL -u TEST_DATABASE_URL $(PY) -m pytest
