@@ -108,16 +108,18 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
 
 
 def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
-    """The batch to fill: an unfinished one for the month, or a new one when certificates are due."""
-    unfinished = (
-        NoticeBatch.objects.filter(month=month, status=NoticeBatch.Status.PREPARING).order_by("sequence").first()
-    )
-    if unfinished is not None:
-        return unfinished
-    existing = NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
-    if existing is not None and not due_certificates(month).exists():
+    """The batch to fill: the month's latest one while it is unfinished, else a new one when certificates are due.
+
+    One read of the latest batch decides: a run that looked for unfinished batches first and for the latest one
+    after could see neither a moment ago's batch as unfinished nor its letters as written, and open a needless
+    supplement beside it.
+    """
+    latest = NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
+    if latest is not None and latest.status == NoticeBatch.Status.PREPARING:
+        return latest
+    if latest is not None and not due_certificates(month).exists():
         return None
-    sequence = existing.sequence + 1 if existing is not None else 0
+    sequence = latest.sequence + 1 if latest is not None else 0
     try:
         with transaction.atomic():
             return NoticeBatch.objects.create(month=month, sequence=sequence, created_at=now)

@@ -251,3 +251,15 @@ def test_the_scheduled_task_prepares_the_month_after_next(frozen) -> None:
     factories.certificate(factories.resident(), issued_on=date(2026, 7, 10))  # expires January 2027
     batch_id = prepare_monthly_batch()
     assert NoticeBatch.objects.get(pk=batch_id).month == date(2027, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_run_joins_the_unfinished_batch_instead_of_opening_a_supplement(frozen) -> None:
+    first, second = due(), due()
+    batch = services._open_batch(FEBRUARY, factories.NOW)
+    services.process_one_letter(batch=batch, certificate=first, procedure=factories.procedure(), now=factories.NOW)
+    # Another run arrives while the first is half-way: letters remain due, yet it must fill the same batch.
+    assert services._open_batch(FEBRUARY, factories.NOW) == batch
+    finished = services.notice_batch_prepare(month=FEBRUARY)
+    assert finished == batch and NoticeBatch.objects.count() == 1
+    assert {letter.certificate for letter in finished.letters.all()} == {first, second}
