@@ -259,7 +259,9 @@ class Command(BaseCommand):
                 if resident and rng.random() < 0.5:
                     Reservation.objects.filter(pk=reservation.pk).update(
                         resident=resident,
-                        certificate=resident.certificates.filter(kind__is_letter_kind=True).first(),
+                        certificate=resident.certificates.filter(kind__is_letter_kind=True)
+                        .order_by("-expires_on")
+                        .first(),
                         phone=resident.phone,
                         phone_digits=jp.phone_digits(resident.phone),
                         family_name=resident.family_name,
