@@ -30,3 +30,14 @@ def test_production_settings_refuse_to_start_without_secret_key_and_hosts() -> N
     env["ALLOWED_HOSTS"] = "madoguchi.example.lg.jp"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_env_example_lists_every_variable_the_settings_read() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    read = set(re.findall(r'env\.\w+\("([A-Z_]+)"', (root / "config" / "settings.py").read_text()))
+    listed = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.MULTILINE))
+    assert read - listed == set()
+    assert {"SECRET_KEY", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"} <= read
