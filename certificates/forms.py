@@ -5,7 +5,8 @@ from typing import Any
 
 from django import forms
 
-from certificates.models import Certificate, CertificateKind, Resident
+from certificates.models import CertificateKind, Resident
+from certificates.services import RESIDENT_FIELDS
 
 
 class SplitDateMixin:
@@ -39,19 +40,8 @@ class ResidentForm(SplitDateMixin, forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "postal_code",
-            "address",
-            "phone",
-            "email",
-            "case_number",
-            "letter_opt_out",
-            "notes",
-        ]
+        # The service's fields; the birth date comes from the three fields above.
+        fields = [name for name in RESIDENT_FIELDS if name != "birth_date"]
         help_texts = {
             "family_name_kana": "カタカナで入力してください（ひらがなも可）",
             "postal_code": "7桁（例：530-0001）",
@@ -145,9 +135,3 @@ class ExpiringMonthForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError("月は YYYY-MM の形で入力してください。") from exc
         return year, month
-
-
-def certificate_state_label(certificate: Certificate, today: date, soon_days: int) -> str:
-    return {"revoked": "取消", "expired": "期限切れ", "expiring": "まもなく期限", "valid": "有効"}[
-        certificate.state_on(today, soon_days)
-    ]

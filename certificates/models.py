@@ -43,10 +43,6 @@ class Resident(models.Model):
     def full_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}"
 
-    @property
-    def has_postal_address(self) -> bool:
-        return bool(self.postal_code.strip() and self.address.strip())
-
 
 class CertificateKind(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)

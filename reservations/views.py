@@ -55,7 +55,8 @@ def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
         reservations = list(slot.reservations.all())
         for r in reservations:
             counts[r.status] += 1
-        rows.append((slot, [(r, _photo_rule_for(slot, r)) for r in reservations]))
+        photo = _photo_rule_for(slot)
+        rows.append((slot, [(r, photo) for r in reservations]))
     walk_ins = WalkIn.objects.filter(day=day).count()
     cert_services.access_log_record(
         user=request.user, action=AccessLog.Action.VIEW, detail=f"予約一覧 {day.isoformat()}"
@@ -74,7 +75,7 @@ def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
     return render(request, "reservations/staff/day.html", context)
 
 
-def _photo_rule_for(slot: Slot, reservation: Reservation) -> date | None:
+def _photo_rule_for(slot: Slot) -> date | None:
     kind = slot.procedure.certificate_kind
     if kind is None or not kind.photo_required:
         return None
@@ -106,9 +107,9 @@ def day_csv(request: HttpRequest, day: date) -> HttpResponse:
     )
     count = 0
     for slot in slots:
+        photo = _photo_rule_for(slot)
         for r in slot.reservations.all():
             count += 1
-            photo = _photo_rule_for(slot, r)
             writer.writerow(
                 [
                     f"{slot.start:%H:%M}",
