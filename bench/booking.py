@@ -255,7 +255,7 @@ def main() -> None:
         manage(env, *command)
     slots = manage_shell(
         env,
-        "from reservations.models import OpeningHours; from reservations.services import slots_generate_all;"
+        "from reservations.models import OpeningHours; from reservations.slots import slots_generate_all;"
         f"OpeningHours.objects.update(places={args.places}); print(slots_generate_all())",
     )
     port = free_port()

@@ -163,7 +163,7 @@ def postgres_restart(args: argparse.Namespace) -> int:
     fresh_database(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
         manage(env, *command)
-    shell(env, "from reservations.services import slots_generate_all; slots_generate_all()")
+    shell(env, "from reservations.slots import slots_generate_all; slots_generate_all()")
     port = free_port()
     server = start_gunicorn(port, env, quiet=True)
     outcomes: dict[str, int] = {}

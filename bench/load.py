@@ -93,7 +93,7 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateKind, Resident
 from certificates.services import certificate_expiry
 from notices.services import default_target_month
-from reservations.services import slots_generate_all
+from reservations.slots import slots_generate_all
 from reservations import calendar
 slots_generate_all()
 clerk = User.objects.create_user("load-clerk", password="load-clerk-password")

@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = "証明書"
-
-    def ready(self) -> None:
-        from certificates import checks  # noqa: F401

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.conf import settings
@@ -8,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,21 +22,11 @@ from certificates.forms import (
     ResidentSearchForm,
 )
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
-from certificates.roles import staff_required, supervisor_required
+from staff.roles import staff_required, supervisor_required
+from staff.shortcuts import CsvResponse, apply_errors
 
-
-def apply_errors(form: Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form fields it names; the rest at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            if field == "birth_date" and "birth_year" in form.fields:
-                target = "birth_year"
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for error in exc.error_list:
-            form.add_error(None, error)
+# The birth date is typed as year, month and day; its error shows on the year.
+RESIDENT_FORM_ALIASES = {"birth_date": "birth_year"}
 
 
 def resident_for_user(request: HttpRequest, pk: int) -> Resident:
@@ -94,7 +82,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         try:
             resident = services.resident_register(user=request.user, **form.service_data())
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
             messages.success(request, "市民を登録しました。")
             return redirect("certificates:resident_detail", pk=resident.pk)
@@ -111,7 +99,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # Re-read so a failed validation does not leave the form's half-applied values on the instance.
             services.resident_update(resident=Resident.objects.get(pk=pk), user=request.user, **form.service_data())
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
             messages.success(request, "登録内容を変更しました。")
             return redirect("certificates:resident_detail", pk=pk)
@@ -135,7 +123,7 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             certificate = services.certificate_issue(resident=resident, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
             messages.success(
                 request,
@@ -163,7 +151,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             new = services.certificate_renew(certificate=certificate, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
             messages.success(
                 request, f"証明書 {new.number} を交付しました（有効期限 {new.expires_on:%Y年%-m月%-d日}）。"
@@ -190,7 +178,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.certificate_revoke(certificate=certificate, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
             messages.success(request, f"証明書 {certificate.number} を取り消しました。")
             return redirect("certificates:resident_detail", pk=certificate.resident_id)
@@ -242,13 +230,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if action in AccessLog.Action.values:
         logs = logs.filter(action=action)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(["日時", "職員", "操作", "市民ID", "内容"])
+        response = CsvResponse("access-log.csv", ["日時", "職員", "操作", "市民ID", "内容"])
         for log in logs.iterator():
-            writer.writerow(
+            response.writerow(
                 [
                     timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
                     log.user.username,

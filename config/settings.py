@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_q",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "staff",
     "certificates",
     "reservations",
     "notices",
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "certificates.middleware.ContentSecurityPolicy",
+    "staff.middleware.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -52,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "certificates.middleware.StaffIdleTimeout",
+    "staff.middleware.StaffIdleTimeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -71,7 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "certificates.context_processors.staff_role",
+                "staff.context_processors.staff_role",
             ],
         },
     },
@@ -130,7 +131,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="madoguchi@localhost")
 
-# Staff sessions end after this many idle seconds (certificates.middleware.StaffIdleTimeout keeps an active
+# Staff sessions end after this many idle seconds (staff.middleware.StaffIdleTimeout keeps an active
 # session alive); a resident's booking in progress expires the same way.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

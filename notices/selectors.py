@@ -9,8 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from certificates.models import Certificate
 from notices.models import Letter, NoticeBatch
-from reservations import calendar
-from reservations.models import CapacityOverride, OpeningHours, Procedure, Reservation, WalkIn
+from reservations import rules
+from reservations.models import Procedure, Reservation, WalkIn
 
 
 @dataclass
@@ -85,25 +85,7 @@ class ForecastRow:
 
 def bookable_places(procedure: Procedure, start: date, end: date) -> int:
     """Places the opening hours give from start to end, with the office's closures and capacity changes."""
-    hours_by_weekday: dict[int, list[OpeningHours]] = {}
-    for hours in procedure.hours.all():
-        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
-    exceptions = {c.day: c for c in calendar.CalendarDay.objects.filter(day__gte=start, day__lte=end)}
-    overrides = {
-        (o.day, o.start): o.places
-        for o in CapacityOverride.objects.filter(procedure=procedure, day__gte=start, day__lte=end)
-    }
-    total = 0
-    for day in calendar.office_days(start, end):
-        exception = exceptions.get(day)
-        weekday = exception.hours_like if exception and exception.kind == "open" else day.weekday()
-        for hours in hours_by_weekday.get(weekday, []):
-            minutes = (hours.end.hour * 60 + hours.end.minute) - (hours.start.hour * 60 + hours.start.minute)
-            for index in range(minutes // hours.slot_minutes):
-                start_minutes = hours.start.hour * 60 + hours.start.minute + index * hours.slot_minutes
-                key_time = hours.start.replace(hour=start_minutes // 60, minute=start_minutes % 60)
-                total += overrides.get((day, key_time), overrides.get((day, None), hours.places))
-    return total
+    return sum(places for _end, places in rules.slot_places(procedure=procedure, start=start, end=end).values())
 
 
 def forecast(today: date, months: int = 6, weeks_before: int = 4) -> list[ForecastRow]:

@@ -23,8 +23,8 @@ from certificates.rules import add_months
 from notices import letters, pdf
 from notices.locks import render_lock
 from notices.models import BatchEvent, Letter, NoticeBatch
+from reservations.invitations import invitation_create
 from reservations.models import Office, Procedure
-from reservations.services import invitation_create
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -15,12 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.models import AccessLog
-from certificates.roles import supervisor_required
 from certificates.services import access_log_record
 from notices import letters, pdf, selectors, services
 from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm
 from notices.models import Letter, NoticeBatch
 from reservations.models import Office
+from staff.roles import supervisor_required
+from staff.shortcuts import CsvResponse
 
 
 @supervisor_required
@@ -134,13 +134,12 @@ def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
 def outcomes(request: HttpRequest) -> HttpResponse:
     rows = selectors.outcomes_by_month()
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="notice-outcomes.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(["対象月", "お知らせ", "発送", "返送", "予約", "来庁", "交付", "来庁なし", "予約なし来庁"])
+        response = CsvResponse(
+            "notice-outcomes.csv",
+            ["対象月", "お知らせ", "発送", "返送", "予約", "来庁", "交付", "来庁なし", "予約なし来庁"],
+        )
         for r in rows:
-            writer.writerow(
+            response.writerow(
                 [r.label, r.letters, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows, r.walk_ins]
             )
         return response

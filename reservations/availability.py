@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from reservations import selectors
 from reservations.models import Procedure
 
 TIMEOUT = 300
@@ -47,8 +48,6 @@ def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, l
     key = f"avail-month:{procedure.pk}:{version(procedure.pk)}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
     html = cache.get(key)
     if html is None:
-        from reservations import selectors
-
         weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
         html = render_to_string(
             "reservations/public/calendar_table.html",

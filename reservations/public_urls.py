@@ -1,21 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from reservations import public_views as views
-
-
-class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
-
-    def to_python(self, value: str):
-        from datetime import date
-
-        return date.fromisoformat(value)
-
-    def to_url(self, value) -> str:
-        return value.isoformat()
-
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "public"
 

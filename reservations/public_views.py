@@ -21,8 +21,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from certificates import rules
-from reservations import availability, ratelimit, selectors, services
+from certificates import rules as certificate_rules
+from reservations import availability, booking, invitations, ratelimit, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.mail import reservation_urls
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
@@ -141,7 +141,7 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
     if not ratelimit.hit("invitation", ratelimit.client_address(request), settings.BOOKING_LOOKUP_RATE):
         return _too_many(request)
     try:
-        invitation = services.invitation_find(code[:20], today=timezone.localdate())
+        invitation = invitations.invitation_find(code[:20], today=timezone.localdate())
     except ValidationError as exc:
         return _render(request, "reservations/public/code_invalid.html", {"error": exc.messages[0]}, status=404)
     resident = invitation.resident
@@ -211,7 +211,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if procedure is None:
         raise Http404
     today = timezone.localdate(now)
-    first, last = services.bookable_range(procedure=procedure, now=now)
+    first, last = rules.bookable_range(procedure=procedure, now=now)
     year, month = _month_param(request.GET.get("month"), first)
     if (year, month) < (today.year, today.month) or (year, month) > (last.year, last.month):
         year, month = first.year, first.month
@@ -240,7 +240,7 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
         raise Http404
     state = _state(request)
     now = timezone.now()
-    if not services.day_is_bookable(procedure=procedure, day=day, now=now):
+    if not rules.day_is_bookable(procedure=procedure, day=day, now=now):
         messages.error(request, _("この日は予約できません。別の日を選んでください。"))
         return redirect("public:book_calendar", slug=slug)
     if request.method == "POST":
@@ -296,7 +296,7 @@ def _photo_context(procedure: Procedure, slot: Slot) -> dict[str, Any]:
     if kind is None or not kind.photo_required:
         return {}
     return {
-        "earliest_photo": rules.earliest_photo_date(slot.day, kind.photo_max_age_months),
+        "earliest_photo": certificate_rules.earliest_photo_date(slot.day, kind.photo_max_age_months),
         "photo_size": kind.photo_size,
         "photo_months": kind.photo_max_age_months,
     }
@@ -342,7 +342,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
         raw = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
         contact = None
         try:
-            contact = services.Contact(**raw).cleaned()
+            contact = booking.Contact(**raw).cleaned()
         except ValidationError as exc:
             for field, errors in exc.error_dict.items():
                 if field not in form.errors:
@@ -374,15 +374,15 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         if not _post_allowed(request):
             return _too_many(request)
         try:
-            reservation = services.reservation_book(
+            reservation = booking.reservation_book(
                 procedure=procedure,
                 slot_id=slot.pk,
-                contact=services.Contact(**state["contact"]),
+                contact=booking.Contact(**state["contact"]),
                 acknowledged=state.get("acks", []),
                 invitation_code=state.get("invitation"),
                 language=_lang(request),
             )
-        except services.SlotFull as exc:
+        except booking.SlotFull as exc:
             messages.error(request, exc.messages[0])
             state.pop("slot", None)
             _save(request, state)
@@ -423,7 +423,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         allowed = ratelimit.hit("lookup-number", number, settings.BOOKING_LOOKUP_RATE) and allowed
         if not allowed:
             return _too_many(request)
-        reservation = services.reservation_lookup(number=number, phone=form.cleaned_data["phone"])
+        reservation = booking.reservation_lookup(number=number, phone=form.cleaned_data["phone"])
         if reservation is not None:
             return redirect("public:manage", token=reservation.token)
         # One answer for a wrong number and a wrong phone: nothing tells which reservations exist.
@@ -450,8 +450,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "r": reservation,
         "just_booked": just_booked,
-        "can_change": services.can_change_online(reservation, now=now),
-        "deadline": services.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
+        "can_change": rules.can_change_online(reservation, now=now),
+        "deadline": rules.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
         **_photo_context(reservation.procedure, reservation.slot),
         # The address the resident is actually using, which may differ from SITE_URL behind a proxy.
         "manage_url": request.build_absolute_uri(f"/reservation/{reservation.token}/"),
@@ -466,7 +466,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         if not _post_allowed(request):
             return _too_many(request)
         try:
-            services.reservation_cancel(reservation=reservation)
+            booking.reservation_cancel(reservation=reservation)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
@@ -478,7 +478,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def change(request: HttpRequest, token: str) -> HttpResponse:
     reservation = _reservation_by_token(token)
-    if not services.can_change_online(reservation, now=timezone.now()):
+    if not rules.can_change_online(reservation, now=timezone.now()):
         messages.error(request, _("締切を過ぎたため、インターネットでは変更できません。お電話でご連絡ください。"))
         return redirect("public:manage", token=token)
     state = _state(request)
@@ -490,8 +490,8 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, _("新しい日時を選び直してください。"))
             return redirect("public:change", token=token)
         try:
-            services.reservation_change(reservation=reservation, new_slot_id=slot_id)
-        except services.SlotFull as exc:
+            booking.reservation_change(reservation=reservation, new_slot_id=slot_id)
+        except booking.SlotFull as exc:
             messages.error(request, exc.messages[0])
             return redirect("public:book_calendar", slug=reservation.procedure.slug)
         except ValidationError as exc:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import calendar as pycal
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Sum
-from django.utils import timezone
 
-from reservations import calendar
+from reservations import calendar, rules
 from reservations.models import CalendarDay, Procedure, Reservation, Slot
-from reservations.services import bookable_range
 
 
 @dataclass
@@ -29,9 +27,7 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
     last = date(year, month, pycal.monthrange(year, month)[1])
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
-    # Office days from well before the month, to find each day's previous office day for the cut-off.
-    open_days = calendar.office_days(grid_start - timedelta(days=20), grid_end)
-    open_set = set(open_days)
+    states = rules.day_states(procedure=procedure, start=grid_start, end=grid_end, now=now)
     exceptions = {c.day: c for c in CalendarDay.objects.filter(day__gte=grid_start, day__lte=grid_end)}
     totals = {
         row["day"]: (row["places"] or 0) - (row["booked"] or 0)
@@ -39,33 +35,19 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
         .values("day")
         .annotate(places=Sum("places"), booked=Sum("booked"))
     }
-    first_bookable, last_bookable = bookable_range(procedure=procedure, now=now)
     weeks: list[list[DayCell]] = []
     day = grid_start
-    previous_open: date | None = None
-    for d in open_days:
-        if d < grid_start:
-            previous_open = d
     while day <= grid_end:
         week = []
         for _ in range(7):
-            in_month = day.month == month
-            if day not in open_set:
+            left = totals.get(day, 0)
+            if states[day] == rules.CLOSED:
                 state, reason = "closed", calendar.closed_reason(day, exceptions.get(day))
-            elif not first_bookable <= day <= last_bookable:
+            elif states[day] == rules.OUTSIDE:
                 state, reason = "outside", ""
             else:
-                deadline_day = previous_open or day - timedelta(days=1)
-                deadline = timezone.make_aware(datetime.combine(deadline_day, time(procedure.cutoff_hour)))
-                if now >= deadline:
-                    state, reason = "outside", ""
-                elif totals.get(day, 0) > 0:
-                    state, reason = "open", ""
-                else:
-                    state, reason = "full", ""
-            week.append(DayCell(day, in_month, state, max(totals.get(day, 0), 0), reason))
-            if day in open_set:
-                previous_open = day
+                state, reason = ("open" if left > 0 else "full"), ""
+            week.append(DayCell(day, day.month == month, state, max(left, 0), reason))
             day += timedelta(days=1)
         weeks.append(week)
     return weeks

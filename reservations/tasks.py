@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from reservations import services
+from reservations import outbox, retention, slots
 
 
 def send_confirmation(reservation_id: int) -> bool:
-    return services.confirmation_send(reservation_id=reservation_id)
+    return outbox.confirmation_send(reservation_id=reservation_id)
 
 
 def retry_confirmations() -> int:
-    return services.confirmations_retry()
+    return outbox.confirmations_retry()
 
 
 def generate_slots() -> int:
-    return services.slots_generate_all(today=timezone.localdate())
+    return slots.slots_generate_all(today=timezone.localdate())
 
 
 def send_reminders() -> int:
-    return services.reminders_send(now=timezone.now())
+    return outbox.reminders_send(now=timezone.now())
 
 
 def anonymise_old_reservations() -> int:
-    return services.reservations_anonymise().anonymised
+    return retention.reservations_anonymise().anonymised

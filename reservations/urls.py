@@ -1,7 +1,6 @@
 from django.urls import path
 
 from reservations import views
-from reservations.public_urls import IsoDateConverter  # noqa: F401 - registers "isodate"
 
 app_name = "reservations"
 

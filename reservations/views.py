@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -13,14 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certificates import rules
+from certificates import rules as certificate_rules
 from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Certificate, Resident
-from certificates.roles import staff_required, supervisor_required
-from certificates.views import apply_errors
-from reservations import calendar, selectors, services
+from reservations import booking, calendar, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
@@ -38,6 +35,9 @@ from reservations.models import (
     Slot,
     WalkIn,
 )
+from reservations.slots import slots_generate_all
+from staff.roles import staff_required, supervisor_required
+from staff.shortcuts import CsvResponse, apply_errors
 
 
 @staff_required
@@ -79,17 +79,14 @@ def _photo_rule_for(slot: Slot) -> date | None:
     kind = slot.procedure.certificate_kind
     if kind is None or not kind.photo_required:
         return None
-    return rules.earliest_photo_date(slot.day, kind.photo_max_age_months)
+    return certificate_rules.earliest_photo_date(slot.day, kind.photo_max_age_months)
 
 
 @staff_required
 def day_csv(request: HttpRequest, day: date) -> HttpResponse:
     slots = selectors.day_list(day=day)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reservations-{day.isoformat()}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 only with the BOM
-    writer = csv.writer(response)
-    writer.writerow(
+    response = CsvResponse(
+        f"reservations-{day.isoformat()}.csv",
         [
             "時間",
             "予約番号",
@@ -103,14 +100,14 @@ def day_csv(request: HttpRequest, day: date) -> HttpResponse:
             "証明書の有効期限",
             "写真の撮影期限",
             "メモ",
-        ]
+        ],
     )
     count = 0
     for slot in slots:
         photo = _photo_rule_for(slot)
         for r in slot.reservations.all():
             count += 1
-            writer.writerow(
+            response.writerow(
                 [
                     f"{slot.start:%H:%M}",
                     r.number,
@@ -141,7 +138,7 @@ def reservation_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "変更先の状態が正しくありません。")
     else:
         try:
-            services.reservation_set_status(
+            booking.reservation_set_status(
                 reservation=reservation, status=status, user=request.user, expected=request.POST.get("expected") or None
             )
         except ValidationError as exc:
@@ -202,7 +199,7 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
         renews = previous if previous and previous.kind_id == data["kind"].pk and previous.status == "valid" else None
         try:
             certificate = cert_services.certificate_issue(resident=resident, user=request.user, renews=renews, **data)
-            services.reservation_link_issued(reservation=reservation, certificate=certificate, user=request.user)
+            booking.reservation_link_issued(reservation=reservation, certificate=certificate, user=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -244,10 +241,11 @@ def staff_book(request: HttpRequest) -> HttpResponse:
         chosen_day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         chosen_day = calendar.next_office_day(today) or today
-    slots = [
+    now = timezone.now()
+    open_slots = [
         s
         for s in selectors.day_slots(procedure=procedure, day=chosen_day)
-        if s.left > 0 and s.starts_at > timezone.now()
+        if s.left > 0 and rules.staff_can_book(s, now=now)
     ]
     acknowledgements = list(
         procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
@@ -265,10 +263,10 @@ def staff_book(request: HttpRequest) -> HttpResponse:
             channel = data.pop("channel")
             notes = data.pop("notes")
             try:
-                reservation = services.reservation_book(
+                reservation = booking.reservation_book(
                     procedure=procedure,
                     slot_id=int(slot_id),
-                    contact=services.Contact(**data),
+                    contact=booking.Contact(**data),
                     acknowledged=ack_form.agreed_ids(),
                     channel=channel,
                     user=request.user,
@@ -276,9 +274,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        for error in errors:
-                            form.add_error(field if field in form.fields else None, error)
+                    apply_errors(form, exc)
                 else:
                     slot_error = exc.messages[0]
             else:
@@ -293,12 +289,14 @@ def staff_book(request: HttpRequest) -> HttpResponse:
         "procedures": procedures,
         "procedure": procedure,
         "day": chosen_day,
-        "slots": slots,
+        "slots": open_slots,
         "form": form,
         "ack_form": ack_form,
         "slot_error": slot_error,
         "walk_in_form": WalkInForm(initial={"procedure": procedure}),
-        "earliest_photo": rules.earliest_photo_date(chosen_day, procedure.certificate_kind.photo_max_age_months)
+        "earliest_photo": certificate_rules.earliest_photo_date(
+            chosen_day, procedure.certificate_kind.photo_max_age_months
+        )
         if procedure.certificate_kind and procedure.certificate_kind.photo_required
         else None,
     }
@@ -310,7 +308,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
 def walk_in(request: HttpRequest) -> HttpResponse:
     form = WalkInForm(request.POST)
     if form.is_valid():
-        services.walk_in_record(user=request.user, **form.cleaned_data)
+        walk_ins.walk_in_record(user=request.user, **form.cleaned_data)
         messages.success(request, "予約なしの来庁を記録しました。")
     else:
         messages.error(request, "来庁の記録に失敗しました。手続きを選んでください。")
@@ -330,7 +328,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
         model_by_action = {"delete-hours": OpeningHours, "delete-day": CalendarDay, "delete-override": CapacityOverride}
         if action in model_by_action:
             model_by_action[action].objects.filter(pk=request.POST.get("pk") or 0).delete()
-            services.slots_generate_all()
+            slots_generate_all()
             messages.success(request, "削除し、予約枠を作り直しました。")
             return redirect("reservations:calendar_settings")
         form_class = {"hours": OpeningHoursForm, "day": CalendarDayForm, "override": CapacityOverrideForm}.get(action)
@@ -342,7 +340,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
                 except IntegrityError:
                     form.add_error(None, "同じ内容がすでに登録されています。")
                 else:
-                    changed = services.slots_generate_all()
+                    changed = slots_generate_all()
                     messages.success(request, f"保存し、予約枠を作り直しました（{changed}件）。")
                     return redirect("reservations:calendar_settings")
             forms_by_name[action] = form

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reservations import calendar, services
+from reservations import calendar
 from reservations.models import Reservation
+from reservations.slots import slots_generate_all
 from tests import factories
 from tests.browser.conftest import axe_violations
 
@@ -21,7 +22,7 @@ def booking_day():  # noqa: ANN201
 
 def prepare() -> None:
     factories.ensure_defaults()
-    services.slots_generate_all()
+    slots_generate_all()
 
 
 def assert_accessible(page) -> None:  # noqa: ANN001

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from certificates.models import Certificate
 from notices.models import NoticeBatch
 from reservations import calendar
+from reservations.booking import Contact, reservation_book
 from reservations.models import Reservation, Slot, WalkIn
-from reservations.services import Contact, reservation_book
 from tests import factories
 from tests.browser.conftest import axe_violations
 from tests.factories import PASSWORD

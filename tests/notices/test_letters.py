@@ -143,7 +143,7 @@ def test_one_letter_can_be_viewed_again(supervisor_client, frozen) -> None:
 def test_the_outcome_report_follows_letters_to_bookings_visits_and_certificates(
     supervisor_client, bob, alice, frozen
 ) -> None:
-    from reservations.services import Contact, reservation_book
+    from reservations.booking import Contact, reservation_book
 
     batch = prepared_batch(3)
     services.notice_batch_mark_mailed(batch=batch, mailed_on=date(2026, 11, 25), user=bob)

@@ -94,7 +94,7 @@ def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:
 def test_the_booking_service_refuses_missing_acknowledgements(slot) -> None:
     from django.core.exceptions import ValidationError
 
-    from reservations.services import Contact, reservation_book
+    from reservations.booking import Contact, reservation_book
 
     with pytest.raises(ValidationError, match="確認事項"):
         reservation_book(
@@ -372,7 +372,7 @@ def test_a_code_typed_on_the_code_page_opens_the_booking(client, invitation) -> 
 
 
 def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:
-    from reservations.services import reminders_send
+    from reservations.outbox import reminders_send
 
     book(client, slot)
     mail.outbox.clear()
@@ -386,7 +386,7 @@ def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:
 
 def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatch) -> None:
     from reservations import mail as reservation_mail
-    from reservations.services import reminders_send
+    from reservations.outbox import reminders_send
 
     book(client, slot)
 
@@ -403,7 +403,7 @@ def test_a_failed_reminder_is_released_for_the_next_run(client, slot, monkeypatc
 def test_the_cached_calendar_changes_as_soon_as_the_last_place_is_taken(
     client, frozen, django_capture_on_commit_callbacks
 ) -> None:
-    from reservations.services import Contact, reservation_book
+    from reservations.booking import Contact, reservation_book
 
     slot = factories.slot(THURSDAY, places=1)
     assert '26<span class="mark">空きあり' in client.get("/book/p/jr-pass/").content.decode()
@@ -449,7 +449,7 @@ def test_with_the_smtp_server_down_the_booking_is_done_and_the_email_sent_later(
     client, slot, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     from reservations import mail as reservation_mail
-    from reservations.services import confirmations_retry
+    from reservations.outbox import confirmations_retry
 
     def smtp_down(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")

@@ -2,7 +2,7 @@ from datetime import date, time
 
 import pytest
 
-from reservations import calendar, services
+from reservations import calendar, slots
 from reservations.models import CalendarDay, CapacityOverride, Slot
 from tests import factories
 
@@ -64,7 +64,7 @@ def test_previous_and_next_office_day_skip_closed_days() -> None:
 
 def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> None:
     procedure = factories.procedure()
-    created = services.slots_generate(procedure=procedure, start=date(2026, 11, 23), end=date(2026, 11, 29))
+    created = slots.slots_generate(procedure=procedure, start=date(2026, 11, 23), end=date(2026, 11, 29))
     days = sorted(set(Slot.objects.values_list("day", flat=True)))
     # 23 Nov is 勤労感謝の日; 28/29 are the weekend.
     assert days == [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)]
@@ -75,11 +75,11 @@ def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> N
 def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) -> None:
     procedure = factories.procedure()
     day = date(2026, 11, 26)
-    services.slots_generate(procedure=procedure, start=day, end=day)
+    slots.slots_generate(procedure=procedure, start=day, end=day)
     Slot.objects.filter(day=day, start=time(9, 0)).update(booked=2)
     CapacityOverride.objects.create(procedure=procedure, day=day, places=1)
     CapacityOverride.objects.create(procedure=procedure, day=day, start=time(10, 0), places=3)
-    services.slots_generate(procedure=procedure, start=day, end=day)
+    slots.slots_generate(procedure=procedure, start=day, end=day)
     places = dict(Slot.objects.filter(day=day).values_list("start", "places"))
     assert places[time(9, 0)] == 2  # two already booked
     assert places[time(9, 30)] == 1
@@ -89,10 +89,10 @@ def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) 
 def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) -> None:
     procedure = factories.procedure()
     day = date(2026, 11, 26)
-    services.slots_generate(procedure=procedure, start=day, end=day)
+    slots.slots_generate(procedure=procedure, start=day, end=day)
     Slot.objects.filter(day=day, start=time(9, 0)).update(booked=1)
     CalendarDay.objects.create(day=day, kind="closed")
-    services.slots_generate(procedure=procedure, start=day, end=day)
+    slots.slots_generate(procedure=procedure, start=day, end=day)
     assert Slot.objects.get(day=day, start=time(9, 0)).places == 1
     assert not Slot.objects.filter(day=day, booked__lt=models_f_places()).exists()
 
@@ -106,7 +106,7 @@ def models_f_places():
 def test_a_special_opening_uses_the_hours_of_the_weekday_it_names(frozen) -> None:
     procedure = factories.procedure()
     CalendarDay.objects.create(day=date(2026, 11, 29), kind="open", hours_like=0)
-    services.slots_generate(procedure=procedure, start=date(2026, 11, 29), end=date(2026, 11, 29))
+    slots.slots_generate(procedure=procedure, start=date(2026, 11, 29), end=date(2026, 11, 29))
     assert Slot.objects.filter(day=date(2026, 11, 29)).count() == 13
 
 

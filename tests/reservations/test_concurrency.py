@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from reservations import services
+from reservations import booking
 from reservations.models import Reservation, Slot
 from tests import factories
 
@@ -26,15 +26,15 @@ def race(slot: Slot, clients: int) -> tuple[int, int, list[BaseException]]:
     def attempt(index: int) -> None:
         try:
             barrier.wait(timeout=30)
-            services.reservation_book(
+            booking.reservation_book(
                 procedure=procedure,
                 slot_id=slot.pk,
                 acknowledged=acks,
-                contact=services.Contact("田中", "太郎", "タナカ", "タロウ", f"090-0000-{index:04d}"),
+                contact=booking.Contact("田中", "太郎", "タナカ", "タロウ", f"090-0000-{index:04d}"),
             )
             with lock:
                 won[0] += 1
-        except services.SlotFull:
+        except booking.SlotFull:
             with lock:
                 full[0] += 1
         except (ValidationError, Exception) as exc:  # noqa: BLE001 - every other outcome is a failure
@@ -69,11 +69,11 @@ def test_parallel_changes_into_the_last_place_move_only_one_booking(frozen) -> N
     target = factories.slot(THURSDAY, time(10, 0), places=1)
     acks = list(source.procedure.acknowledgements.values_list("pk", flat=True))
     reservations = [
-        services.reservation_book(
+        booking.reservation_book(
             procedure=source.procedure,
             slot_id=source.pk,
             acknowledged=acks,
-            contact=services.Contact("田中", "太郎", "タナカ", "タロウ", f"090-1000-{i:04d}"),
+            contact=booking.Contact("田中", "太郎", "タナカ", "タロウ", f"090-1000-{i:04d}"),
         )
         for i in range(20)
     ]
@@ -84,9 +84,9 @@ def test_parallel_changes_into_the_last_place_move_only_one_booking(frozen) -> N
     def move(reservation: Reservation) -> None:
         try:
             barrier.wait(timeout=30)
-            services.reservation_change(reservation=reservation, new_slot_id=target.pk)
+            booking.reservation_change(reservation=reservation, new_slot_id=target.pk)
             result = "moved"
-        except services.SlotFull:
+        except booking.SlotFull:
             result = "full"
         except Exception as exc:  # noqa: BLE001
             result = repr(exc)

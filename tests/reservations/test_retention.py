@@ -2,8 +2,9 @@ from datetime import date, time
 
 import pytest
 
+from reservations.booking import Contact, reservation_book
 from reservations.models import Reservation, RetentionRun
-from reservations.services import Contact, reservation_book, reservations_anonymise
+from reservations.retention import reservations_anonymise
 from tests import factories
 
 pytestmark = pytest.mark.django_db

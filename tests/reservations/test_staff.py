@@ -3,8 +3,8 @@ from datetime import date, time
 import pytest
 
 from certificates.models import Certificate
+from reservations.booking import Contact, reservation_book
 from reservations.models import CalendarDay, Reservation, Slot, WalkIn
-from reservations.services import Contact, reservation_book
 from tests import factories
 from tests.conftest import verify_second_factor
 
@@ -194,7 +194,7 @@ def test_a_walk_in_is_recorded_for_counting(clerk_client, alice, frozen) -> None
 
 def test_the_supervisor_adds_a_closure_and_the_slots_follow(supervisor_client, frozen) -> None:
     factories.procedure()
-    from reservations.services import slots_generate_all
+    from reservations.slots import slots_generate_all
 
     slots_generate_all()
     assert Slot.objects.filter(day=date(2026, 12, 2), places__gt=0).exists()

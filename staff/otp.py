@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 
 import segno
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
@@ -38,7 +40,7 @@ def _next(request: HttpRequest) -> str:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     devices = list(TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
     if not devices:
-        return redirect(f"/accounts/otp/setup/?next={_next(request)}")
+        return redirect(f"{reverse('otp_setup')}?next={quote(_next(request))}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in devices:
@@ -54,7 +56,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Register an authenticator app: scan the QR code, then prove it works with one code."""
     if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists() and not request.user.is_verified():
-        return redirect(f"/accounts/otp/?next={_next(request)}")
+        return redirect(f"{reverse('otp_verify')}?next={quote(_next(request))}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="認証アプリ", confirmed=False)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import user_has_device
 
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
@@ -46,8 +47,6 @@ def role_label(user: Any) -> str:
 
 
 def has_second_factor(user: Any) -> bool:
-    from django_otp import user_has_device
-
     return user_has_device(user, confirmed=True)
 
 

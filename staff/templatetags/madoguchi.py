@@ -1,11 +1,11 @@
+"""The project's template filters ({% load madoguchi %}): accessible form fields and dates as residents read them."""
+
 from datetime import date
 
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils import translation
 from django.utils.safestring import SafeString
-
-from certificates import jp
 
 register = template.Library()
 
@@ -29,11 +29,6 @@ def describe(field: BoundField) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
-
-
-@register.filter
-def wareki(value: date | None) -> str:
-    return jp.wareki(value) if value else ""
 
 
 @register.filter

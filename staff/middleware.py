@@ -1,3 +1,5 @@
+"""Middleware for every page: the staff idle timeout and the content security policy."""
+
 from __future__ import annotations
 
 import time

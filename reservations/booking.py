@@ -1,11 +1,14 @@
-"""Booking, changing and cancelling reservations; slots; invitations; walk-ins; reminders."""
+"""Booking a place, and the reservation's life after it: look-up, change, cancel and the counter's states.
+
+Capacity is held by a conditional UPDATE on the slot plus the slot_capacity CheckConstraint; every rule about
+*when* a booking is possible comes from reservations.rules.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,138 +17,27 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import jp
 from certificates.models import AccessLog, Certificate
-from certificates.rules import months_before
 from certificates.services import access_log_record
-from reservations import availability, calendar
+from reservations import availability, rules
 from reservations.models import (
-    Acknowledgement,
-    CalendarDay,
-    CapacityOverride,
     Invitation,
-    OpeningHours,
     Procedure,
     Reservation,
     ReservationAcknowledgement,
-    RetentionRun,
     Slot,
-    WalkIn,
     normalize_code,
     random_code,
 )
-
-logger = logging.getLogger(__name__)
+from reservations.outbox import notify_async
 
 
 class SlotFull(ValidationError):
     pass
-
-
-# --- slots ---------------------------------------------------------------------------------------------
-
-
-def _slot_times(hours: OpeningHours) -> Iterable[tuple[time, time]]:
-    start = datetime.combine(date(2000, 1, 1), hours.start)
-    end = datetime.combine(date(2000, 1, 1), hours.end)
-    step = timedelta(minutes=hours.slot_minutes)
-    while start + step <= end:
-        yield start.time(), (start + step).time()
-        start += step
-
-
-def slots_generate(*, procedure: Procedure, start: date, end: date) -> int:
-    """Create or adjust the slots of [start, end] from the opening hours; returns how many rows changed.
-
-    Places never drop below what is already booked; a day that became closed keeps its bookings but takes
-    no new ones.
-    """
-    hours_by_weekday: dict[int, list[OpeningHours]] = {}
-    for hours in procedure.hours.all():
-        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
-    exceptions = {c.day: c for c in CalendarDay.objects.filter(day__gte=start, day__lte=end)}
-    overrides = {
-        (o.day, o.start): o.places
-        for o in CapacityOverride.objects.filter(procedure=procedure, day__gte=start, day__lte=end)
-    }
-    existing = {(s.day, s.start): s for s in Slot.objects.filter(procedure=procedure, day__gte=start, day__lte=end)}
-    open_days = set(calendar.office_days(start, end))
-    wanted: dict[tuple[date, time], tuple[time, int]] = {}
-    for day in sorted(open_days):
-        exception = exceptions.get(day)
-        weekday = exception.hours_like if exception and exception.kind == CalendarDay.Kind.OPEN else day.weekday()
-        for hours in hours_by_weekday.get(weekday, []):
-            for slot_start, slot_end in _slot_times(hours):
-                places = overrides.get((day, slot_start), overrides.get((day, None), hours.places))
-                wanted[(day, slot_start)] = (slot_end, places)
-    changed = 0
-    with transaction.atomic():
-        to_create = []
-        for key, (slot_end, places) in wanted.items():
-            slot = existing.get(key)
-            if slot is None:
-                to_create.append(Slot(procedure=procedure, day=key[0], start=key[1], end=slot_end, places=places))
-            elif slot.places != places:
-                # Never below what is booked, even for a booking that lands between our read and this write.
-                changed += Slot.objects.filter(pk=slot.pk).update(places=Greatest(F("booked"), places))
-        Slot.objects.bulk_create(to_create, ignore_conflicts=True)
-        changed += len(to_create)
-        for key, slot in existing.items():
-            if key not in wanted and slot.places != slot.booked:
-                changed += Slot.objects.filter(pk=slot.pk).update(places=F("booked"))
-        # Closures and special openings change the month even when no slot row changed.
-        availability.bump(procedure.pk)
-    return changed
-
-
-def slots_generate_all(*, today: date | None = None) -> int:
-    today = today or timezone.localdate()
-    total = 0
-    for procedure in Procedure.objects.filter(is_active=True):
-        total += slots_generate(procedure=procedure, start=today, end=today + timedelta(days=procedure.days_ahead))
-    return total
-
-
-# --- booking window --------------------------------------------------------------------------------------
-
-
-def booking_deadline(*, procedure: Procedure, day: date) -> datetime:
-    """Bookings, changes and cancellations for `day` close at the cut-off hour of the previous office day."""
-    previous = calendar.previous_office_day(day)
-    return timezone.make_aware(datetime.combine(previous, time(procedure.cutoff_hour, 0)))
-
-
-def bookable_range(*, procedure: Procedure, now: datetime) -> tuple[date, date]:
-    today = timezone.localdate(now)
-    return today + timedelta(days=1), today + timedelta(days=procedure.days_ahead)
-
-
-def day_is_bookable(*, procedure: Procedure, day: date, now: datetime) -> bool:
-    first, last = bookable_range(procedure=procedure, now=now)
-    if not first <= day <= last:
-        return False
-    # One look at the calendar answers both: is the day open, and which office day comes before it.
-    days = calendar.office_days(day - timedelta(days=40), day)
-    if not days or days[-1] != day:
-        return False
-    previous = days[-2] if len(days) > 1 else day - timedelta(days=1)
-    return now < timezone.make_aware(datetime.combine(previous, time(procedure.cutoff_hour, 0)))
-
-
-def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
-    if staff:
-        if slot.starts_at <= now - timedelta(minutes=slot.procedure.duration_minutes):
-            raise ValidationError(_("この時間はすでに過ぎています。"))
-        return
-    if not day_is_bookable(procedure=slot.procedure, day=slot.day, now=now):
-        raise ValidationError(_("この日はインターネットで予約できません。別の日を選んでください。"))
-
-
-# --- contact details -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -196,44 +88,13 @@ class Contact:
         return Contact(family, given, kana_f, kana_g, phone, email, (self.pass_user_name or "").strip())
 
 
-# --- invitations -----------------------------------------------------------------------------------------
-
-
-def invitation_find(code: str, *, today: date) -> Invitation:
-    """The open invitation for a code, or a ValidationError saying why it cannot be used."""
-    invitation = (
-        Invitation.objects.select_related("resident", "certificate", "procedure")
-        .filter(code=normalize_code(code))
-        .first()
-    )
-    if invitation is None:
-        raise ValidationError(_("この予約コードは見つかりませんでした。"), code="unknown")
-    if invitation.used_at is not None:
-        raise ValidationError(_("この予約コードはすでに使われています。"), code="used")
-    if today > invitation.valid_until:
-        raise ValidationError(_("この予約コードは有効期限が過ぎています。"), code="expired")
-    return invitation
-
-
-def invitation_create(
-    *, resident: Any, certificate: Certificate, procedure: Procedure, valid_until: date
-) -> Invitation:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Invitation.objects.create(
-                    code=random_code(8),
-                    resident=resident,
-                    certificate=certificate,
-                    procedure=procedure,
-                    valid_until=valid_until,
-                )
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not allocate a unique invitation code")
-
-
-# --- booking ---------------------------------------------------------------------------------------------
+def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
+    if staff:
+        if not rules.staff_can_book(slot, now=now):
+            raise ValidationError(_("この時間はすでに過ぎています。"))
+        return
+    if not rules.day_is_bookable(procedure=slot.procedure, day=slot.day, now=now):
+        raise ValidationError(_("この日はインターネットで予約できません。別の日を選んでください。"))
 
 
 def _lock_phone(phone_digits: str) -> None:
@@ -256,10 +117,6 @@ def _take_place(slot_id: int, procedure_id: int) -> None:
 def _release_place(slot_id: int, procedure_id: int) -> None:
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
     availability.bump(procedure_id)
-
-
-def required_acknowledgements(procedure: Procedure) -> list[Acknowledgement]:
-    return [a for a in procedure.acknowledgements.filter(active=True) if a.required]
 
 
 def reservation_book(
@@ -398,15 +255,6 @@ def _reservation_create(
     raise RuntimeError("could not allocate a unique reservation number")
 
 
-def notify_async(task: str, reservation_id: int) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task(task, reservation_id, task_name=f"{task.rsplit('.', 1)[-1]}-{reservation_id}")
-    except Exception:  # noqa: BLE001 - a booking never fails because the mail queue is unreachable
-        logger.exception("could not queue %s for reservation %s", task, reservation_id)
-
-
 def reservation_lookup(*, number: str, phone: str) -> Reservation | None:
     """The reservation only when both the number and the phone match; the caller shows one answer for both."""
     reservation = Reservation.objects.select_related("slot", "procedure").filter(number=normalize_code(number)).first()
@@ -415,12 +263,6 @@ def reservation_lookup(*, number: str, phone: str) -> Reservation | None:
     if reservation.phone_digits != jp.phone_digits(phone):
         return None
     return reservation
-
-
-def can_change_online(reservation: Reservation, *, now: datetime) -> bool:
-    return reservation.status == Reservation.Status.BOOKED and now < booking_deadline(
-        procedure=reservation.procedure, day=reservation.slot.day
-    )
 
 
 @transaction.atomic
@@ -433,7 +275,7 @@ def reservation_cancel(
         if reservation.status == Reservation.Status.CANCELLED:
             raise ValidationError(_("この予約はすでに取り消されています。"), code="already")
         raise ValidationError(_("この予約は取り消せません。"))
-    if user is None and not can_change_online(reservation, now=now):
+    if user is None and not rules.can_change_online(reservation, now=now):
         raise ValidationError(_("締切を過ぎたため、インターネットでは取り消せません。お電話でご連絡ください。"))
     reservation.status = Reservation.Status.CANCELLED
     reservation.status_changed_at = now
@@ -455,7 +297,7 @@ def reservation_change(
     reservation = Reservation.objects.select_for_update().select_related("slot", "procedure").get(pk=reservation.pk)
     if reservation.status != Reservation.Status.BOOKED:
         raise ValidationError(_("この予約は変更できません。"))
-    if user is None and not can_change_online(reservation, now=now):
+    if user is None and not rules.can_change_online(reservation, now=now):
         raise ValidationError(_("締切を過ぎたため、インターネットでは変更できません。お電話でご連絡ください。"))
     if reservation.slot_id == int(new_slot_id):
         return reservation
@@ -528,123 +370,3 @@ def reservation_link_issued(*, reservation: Reservation, certificate: Certificat
     reservation.save(
         update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by"]
     )
-
-
-def walk_in_record(
-    *, procedure: Procedure, user: AbstractBaseUser, served: bool = True, note: str = "", now: datetime | None = None
-) -> WalkIn:
-    now = now or timezone.now()
-    return WalkIn.objects.create(
-        procedure=procedure, day=timezone.localdate(now), at=now, served=served, recorded_by=user, note=note[:200]
-    )
-
-
-# --- e-mails --------------------------------------------------------------------------------------------
-
-
-def confirmation_send(*, reservation_id: int, now: datetime | None = None) -> bool:
-    """Send the confirmation once. When the SMTP server is down the claim is released and the error raised,
-    so the booking stays done and `confirmations_retry` (scheduled) sends it later."""
-    from reservations import mail
-
-    now = now or timezone.now()
-    claimed = (
-        Reservation.objects.filter(pk=reservation_id, confirmation_sent_at__isnull=True, status__in=Reservation.ACTIVE)
-        .exclude(email="")
-        .update(confirmation_sent_at=now)
-    )
-    if claimed != 1:
-        return False
-    reservation = Reservation.objects.select_related("slot", "procedure__office").get(pk=reservation_id)
-    try:
-        mail.send_reservation_mail(reservation, "confirmation")
-    except Exception:
-        Reservation.objects.filter(pk=reservation_id).update(confirmation_sent_at=None)
-        raise
-    return True
-
-
-def confirmations_retry(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Send the confirmations that failed (SMTP down) or were never queued; returns how many went out."""
-    now = now or timezone.now()
-    pending = (
-        Reservation.objects.filter(
-            confirmation_sent_at__isnull=True,
-            status__in=Reservation.ACTIVE,
-            created_at__lt=now - older_than,
-            anonymised_at__isnull=True,
-        )
-        .exclude(email="")
-        .values_list("pk", flat=True)
-    )
-    sent = 0
-    for pk in list(pending[:500]):
-        try:
-            sent += confirmation_send(reservation_id=pk, now=now)
-        except Exception:
-            logger.exception("confirmation for reservation %s not sent; it will be retried", pk)
-    return sent
-
-
-# --- reminders -------------------------------------------------------------------------------------------
-
-
-def reminders_send(*, now: datetime | None = None) -> int:
-    """E-mail a reminder for every booking on the next office day; a claimed row is never mailed twice."""
-    from reservations import mail
-
-    now = now or timezone.now()
-    day = calendar.next_office_day(timezone.localdate(now))
-    if day is None:
-        return 0
-    sent = 0
-    candidates = (
-        Reservation.objects.filter(slot__day=day, status=Reservation.Status.BOOKED, reminder_sent_at__isnull=True)
-        .exclude(email="")
-        .values_list("pk", flat=True)
-    )
-    for pk in list(candidates):
-        # Claim first: of two clusters running this at once, only one moves the row.
-        claimed = Reservation.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
-        if claimed != 1:
-            continue
-        reservation = Reservation.objects.select_related("slot", "procedure__office").get(pk=pk)
-        try:
-            mail.send_reservation_mail(reservation, "reminder")
-        except Exception:
-            Reservation.objects.filter(pk=pk).update(reminder_sent_at=None)
-            logger.exception("reminder for reservation %s not sent; it will be retried", pk)
-            continue
-        sent += 1
-    return sent
-
-
-# --- retention -------------------------------------------------------------------------------------------
-
-
-def reservations_anonymise(*, now: datetime | None = None) -> RetentionRun:
-    """Remove the personal data of reservations whose day is older than the retention period.
-
-    Counts stay intact: the row keeps its slot, status, channel and invitation, so the day list totals and the
-    letters' outcome report do not change; name, kana, phone, e-mail, pass user and notes are blanked.
-    """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    cutoff = months_before(today, settings.RESERVATION_RETENTION_MONTHS)
-    with transaction.atomic():
-        count = Reservation.objects.filter(slot__day__lt=cutoff, anonymised_at__isnull=True).update(
-            family_name="",
-            given_name="",
-            family_name_kana="",
-            given_name_kana="",
-            phone="",
-            phone_digits="",
-            email="",
-            pass_user_name="",
-            notes="",
-            resident=None,
-            anonymised_at=now,
-        )
-        run = RetentionRun.objects.create(at=now, cutoff=cutoff, anonymised=count)
-    logger.info("retention: removed personal data of %s reservations before %s", count, cutoff)
-    return run

@@ -1,4 +1,4 @@
-from certificates import checks
+from notices import checks
 
 
 def test_the_check_warns_without_harfbuzz_subsetting(monkeypatch) -> None:

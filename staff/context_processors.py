@@ -1,8 +1,10 @@
+"""Every template knows the signed-in user's role, for the menu."""
+
 from typing import Any
 
 from django.http import HttpRequest
 
-from certificates.roles import is_staff_member, is_supervisor, role_label
+from staff.roles import is_staff_member, is_supervisor, role_label
 
 
 def staff_role(request: HttpRequest) -> dict[str, Any]:

@@ -18,6 +18,10 @@ from django.utils import timezone
 
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident
+from reservations import calendar
+from reservations.booking import Contact, reservation_book
+from reservations.models import Office, Procedure, Reservation, Slot
+from reservations.slots import slots_generate_all
 
 FAMILY = [
     ("田中", "タナカ"),
@@ -116,8 +120,6 @@ class Command(BaseCommand):
         self._office()
         today = timezone.localdate()
         created = self._residents(options["residents"], rng, clerk, today)
-        from reservations.services import slots_generate_all
-
         slots_generate_all(today=today)
         bookings = self._reservations(rng, clerk, today)
         if options["verbosity"]:
@@ -142,8 +144,6 @@ class Command(BaseCommand):
         return user
 
     def _office(self) -> None:
-        from reservations.models import Office
-
         Office.objects.filter(address__startswith="（").update(
             name="みなと市役所",
             department="生活支援課 証明書窓口",
@@ -223,10 +223,6 @@ class Command(BaseCommand):
         return created
 
     def _reservations(self, rng: random.Random, clerk, today: date) -> int:
-        from reservations import calendar
-        from reservations.models import Procedure, Reservation, Slot
-        from reservations.services import Contact, reservation_book
-
         if Reservation.objects.exists():
             return 0
         procedure = Procedure.objects.filter(is_active=True).first()

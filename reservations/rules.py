@@ -1,0 +1,133 @@
+"""The booking rules, one implementation each: when booking closes, which days can be booked, and which places
+a slot has on a day.
+
+Slot generation, the public calendar, the booking service, the staff booking screen and the letters' forecast
+all ask these functions; none of them decides a rule of its own. Each function reads the office calendar once,
+whatever the range it is asked about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from reservations import calendar
+from reservations.models import CalendarDay, CapacityOverride, OpeningHours, Procedure, Reservation, Slot
+
+# How far back the previous office day is looked for; after a closure longer than this, the cut-off falls on the
+# calendar day before.
+LOOK_BACK_DAYS = 40
+
+CLOSED = "closed"
+OUTSIDE = "outside"
+BOOKABLE = "bookable"
+
+
+# --- the booking window ----------------------------------------------------------------------------------
+
+
+def bookable_range(*, procedure: Procedure, now: datetime) -> tuple[date, date]:
+    """The first and last day a resident may book online: from tomorrow to `days_ahead` days from today."""
+    today = timezone.localdate(now)
+    return today + timedelta(days=1), today + timedelta(days=procedure.days_ahead)
+
+
+def _cutoff(procedure: Procedure, previous_office_day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(previous_office_day, time(procedure.cutoff_hour, 0)))
+
+
+def _office_days_and_previous(start: date, end: date) -> tuple[set[date], dict[date, date]]:
+    """The office days from start to end, and for every day from start to end the office day before it."""
+    days = calendar.office_days(start - timedelta(days=LOOK_BACK_DAYS), end)
+    previous: dict[date, date] = {}
+    earlier = iter(days)
+    pending = next(earlier, None)
+    last: date | None = None
+    day = start
+    while day <= end:
+        while pending is not None and pending < day:
+            last, pending = pending, next(earlier, None)
+        within = last is not None and (day - last).days <= LOOK_BACK_DAYS
+        previous[day] = last if within and last is not None else day - timedelta(days=1)
+        day += timedelta(days=1)
+    return {d for d in days if d >= start}, previous
+
+
+def booking_deadline(*, procedure: Procedure, day: date) -> datetime:
+    """Bookings, changes and cancellations for `day` close at the cut-off hour of the previous office day."""
+    _, previous = _office_days_and_previous(day, day)
+    return _cutoff(procedure, previous[day])
+
+
+def day_states(*, procedure: Procedure, start: date, end: date, now: datetime) -> dict[date, str]:
+    """Each day from start to end: CLOSED (not an office day), OUTSIDE (outside the bookable range or past its
+    cut-off) or BOOKABLE online at `now`."""
+    first, last = bookable_range(procedure=procedure, now=now)
+    open_days, previous = _office_days_and_previous(start, end)
+    states: dict[date, str] = {}
+    for day in previous:
+        if day not in open_days:
+            states[day] = CLOSED
+        elif first <= day <= last and now < _cutoff(procedure, previous[day]):
+            states[day] = BOOKABLE
+        else:
+            states[day] = OUTSIDE
+    return states
+
+
+def day_is_bookable(*, procedure: Procedure, day: date, now: datetime) -> bool:
+    first, last = bookable_range(procedure=procedure, now=now)
+    if not first <= day <= last:
+        return False
+    return day_states(procedure=procedure, start=day, end=day, now=now)[day] == BOOKABLE
+
+
+def can_change_online(reservation: Reservation, *, now: datetime) -> bool:
+    """A resident changes or cancels online until the booking cut-off of the appointment's day."""
+    return reservation.status == Reservation.Status.BOOKED and now < booking_deadline(
+        procedure=reservation.procedure, day=reservation.slot.day
+    )
+
+
+def staff_can_book(slot: Slot, *, now: datetime) -> bool:
+    """Staff book for someone on the phone or at the counter until the appointment's duration has run out,
+    so a slot that has just begun can still take the person standing at the counter."""
+    return now < slot.starts_at + timedelta(minutes=slot.procedure.duration_minutes)
+
+
+# --- the places of a slot --------------------------------------------------------------------------------
+
+
+def _slot_times(hours: OpeningHours) -> Iterator[tuple[time, time]]:
+    start = datetime.combine(date(2000, 1, 1), hours.start)
+    end = datetime.combine(date(2000, 1, 1), hours.end)
+    step = timedelta(minutes=hours.slot_minutes)
+    while start + step <= end:
+        yield start.time(), (start + step).time()
+        start += step
+
+
+def slot_places(*, procedure: Procedure, start: date, end: date) -> dict[tuple[date, time], tuple[time, int]]:
+    """Every slot the opening hours give from start to end, as (day, start) -> (end, places).
+
+    A special opening day takes the hours of the weekday it is "like"; a capacity change for one time beats a
+    change for the whole day, which beats the opening hours' places."""
+    hours_by_weekday: dict[int, list[OpeningHours]] = {}
+    for hours in procedure.hours.all():
+        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
+    exceptions = {c.day: c for c in CalendarDay.objects.filter(day__gte=start, day__lte=end)}
+    overrides = {
+        (o.day, o.start): o.places
+        for o in CapacityOverride.objects.filter(procedure=procedure, day__gte=start, day__lte=end)
+    }
+    wanted: dict[tuple[date, time], tuple[time, int]] = {}
+    for day in calendar.office_days(start, end):
+        exception = exceptions.get(day)
+        weekday = exception.hours_like if exception and exception.kind == CalendarDay.Kind.OPEN else day.weekday()
+        for hours in hours_by_weekday.get(weekday, []):
+            for slot_start, slot_end in _slot_times(hours):
+                places = overrides.get((day, slot_start), overrides.get((day, None), hours.places))
+                wanted[(day, slot_start)] = (slot_end, places)
+    return wanted

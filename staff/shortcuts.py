@@ -1,0 +1,43 @@
+"""Helpers every app's staff views share: a service's ValidationError on a form, and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+
+
+def apply_errors(form: Form, exc: ValidationError, *, aliases: Mapping[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form fields it names; the rest at the top of the form.
+
+    `aliases` maps a service's field name to the form field that stands for it (a birth date typed as three
+    fields shows its error on the first)."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target: str | None = aliases[field] if aliases.get(field) in form.fields else field
+            if target not in form.fields:
+                target = None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for error in exc.error_list:
+            form.add_error(None, error)
+
+
+class CsvResponse(HttpResponse):
+    """A CSV download that spreadsheet software opens as UTF-8 (Excel reads it so only with the BOM)."""
+
+    def __init__(self, filename: str, header: Iterable[Any]) -> None:
+        super().__init__(content_type="text/csv; charset=utf-8")
+        self["Content-Disposition"] = f'attachment; filename="{filename}"'
+        self.write("\ufeff")
+        self.writer = csv.writer(self)
+        self.writer.writerow(header)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self.writer.writerow(row)
