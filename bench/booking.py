@@ -1,12 +1,23 @@
-"""Booking under load: gunicorn (2 workers) on PostgreSQL with a seeded month of slots.
+"""Booking under load: gunicorn (2 workers) on PostgreSQL and Redis with a seeded month of slots.
 
-    python bench/booking.py                        # PostgreSQL at 127.0.0.1:5432, 32 clients, 15 s per phase
-    python bench/booking.py --clients 32 --seconds 15 --database-url postgres://postgres@127.0.0.1:5432/bench
+    python bench/booking.py          # PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, 32 clients, 15 s
+    python bench/booking.py --clients 32 --seconds 15 --port 8108 \\
+        --database-url postgres://postgres@127.0.0.1:5432/madoguchi_bench --cache-url redis://127.0.0.1:6379/3
 
-Three phases against the same server, each bounded in time: the trivial view /healthz (the ceiling), the
-availability page (a month calendar), and whole bookings (calendar → time → acknowledgements → details →
-confirm; the latency reported is the confirming POST). Prints requests/s, p50/p95/p99, errors and overbookings
-(slots holding more bookings than places, read from the database afterwards).
+Phases against the same server, each bounded in time:
+
+- `trivial view`: /healthz, which touches neither the database nor the session: the ceiling.
+- `day list`: a clerk's day list with --day-list-appointments appointments on the day (--day-list-clients clerks).
+- `availability page (cached)`: the month calendar while nothing changes the availability.
+- `availability page (computed)`: the month calendar while --booking-clients more clients make whole bookings, so
+  the availability keeps changing and the month must be computed again after each booking.
+- `booking: <step>`: whole bookings, each step timed on its own: calendar, times, times POST, acknowledgements,
+  acknowledgements POST, details, details POST, confirm, confirm POST, done (the reservation page).
+
+The calendar phases print their cache hit rate, read from the `Server-Timing` header the calendar page sends
+(`calendar;desc=hit` or `miss`). After every phase that books, the slots are checked in the database: none may
+hold more bookings than places, and each slot's count must match its reservations. The machine's load average is
+printed with each phase: on a shared machine the figures move with it.
 """
 
 from __future__ import annotations
@@ -39,12 +50,32 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DAY_RE = re.compile(r'href="/book/p/jr-pass/(\d{4}-\d{2}-\d{2})/"')
 SLOT_RE = re.compile(r'name="slot" value="(\d+)"')
 ACK_RE = re.compile(r'name="(ack_\d+)"')
+NEXT_MONTH_RE = re.compile(r'href="\?month=(\d{4}-\d{2})">次の月')
+CACHE_RE = re.compile(r"\bcalendar;desc=\"?(hit|miss)")
+
+STEPS = (
+    "calendar",
+    "times",
+    "times POST",
+    "acknowledgements",
+    "acknowledgements POST",
+    "details",
+    "details POST",
+    "confirm",
+    "confirm POST",
+    "done",
+)
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status: int, location: str, text: str, cache: str | None) -> None:
+        self.status, self.location, self.text, self.cache = status, location, text, cache
 
 
 class Client:
@@ -55,7 +86,7 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
         headers = {"Host": "127.0.0.1"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -79,8 +110,13 @@ class Client:
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, response.getheader("Location") or "", text
+                value = rest.split(";", 1)[0]
+                if value in ("", '""') or "max-age=0" in rest.lower():
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        timing = CACHE_RE.search(response.getheader("Server-Timing") or "")
+        return Response(response.status, response.getheader("Location") or "", text, timing and timing.group(1))
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -91,149 +127,267 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def _phase_process(port: int, first: int, count: int, seconds: float, work_name: str, queue) -> None:  # noqa: ANN001
-    """One client process running `count` client threads: Python threads share one core's worth of
-    interpreter, so the clients are spread over processes to measure the server rather than the client."""
-    work = globals()[work_name]
-    latencies: list[float] = []
-    errors = [0]
-    outcomes: dict[str, int] = {}
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
+class Recorder:
+    """What one client process saw: latencies, errors and cache answers per step, outcomes of whole tasks."""
 
-    def loop(index: int) -> None:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
+        self.cache: dict[str, dict[str, int]] = {}
+        self.outcomes: dict[str, int] = {}
+
+    def timed(self, client: Client, step: str, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+        client.step = step  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        response = client.request(method, path, form)
+        latency = time.perf_counter() - start
+        if response.status >= 500:
+            raise RuntimeError(f"{step} answered {response.status}")
+        with self.lock:
+            self.latencies.setdefault(step, []).append(latency)
+            if response.cache:
+                counts = self.cache.setdefault(step, {})
+                counts[response.cache] = counts.get(response.cache, 0) + 1
+        return response
+
+    def error(self, step: str) -> None:
+        with self.lock:
+            self.errors[step] = self.errors.get(step, 0) + 1
+
+    def outcome(self, name: str) -> None:
+        with self.lock:
+            self.outcomes[name] = self.outcomes.get(name, 0) + 1
+
+    def dump(self) -> dict:
+        return {"latencies": self.latencies, "errors": self.errors, "cache": self.cache, "outcomes": self.outcomes}
+
+
+# --- what the clients do ---------------------------------------------------------------------------------
+
+
+def trivial(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
+    response = rec.timed(client, "trivial view", "GET", "/healthz")
+    if response.status != 200:
+        raise RuntimeError(response.status)
+
+
+def availability(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
+    response = rec.timed(client, "availability page", "GET", "/book/p/jr-pass/")
+    if response.status != 200 or "month-calendar" not in response.text:
+        raise RuntimeError(response.status)
+
+
+def day_list(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
+    response = rec.timed(client, "day list", "GET", client.day_list_path)  # type: ignore[attr-defined]
+    # Every appointment of the day is on the page, one row each.
+    if response.status != 200 or response.text.count('<tr class="status-') != client.appointments:  # type: ignore[attr-defined]
+        raise RuntimeError(response.status)
+
+
+def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
+    """One whole booking, as a resident's browser makes it; each request is timed under its step's name."""
+    client.cookies.clear()
+    client.bookings = getattr(client, "bookings", 0) + 1  # type: ignore[attr-defined]
+    phone = f"09{tag}{client.bookings:05d}"  # type: ignore[attr-defined]
+
+    def step(name: str, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+        return rec.timed(client, f"booking: {name}", method, path, form)
+
+    response = step("calendar", "GET", "/book/p/jr-pass/")
+    if response.status != 200:
+        raise RuntimeError(f"calendar answered {response.status}")
+    days = DAY_RE.findall(response.text)
+    # The first month may have no bookable day left (late in the month): look at the next one too.
+    next_link = NEXT_MONTH_RE.search(response.text)
+    if next_link and (not days or rng.random() < 0.5):
+        response = step("calendar", "GET", f"/book/p/jr-pass/?month={next_link.group(1)}")
+        days = DAY_RE.findall(response.text) or days
+    if not days:
+        rec.outcome("no-day")
+        return
+    day = rng.choice(days)
+    response = step("times", "GET", f"/book/p/jr-pass/{day}/")
+    slots = SLOT_RE.findall(response.text)
+    if not slots:
+        rec.outcome("no-slot")
+        return
+    token = CSRF_RE.search(response.text).group(1)
+    response = step(
+        "times POST", "POST", f"/book/p/jr-pass/{day}/", {"csrfmiddlewaretoken": token, "slot": rng.choice(slots)}
+    )
+    if response.location != "/book/acknowledgements/":
+        if response.status == 302:
+            rec.outcome("slot-taken")
+            return
+        raise RuntimeError(f"times POST answered {response.status} {response.location}")
+    response = step("acknowledgements", "GET", "/book/acknowledgements/")
+    token = CSRF_RE.search(response.text).group(1)
+    form = {"csrfmiddlewaretoken": token, **{name: "on" for name in ACK_RE.findall(response.text)}}
+    response = step("acknowledgements POST", "POST", "/book/acknowledgements/", form)
+    if response.status != 302 or response.location != "/book/details/":
+        raise RuntimeError(f"acknowledgements POST answered {response.status} {response.location}")
+    response = step("details", "GET", "/book/details/")
+    token = CSRF_RE.search(response.text).group(1)
+    contact = {
+        "csrfmiddlewaretoken": token,
+        "family_name": "負荷",
+        "given_name": "太郎",
+        "family_name_kana": "フカ",
+        "given_name_kana": "タロウ",
+        "phone": phone,
+        "email": "",
+    }
+    response = step("details POST", "POST", "/book/details/", contact)
+    if response.status != 302 or response.location != "/book/confirm/":
+        raise RuntimeError(f"details POST answered {response.status} {response.location}")
+    response = step("confirm", "GET", "/book/confirm/")
+    token = CSRF_RE.search(response.text).group(1)
+    response = step("confirm POST", "POST", "/book/confirm/", {"csrfmiddlewaretoken": token})
+    if response.status == 302 and response.location.startswith("/book/p/"):
+        rec.outcome("full")
+        return
+    if response.status != 302 or not response.location.startswith("/reservation/"):
+        raise RuntimeError(f"confirm POST answered {response.status} {response.location}")
+    response = step("done", "GET", response.location)
+    if response.status != 200:
+        raise RuntimeError(f"reservation page answered {response.status}")
+    rec.outcome("booked")
+
+
+WORKS = {"trivial": trivial, "availability": availability, "booking": booking, "day_list": day_list}
+
+
+def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, phase: int, extra: dict, queue) -> None:  # noqa: ANN001
+    """One client process running some client threads: Python threads share one core's worth of interpreter,
+    so the clients are spread over processes to measure the server rather than the client."""
+    rec = Recorder()
+    deadline = time.monotonic() + seconds
+
+    def loop(index: int, work_name: str) -> None:
         client = Client(port)
+        for key, value in extra.items():
+            setattr(client, key, value)
+        if "session" in extra:
+            client.cookies["sessionid"] = extra["session"]
         rng = random.Random(index)
-        while time.monotonic() < stop:
+        work = WORKS[work_name]
+        while time.monotonic() < deadline:
+            client.step = work_name  # type: ignore[attr-defined]
             try:
-                latency, outcome = work(client, rng, index)
+                work(client, rec, rng, f"{phase}{index:03d}")
             except Exception:  # noqa: BLE001 - any failure is counted, the run goes on
-                with lock:
-                    errors[0] += 1
-                continue
-            with lock:
-                if outcome in ("ok", "booked", "full"):
-                    latencies.append(latency)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                rec.error(client.step)  # type: ignore[attr-defined]
+                client.conn.close()
+                client.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    threads = [threading.Thread(target=loop, args=(first + i,)) for i in range(count)]
+    threads = [threading.Thread(target=loop, args=client) for client in clients]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    queue.put((latencies, errors[0], outcomes))
+    queue.put(rec.dump())
 
 
-def run_phase(name: str, port: int, clients: int, seconds: float, work_name: str, processes: int) -> dict:
+def run_phase(port: int, works: list[tuple[str, int]], seconds: float, processes: int, phase: int, extra: dict) -> dict:
+    """Run the clients (work name, count) for `seconds`; returns the merged records and the elapsed time."""
     import multiprocessing
 
+    clients = [(i, name) for i, name in enumerate(name for name, count in works for _ in range(count))]
+    shares = [clients[i::processes] for i in range(processes)]
+    shares = [share for share in shares if share]
     queue = multiprocessing.Queue()
-    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    workers = []
-    first = 0
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
-    for count in per:
-        worker = multiprocessing.Process(target=_phase_process, args=(port, first, count, seconds, work_name, queue))
+    workers = [
+        multiprocessing.Process(target=_client_process, args=(port, share, seconds, phase, extra, queue))
+        for share in shares
+    ]
+    for worker in workers:
         worker.start()
-        workers.append(worker)
-        first += count
-    results = [queue.get(timeout=seconds + 120) for _ in workers]
+    dumps = [queue.get(timeout=seconds + 120) for _ in workers]
     for worker in workers:
         worker.join()
     elapsed = time.monotonic() - started
-    latencies = [x for r in results for x in r[0]]
-    outcomes: dict[str, int] = {}
-    for r in results:
-        for key, value in r[2].items():
-            outcomes[key] = outcomes.get(key, 0) + value
-    return {
+    merged: dict = {"latencies": {}, "errors": {}, "cache": {}, "outcomes": {}, "elapsed": elapsed}
+    for dump in dumps:
+        for step, values in dump["latencies"].items():
+            merged["latencies"].setdefault(step, []).extend(values)
+        for key in ("errors", "outcomes"):
+            for name, n in dump[key].items():
+                merged[key][name] = merged[key].get(name, 0) + n
+        for step, counts in dump["cache"].items():
+            target = merged["cache"].setdefault(step, {})
+            for name, n in counts.items():
+                target[name] = target.get(name, 0) + n
+    merged["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return merged
+
+
+def summary(name: str, merged: dict, step: str, *, hit_rate: bool = False, **more: object) -> dict:
+    latencies = merged["latencies"].get(step, [])
+    result = {
         "phase": name,
         "requests": len(latencies),
-        "rps": round(len(latencies) / elapsed, 1),
+        "rps": round(len(latencies) / merged["elapsed"], 1),
         "p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "p95_ms": round(percentile(latencies, 95) * 1000, 1),
         "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "errors": sum(r[1] for r in results),
-        "outcomes": outcomes,
+        "errors": merged["errors"].get(step, 0),
     }
+    if hit_rate:
+        counts = merged["cache"].get(step, {})
+        answered = counts.get("hit", 0) + counts.get("miss", 0)
+        result["hit_rate"] = round(counts.get("hit", 0) / answered, 3) if answered else None
+    result["load_avg"] = merged["load"]
+    result.update(more)
+    return result
 
 
-def trivial(client: Client, rng: random.Random, index: int) -> tuple[float, str]:
-    start = time.perf_counter()
-    status, _, _ = client.request("GET", "/healthz")
-    if status != 200:
-        raise RuntimeError(status)
-    return time.perf_counter() - start, "ok"
+def overbooked(env: dict[str, str]) -> tuple[int, int]:
+    over, booked = manage_shell(
+        env,
+        OVERBOOKED_SLOTS
+        + "from reservations.models import Reservation\nprint(overbooked, Reservation.objects.count())",
+    ).split()
+    return int(over), int(booked)
 
 
-def availability(client: Client, rng: random.Random, index: int) -> tuple[float, str]:
-    start = time.perf_counter()
-    status, _, text = client.request("GET", "/book/p/jr-pass/")
-    if status != 200 or "month-calendar" not in text:
-        raise RuntimeError(status)
-    return time.perf_counter() - start, "ok"
+DAY_LIST_SEED = """
+from datetime import timedelta
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.utils import timezone
+from reservations import services
+from reservations.models import Procedure, Reservation, Slot
 
-
-_counter = [0]
-_counter_lock = threading.Lock()
-
-
-def booking(client: Client, rng: random.Random, index: int) -> tuple[float, str]:
-    client.cookies.clear()
-    with _counter_lock:
-        _counter[0] += 1
-        n = _counter[0]
-    status, _, text = client.request("GET", "/book/p/jr-pass/")
-    if status != 200:
-        raise RuntimeError(f"calendar answered {status}")
-    days = DAY_RE.findall(text)
-    # The first month may have no bookable day left (late in the month): look at the next one too.
-    next_link = re.search(r'href="\?month=(\d{4}-\d{2})">次の月', text)
-    if next_link and (not days or rng.random() < 0.5):
-        status, _, text = client.request("GET", f"/book/p/jr-pass/?month={next_link.group(1)}")
-        days = DAY_RE.findall(text) or days
-    if not days:
-        return 0.0, "no-day"
-    day = rng.choice(days)
-    status, _, text = client.request("GET", f"/book/p/jr-pass/{day}/")
-    slots = SLOT_RE.findall(text)
-    if not slots:
-        return 0.0, "no-slot"
-    token = CSRF_RE.search(text).group(1)
-    status, location, _ = client.request(
-        "POST", f"/book/p/jr-pass/{day}/", {"csrfmiddlewaretoken": token, "slot": rng.choice(slots)}
+clerk = User.objects.create_user("bench-clerk", password=None)
+clerk.groups.add(Group.objects.get(name="clerk"))
+procedure = Procedure.objects.get(slug="jr-pass")
+today = timezone.localdate()
+day = next(
+    d for d in sorted(set(Slot.objects.filter(procedure=procedure, day__gt=today + timedelta(days=3))
+    .values_list("day", flat=True)))
+    if sum(s.places for s in Slot.objects.filter(procedure=procedure, day=d)) >= {count}
+)
+slots = list(Slot.objects.filter(procedure=procedure, day=day).order_by("start"))
+made = 0
+while made < {count}:
+    slot = slots[made % len(slots)]
+    if slot.left <= 0:
+        slots.remove(slot)
+        continue
+    services.reservation_book(
+        procedure=procedure, slot_id=slot.pk, user=clerk, channel=Reservation.Channel.PHONE, acknowledged=[
+            a.pk for a in procedure.acknowledgements.all()],
+        contact=services.Contact("窓口", "花子", "マドグチ", "ハナコ", f"06{made:08d}"),
     )
-    if location != "/book/acknowledgements/":
-        return 0.0, "slot-taken"
-    status, _, text = client.request("GET", "/book/acknowledgements/")
-    token = CSRF_RE.search(text).group(1)
-    form = {"csrfmiddlewaretoken": token, **{name: "on" for name in ACK_RE.findall(text)}}
-    client.request("POST", "/book/acknowledgements/", form)
-    status, _, text = client.request("GET", "/book/details/")
-    token = CSRF_RE.search(text).group(1)
-    client.request(
-        "POST",
-        "/book/details/",
-        {
-            "csrfmiddlewaretoken": token,
-            "family_name": "負荷",
-            "given_name": "太郎",
-            "family_name_kana": "フカ",
-            "given_name_kana": "タロウ",
-            "phone": f"090{index:03d}{n:05d}",
-            "email": "",
-        },
-    )
-    status, _, text = client.request("GET", "/book/confirm/")
-    token = CSRF_RE.search(text).group(1)
-    start = time.perf_counter()
-    status, location, _ = client.request("POST", "/book/confirm/", {"csrfmiddlewaretoken": token})
-    latency = time.perf_counter() - start
-    if status == 302 and location.startswith("/reservation/"):
-        return latency, "booked"
-    if status == 302 and location.startswith("/book/p/"):
-        return latency, "full"
-    raise RuntimeError(f"confirm answered {status} {location}")
+    slot.refresh_from_db()
+    made += 1
+browser = Client()
+browser.force_login(clerk)
+print(day.isoformat(), browser.cookies["sessionid"].value)
+"""
 
 
 def main() -> None:
@@ -242,10 +396,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--client-processes", type=int, default=4)
-    parser.add_argument("--places", type=int, default=2, help="places per slot in the seeded month")
+    parser.add_argument("--booking-clients", type=int, default=4, help="bookers during the computed calendar phase")
+    parser.add_argument("--day-list-clients", type=int, default=4, help="clerks reading the day list at once")
+    parser.add_argument("--day-list-appointments", type=int, default=200)
+    parser.add_argument("--places", type=int, default=10, help="places per slot in the seeded month")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/madoguchi_bench")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--phases", default="trivial,day-list,cached,computed,booking", help="comma-separated")
     args = parser.parse_args()
+    if args.clients + args.booking_clients > 999:
+        parser.error("at most 999 clients")
+    phases = set(args.phases.split(","))
 
     scratch = Path(f"/tmp/madoguchi-bench-{os.getpid()}")
     env = production_env(scratch, DATABASE_URL=args.database_url, CACHE_URL=args.cache_url)
@@ -253,42 +415,109 @@ def main() -> None:
         fresh_postgres(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
         manage(env, *command)
+    manage_shell(env, "from django.core.cache import cache; cache.clear()")
     slots = manage_shell(
         env,
         "from reservations.models import OpeningHours; from reservations.slots import slots_generate_all;"
         f"OpeningHours.objects.update(places={args.places}); print(slots_generate_all())",
     )
-    port = free_port()
+    day, session = "", ""
+    if "day-list" in phases:
+        day, session = manage_shell(env, DAY_LIST_SEED.replace("{count}", str(args.day_list_appointments))).split()
+    port = args.port or free_port()
     server = start_gunicorn(port, env, workers=args.workers)
+    results: list[dict] = []
+    booking_summary: dict = {}
+    seconds, procs = args.seconds, args.client_processes
     try:
-        results = [
-            run_phase("trivial view /healthz", port, args.clients, args.seconds, "trivial", args.client_processes),
-            run_phase("availability page", port, args.clients, args.seconds, "availability", args.client_processes),
-            run_phase("booking (confirm POST)", port, args.clients, args.seconds, "booking", args.client_processes),
-        ]
+        # Warm-up, not recorded: both workers load their templates and open their connections.
+        warm = max(2.0, seconds / 5)
+        extra = {"day_list_path": f"/staff/day/{day}/", "session": session, "appointments": args.day_list_appointments}
+        run_phase(port, [("trivial", 4), ("availability", 4)] + [("day_list", 2)] * bool(day), warm, procs, 0, extra)
+        if "trivial" in phases:
+            merged = run_phase(port, [("trivial", args.clients)], seconds, procs, 1, {})
+            results.append(summary("trivial view", merged, "trivial view"))
+        if "day-list" in phases:
+            merged = run_phase(port, [("day_list", args.day_list_clients)], seconds, procs, 2, extra)
+            results.append(
+                summary(
+                    "day list",
+                    merged,
+                    "day list",
+                    clients=args.day_list_clients,
+                    appointments=args.day_list_appointments,
+                )
+            )
+        if "cached" in phases:
+            merged = run_phase(port, [("availability", args.clients)], seconds, procs, 3, {})
+            results.append(summary("availability page (cached)", merged, "availability page", hit_rate=True))
+        if "computed" in phases or "booking" in phases:
+            run_phase(port, [("booking", 4)], warm, procs, 6, {})
+        if "computed" in phases:
+            works = [("availability", args.clients), ("booking", args.booking_clients)]
+            merged = run_phase(port, works, seconds, procs, 4, {})
+            over, _ = overbooked(env)
+            booked = merged["outcomes"].get("booked", 0)
+            results.append(
+                summary(
+                    "availability page (computed)",
+                    merged,
+                    "availability page",
+                    hit_rate=True,
+                    bookings_per_s=round(booked / merged["elapsed"], 1),
+                    booking_errors=sum(v for k, v in merged["errors"].items() if k.startswith("booking")),
+                    overbooked_slots=over,
+                )
+            )
+        if "booking" in phases:
+            merged = run_phase(port, [("booking", args.clients)], seconds, procs, 5, {})
+            over, _ = overbooked(env)
+            for step in STEPS:
+                name = f"booking: {step}"
+                results.append(summary(name, merged, name, hit_rate=step == "calendar", overbooked_slots=over))
+            booking_summary = {
+                "bookings_per_s": round(merged["outcomes"].get("booked", 0) / merged["elapsed"], 1),
+                "outcomes": merged["outcomes"],
+                "overbooked_slots": over,
+            }
     finally:
         stop(server)
-    over, booked = manage_shell(
-        env,
-        OVERBOOKED_SLOTS
-        + "from reservations.models import Reservation\nprint(overbooked, Reservation.objects.count())",
-    ).split()
+    over, booked = overbooked(env)
     print(
         f"gunicorn {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s per phase, "
-        f"{slots} slots of {args.places} places, database {urllib.parse.urlparse(args.database_url).scheme}"
+        f"{slots} slots of {args.places} places, database {urllib.parse.urlparse(args.database_url).scheme}, "
+        f"cache {urllib.parse.urlparse(args.cache_url).scheme}"
+    )
+    print(
+        f"{'phase':<32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'hit rate':>8}  load avg"
     )
     for r in results:
+        rate = "" if r.get("hit_rate") is None else f"{r['hit_rate']:.3f}"
         print(
-            f"{r['phase']:<26} {r['rps']:>8} req/s  p50 {r['p50_ms']:>7} ms  p95 {r['p95_ms']:>7} ms  "
-            f"p99 {r['p99_ms']:>7} ms  errors {r['errors']}  {r['outcomes']}"
+            f"{r['phase']:<32} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>6} "
+            f"{rate:>8}  {r['load_avg'][0]}→{r['load_avg'][1]}"
         )
-    ceiling = results[0]["rps"]
-    print(f"availability / trivial throughput: {results[1]['rps'] / ceiling:.2f}")
+    by_name = {r["phase"]: r for r in results}
+    ceiling = by_name.get("trivial view", {}).get("rps")
+    for name in ("availability page (cached)", "availability page (computed)"):
+        if ceiling and name in by_name:
+            print(f"{name} / trivial view throughput: {by_name[name]['rps'] / ceiling:.2f}")
+    if "availability page (computed)" in by_name:
+        computed = by_name["availability page (computed)"]
+        print(
+            f"during the computed phase {args.booking_clients} more clients booked "
+            f"{computed['bookings_per_s']} bookings/s, each one changing the availability"
+        )
+    if booking_summary:
+        print(f"whole bookings: {booking_summary['bookings_per_s']}/s, outcomes {booking_summary['outcomes']}")
+    if "day list" in by_name:
+        print(f"day list: {args.day_list_appointments} appointments on {day}, {args.day_list_clients} clerks at once")
     print(f"reservations in the database: {booked}; overbooked or miscounted slots: {over}")
+    print(json.dumps({"results": results, "overbooked_slots": over, "reservations": booked}, ensure_ascii=False))
     print(
-        json.dumps({"results": results, "overbooked_slots": int(over), "reservations": int(booked)}, ensure_ascii=False)
+        f"reproduce: python bench/booking.py --clients {args.clients} --seconds {args.seconds:.0f} "
+        f"--booking-clients {args.booking_clients} --places {args.places}"
     )
-    print(f"reproduce: python bench/booking.py --clients {args.clients} --seconds {args.seconds:.0f}")
 
 
 if __name__ == "__main__":

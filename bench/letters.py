@@ -5,13 +5,16 @@
 
 Prints letters/s, bytes per letter and peak memory for Madoguchi's batch (rendered in parallel chunks and
 joined), next to the reference: WeasyPrint rendering the same letters' HTML as one document in one process.
-Peak memory is the largest resident set of any one process (the batch process or one of its renderers).
+Peak memory is the largest resident set of any one process (the batch process or one of its renderers). The
+throughput ratio compares the batch, rendered by --processes processes, with the reference in one process; the
+ratio per render process divides it by --processes, so that a two-process figure is not read as like for like.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -105,20 +108,21 @@ def main() -> None:
     from notices.models import Letter
     from reservations.models import Office
 
-    ours, reference = [], []
+    ours, reference, batches = [], [], []
     for run in range(args.repeat):
         month = date(2031 + run, 3, 1)
         seed(args.letters, month)
-        before_children = children_peak_kib()
         start = time.perf_counter()
         batch = services.notice_batch_prepare(month=month, processes=args.processes)
         elapsed = time.perf_counter() - start
         assert batch is not None and batch.letter_count == args.letters, (batch, batch and batch.letter_count)
         size = (Path(settings.MEDIA_ROOT) / batch.pdf_path).stat().st_size
-        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children_peak_kib(), before_children)
+        # The renderers are this process's children; the reference processes run only after every batch, so
+        # the children's peak here is the renderers' alone.
+        peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children_peak_kib())
         ours.append((elapsed, size, peak))
-        if args.skip_reference:
-            continue
+        batches.append(batch)
+    for run, batch in enumerate([] if args.skip_reference else batches):
         template = letters.letter_template()
         office = Office.objects.first()
         pages = [
@@ -151,12 +155,20 @@ def main() -> None:
             f"{r['name']:<38} {r['letters_per_s']:>8} letters/s  {r['seconds']:>7} s  "
             f"{r['bytes_per_letter']:>6} B/letter  peak {r['peak_mib']:>7} MiB"
         )
+    ratios = {}
     if reference:
+        ratio = results[0]["letters_per_s"] / results[1]["letters_per_s"]
+        ratios = {"ratio": round(ratio, 2), "ratio_per_render_process": round(ratio / args.processes, 2)}
         print(
-            f"throughput ratio (madoguchi / reference): {results[0]['letters_per_s'] / results[1]['letters_per_s']:.2f}"
+            f"throughput ratio (madoguchi with {args.processes} render processes / reference in 1 process): {ratio:.2f}"
         )
-    print(json.dumps(results, ensure_ascii=False))
-    print(f"reproduce: python bench/letters.py --letters {args.letters}")
+        print(
+            f"throughput ratio per render process (madoguchi / {args.processes} / reference): "
+            f"{ratio / args.processes:.2f}"
+        )
+    print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(json.dumps({"results": results, **ratios, "processes": args.processes}, ensure_ascii=False))
+    print(f"reproduce: python bench/letters.py --letters {args.letters} --processes {args.processes}")
 
 
 if __name__ == "__main__":
