@@ -358,7 +358,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
-from reservations import services
+from reservations import booking as services
 from reservations.models import Procedure, Reservation, Slot
 
 clerk = User.objects.create_user("bench-clerk", password=None)

@@ -153,7 +153,7 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     cache.clear()
     from reservations.models import OpeningHours
-    from reservations.services import slots_generate_all
+    from reservations.slots import slots_generate_all
 
     OpeningHours.objects.update(places=args.places)
     slots_generate_all()
