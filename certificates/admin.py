@@ -1,11 +1,16 @@
 from django.contrib import admin
 
-from certificates.models import AccessLog, Certificate, CertificateKind, Resident
+from certificates.models import AccessLog, Certificate, CertificateKind, Resident, ResidentCategory
 
 
 @admin.register(CertificateKind)
 class CertificateKindAdmin(admin.ModelAdmin):
     list_display = ["name", "validity_months", "photo_required", "photo_max_age_months", "photo_size", "is_letter_kind"]
+
+
+@admin.register(ResidentCategory)
+class ResidentCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "active"]
 
 
 @admin.register(Resident)

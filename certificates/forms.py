@@ -46,11 +46,14 @@ class ResidentForm(SplitDateMixin, forms.ModelForm):
             "family_name_kana": "カタカナで入力してください（ひらがなも可）",
             "postal_code": "7桁（例：530-0001）",
             "phone": "例：06-1234-5678",
+            "category": "職員だけが見る情報です。お知らせやメールには出ません",
         }
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             "postal_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "w-8"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "class": "w-14"}),
+            "eligibility_confirmed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "eligibility_ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class ResidentCategory(models.Model):
+    """Why a household may hold the certificate (生活保護, 児童扶養手当 …): staff-only, never printed or e-mailed."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = "区分"
+        verbose_name_plural = "区分"
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Resident(models.Model):
     family_name = models.CharField("姓", max_length=50)
     given_name = models.CharField("名", max_length=50)
@@ -16,12 +32,23 @@ class Resident(models.Model):
     birth_date = models.DateField("生年月日")
     postal_code = models.CharField("郵便番号", max_length=8)
     address = models.CharField("住所", max_length=200)
+    # The building line (建物名・部屋番号) printed on its own line of the address block.
+    address_building = models.CharField("方書", max_length=100, blank=True, help_text="建物名・部屋番号など")
     phone = models.CharField("電話番号", max_length=20)
     # Digits only, so "06-1234-5678" and "０６１２３４５６７８" find the same resident.
     phone_digits = models.CharField(max_length=20, editable=False, db_index=True)
     email = models.EmailField("メールアドレス", blank=True)
     case_number = models.CharField("ケース番号", max_length=20, unique=True)
     letter_opt_out = models.BooleanField("お知らせを送らない", default=False)
+    # Eligibility: kept for staff only; nothing here is ever printed on a letter or written in an e-mail.
+    category = models.ForeignKey(
+        ResidentCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="区分"
+    )
+    eligibility_confirmed_on = models.DateField("資格を最後に確認した日", null=True, blank=True)
+    eligibility_ended_on = models.DateField(
+        "資格がなくなった日", null=True, blank=True, help_text="記録すると、お知らせは送られません"
+    )
+    eligibility_end_reason = models.CharField("資格がなくなった理由", max_length=200, blank=True)
     notes = models.TextField("メモ", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -42,6 +69,10 @@ class Resident(models.Model):
     @property
     def full_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}"
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.eligibility_ended_on is None
 
 
 class CertificateKind(models.Model):

@@ -23,10 +23,15 @@ RESIDENT_FIELDS = (
     "birth_date",
     "postal_code",
     "address",
+    "address_building",
     "phone",
     "email",
     "case_number",
     "letter_opt_out",
+    "category",
+    "eligibility_confirmed_on",
+    "eligibility_ended_on",
+    "eligibility_end_reason",
     "notes",
 )
 
@@ -40,7 +45,16 @@ def access_log_record(
 def _normalise_resident(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     clean = dict(data)
-    for field in ("family_name", "given_name", "address", "case_number", "notes", "email"):
+    for field in (
+        "family_name",
+        "given_name",
+        "address",
+        "address_building",
+        "case_number",
+        "notes",
+        "email",
+        "eligibility_end_reason",
+    ):
         if field in clean and isinstance(clean[field], str):
             clean[field] = jp.normalize_digits(clean[field]) if field == "case_number" else clean[field].strip()
     for field in ("family_name_kana", "given_name_kana"):

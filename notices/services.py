@@ -65,6 +65,8 @@ def due_certificates(month: date) -> QuerySet[Certificate]:
             expires_on__gte=month,
             expires_on__lt=_next_month(month),
             resident__letter_opt_out=False,
+            # A household whose entitlement has ended never gets a letter.
+            resident__eligibility_ended_on__isnull=True,
         )
         .exclude(Q(resident__postal_code="") | Q(resident__address=""))
         .exclude(Exists(newer))

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from certificates import services
-from certificates.models import AccessLog, Certificate, Resident
+from certificates.models import AccessLog, Certificate, Resident, ResidentCategory
 from tests import factories
 from tests.factories import TODAY
 
@@ -160,3 +160,23 @@ def test_certificate_states_are_derived_from_the_dates() -> None:
     assert cert.state_on(date(2026, 12, 2), 60) == "expired"
     cert.status = "revoked"
     assert cert.state_on(date(2026, 9, 1), 60) == "revoked"
+
+
+def test_it_keeps_the_building_line_and_the_staff_only_eligibility_record(alice) -> None:
+    category, _ = ResidentCategory.objects.get_or_create(name="児童扶養手当")
+    resident = services.resident_register(
+        user=alice,
+        **{**RESIDENT, "address_building": " グランドメゾン101号 ", "category": category},
+        eligibility_confirmed_on=date(2026, 8, 20),
+    )
+    assert (resident.address_building, resident.category, resident.is_eligible) == (
+        "グランドメゾン101号",
+        category,
+        True,
+    )
+    services.resident_update(
+        resident=resident, user=alice, eligibility_ended_on=date(2026, 11, 1), eligibility_end_reason="現況届の未提出"
+    )
+    resident.refresh_from_db()
+    assert resident.is_eligible is False
+    assert resident.eligibility_end_reason == "現況届の未提出"

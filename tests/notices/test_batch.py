@@ -46,7 +46,7 @@ def test_selection_takes_valid_letter_kind_certificates_expiring_in_the_month(fr
 
 
 @pytest.mark.django_db
-def test_selection_leaves_out_renewed_revoked_opted_out_addressless_and_lettered(frozen, alice) -> None:
+def test_selection_leaves_out_renewed_revoked_opted_out_ineligible_addressless_and_lettered(frozen, alice) -> None:
     keep = due()
     renewed = due()
     factories.certificate(renewed.resident, issued_on=date(2026, 11, 1), renews=renewed)
@@ -55,6 +55,7 @@ def test_selection_leaves_out_renewed_revoked_opted_out_addressless_and_lettered
     revoked = due()
     Certificate.objects.filter(pk=revoked.pk).update(status="revoked", revoked_reason="転出")
     due(letter_opt_out=True)
+    due(eligibility_ended_on=date(2026, 11, 1), eligibility_end_reason="保護廃止")
     due(address="")
     due(postal_code="")
     assert list(services.due_certificates(FEBRUARY)) == [keep]
