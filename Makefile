@@ -24,7 +24,6 @@ setup-test: system-test $(VENV)/.installed
 
 run: setup
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
-	$(RUN_ENV) $(PY) manage.py createcachetable
 	$(RUN_ENV) $(PY) manage.py seed_demo
 	$(RUN_ENV) $(PY) manage.py setup_schedules
 	@echo "Madoguchi: http://127.0.0.1:8000/  (staff: http://127.0.0.1:8000/staff/day/)  Ctrl-C stops."

@@ -141,7 +141,11 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's address from X-Forwarded-For, where
+# each of the TRUSTED_PROXY_COUNT proxies in front of gunicorn appends the address it saw (staff.net).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -180,6 +184,13 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 BOOKINGS_PER_PHONE = env.int("BOOKINGS_PER_PHONE", default=1)
 BOOKING_LOOKUP_RATE = env.str("BOOKING_LOOKUP_RATE", default="10/15m")
 PUBLIC_POST_RATE = env.str("PUBLIC_POST_RATE", default="60/10m")
+# Staff login: failed attempts per account, and (far more) per client address, within LOGIN_FAILURE_MINUTES;
+# past either limit the login waits until the window ends or a supervisor lifts it.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+LOGIN_FAILURE_MINUTES = env.int("LOGIN_FAILURE_MINUTES", default=15)
+# Hours a one-time link for registering an authenticator app stays valid.
+OTP_ENROLMENT_LINK_HOURS = env.int("OTP_ENROLMENT_LINK_HOURS", default=72)
 # Letters: which month they are about, counted from the month the batch is prepared in.
 NOTICE_MONTHS_AHEAD = env.int("NOTICE_MONTHS_AHEAD", default=2)
 NOTICE_INVITATION_GRACE_DAYS = env.int("NOTICE_INVITATION_GRACE_DAYS", default=30)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/", include("reservations.urls")),
     path("staff/notices/", include("notices.urls")),
     path("accounts/", include("staff.urls")),
+    path("staff/", include("staff.office_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

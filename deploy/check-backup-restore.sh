@@ -16,7 +16,6 @@ psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE I
   -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst" >/dev/null
 export DEBUG=true MEDIA_ROOT="$work/media"
 DATABASE_URL="$server/$src" "$python" manage.py migrate -v0
-DATABASE_URL="$server/$src" "$python" manage.py createcachetable
 DATABASE_URL="$server/$src" "$python" manage.py seed_demo --residents 80 -v0
 DATABASE_URL="$server/$src" "$python" manage.py notices_prepare -v0
 

@@ -1,9 +1,12 @@
 """The month calendar of availability, cached until the next booking, cancellation or calendar change.
 
-Every change to a slot's places or bookings bumps a version number in the shared cache after its transaction
-commits; the rendered month is stored under that version (and the current hour, since the booking cut-off falls
+Every change to a slot's places or bookings increases a version number after its transaction commits; the
+rendered month is stored in the cache under that version (and the current hour, since the booking cut-off falls
 on a full hour). A reader that computed a month just before a commit stores it under the old version, which
 nobody asks for again, so a stale month is never served after the change is visible.
+
+The version is a counter in the database (staff.counters: one atomic UPDATE, never evicted), not a cache entry:
+a cache that culls or loses it would hand out a version that older pages are stored under.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils import timezone
 
 from reservations import selectors
 from reservations.models import Procedure
+from staff import counters
 
 TIMEOUT = 300
 
@@ -26,21 +30,11 @@ def _version_key(procedure_id: int) -> str:
 
 
 def version(procedure_id: int) -> int:
-    value = cache.get(_version_key(procedure_id))
-    if value is None:
-        cache.add(_version_key(procedure_id), 1, timeout=None)
-        value = cache.get(_version_key(procedure_id), 1)
-    return int(value)
+    return counters.value(_version_key(procedure_id))
 
 
 def bump(procedure_id: int) -> None:
-    def _bump() -> None:
-        try:
-            cache.incr(_version_key(procedure_id))
-        except ValueError:
-            cache.set(_version_key(procedure_id), 2, timeout=None)
-
-    transaction.on_commit(_bump)
+    transaction.on_commit(lambda: counters.increase(_version_key(procedure_id)))
 
 
 def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:

@@ -49,7 +49,7 @@ def _lang(request: HttpRequest) -> str:
 
 
 def _post_allowed(request: HttpRequest) -> bool:
-    return ratelimit.hit("public-post", ratelimit.client_address(request), settings.PUBLIC_POST_RATE)
+    return ratelimit.client_hit("public-post", request, settings.PUBLIC_POST_RATE)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -138,7 +138,7 @@ def book_code(request: HttpRequest) -> HttpResponse:
 
 
 def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
-    if not ratelimit.hit("invitation", ratelimit.client_address(request), settings.BOOKING_LOOKUP_RATE):
+    if not ratelimit.client_hit("invitation", request, settings.BOOKING_LOOKUP_RATE):
         return _too_many(request)
     try:
         invitation = invitations.invitation_find(code[:20], today=timezone.localdate())
@@ -419,7 +419,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         number = normalize_code(form.cleaned_data["number"])
-        allowed = ratelimit.hit("lookup-ip", ratelimit.client_address(request), settings.BOOKING_LOOKUP_RATE)
+        allowed = ratelimit.client_hit("lookup-ip", request, settings.BOOKING_LOOKUP_RATE)
         allowed = ratelimit.hit("lookup-number", number, settings.BOOKING_LOOKUP_RATE) and allowed
         if not allowed:
             return _too_many(request)

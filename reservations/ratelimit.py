@@ -1,12 +1,13 @@
-"""Fixed-window rate limits kept in the shared cache, so they hold across processes and servers."""
+"""Fixed-window rate limits on the shared counters (staff.counters): one atomic UPDATE per attempt, so they hold
+across processes and servers and under concurrent requests, and no cache eviction can reset them."""
 
 from __future__ import annotations
 
-import hashlib
-import time
-
-from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from staff import counters
+from staff.net import client_address, limit_key
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -18,20 +19,16 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def hit(scope: str, key: str, rate: str) -> bool:
-    """Count one attempt; False once the limit for this window is exceeded."""
+    """Count one attempt; False once the limit for this window is reached.
+
+    The key (an address, a reservation number) is stored as a keyed hash: the counters table holds no phone
+    number or address in the clear, and the hash cannot be reversed by trying every number."""
     limit, period = parse_rate(rate)
-    window = int(time.time() // period)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"rl:{scope}:{window}:{digest}"
-    cache.add(cache_key, 0, timeout=period + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        cache.set(cache_key, 1, timeout=period + 5)
-        count = 1
-    return count <= limit
+    digest = salted_hmac("ratelimit", f"{scope}:{key}").hexdigest()[:40]
+    return counters.hit(f"rl:{scope}:{digest}", limit=limit, period=period).allowed
+
+
+def client_hit(scope: str, request: HttpRequest, rate: str) -> bool:
+    """Count one attempt by the client of this request (behind the proxy: the real client; IPv6 by /64)."""
+    return hit(scope, limit_key(client_address(request)), rate)

@@ -12,5 +12,6 @@ urlpatterns = [
     ),
     path("otp/", otp.otp_verify, name="otp_verify"),
     path("otp/setup/", otp.otp_setup, name="otp_setup"),
+    path("otp/enrol/<str:token>/", otp.otp_enrol, name="otp_enrol"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -30,3 +30,16 @@ def test_seed_demo_refuses_to_run_without_debug(settings) -> None:
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", verbosity=0)
     assert not Resident.objects.exists()
+
+
+def test_seed_demo_prints_the_demo_supervisors_enrolment_link(settings, client, frozen) -> None:
+    import io
+
+    factories.ensure_defaults()
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", residents=5, stdout=out)
+    link = next(line.strip() for line in out.getvalue().splitlines() if "/accounts/otp/enrol/" in line)
+    client.post("/accounts/login/", {"username": "demo-supervisor", "password": settings.DEMO_PASSWORD})
+    assert client.get(link.removeprefix(settings.SITE_URL))["Location"] == "/accounts/otp/setup/"
+    assert "<svg" in client.get("/accounts/otp/setup/").content.decode()

@@ -22,6 +22,8 @@ from reservations import calendar
 from reservations.booking import Contact, reservation_book
 from reservations.models import Office, Procedure, Reservation, Slot
 from reservations.slots import slots_generate_all
+from staff.otp import enrolment_link_issue
+from staff.roles import has_second_factor
 
 FAMILY = [
     ("田中", "タナカ"),
@@ -132,7 +134,15 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {clerk.username}  (clerk)")
-            self.stdout.write(f"  {supervisor.username}  (supervisor; sets up an authenticator app at first login)")
+            if has_second_factor(supervisor):
+                self.stdout.write(f"  {supervisor.username}  (supervisor; uses the authenticator app set up earlier)")
+            else:
+                # A supervisor's first authenticator app needs a one-time link (staff.otp); the demo prints one.
+                link = settings.SITE_URL.rstrip("/") + enrolment_link_issue(user=supervisor, by=None)
+                self.stdout.write(
+                    f"  {supervisor.username}  (supervisor; log in, then open this one-time link to set up an "
+                    f"authenticator app):\n    {link}"
+                )
 
     def _user(self, username: str, group: str, last: str, first: str):
         User = get_user_model()

@@ -13,6 +13,7 @@ SCHEDULES = [
     ("reservations-reminders", "reservations.tasks.send_reminders", "0 9 * * *"),
     ("reservations-retention", "reservations.tasks.anonymise_old_reservations", "30 2 * * *"),
     ("reservations-retry-confirmations", "reservations.tasks.retry_confirmations", "*/5 * * * *"),
+    ("staff-purge-counters", "staff.tasks.purge_counters", "40 2 * * *"),
 ]
 
 
