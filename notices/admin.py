@@ -1,17 +1,20 @@
 from django.contrib import admin
 
+from certificates.admin import PersonalDataAdmin
 from notices.models import Letter, LetterTemplate, NoticeBatch
+from staff.admin import ReadOnlyAdmin
 
 admin.site.register(LetterTemplate)
 
 
 @admin.register(NoticeBatch)
-class NoticeBatchAdmin(admin.ModelAdmin):
+class NoticeBatchAdmin(ReadOnlyAdmin):
+    """Batches are prepared, rendered and marked mailed by the notices services only."""
+
     list_display = ["month", "sequence", "status", "letter_count", "mailed_on"]
-    readonly_fields = ["pdf_sha256", "pdf_path"]
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(PersonalDataAdmin):
     list_display = ["batch", "postal_code", "status"]
-    raw_id_fields = ["certificate", "resident", "invitation"]
+    exclude = ["invitation"]

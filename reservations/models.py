@@ -232,7 +232,8 @@ class Invitation(models.Model):
         verbose_name_plural = "予約コード"
 
     def __str__(self) -> str:
-        return self.code
+        # Not the code: it starts a booking in the resident's name, and __str__ ends up in admin pages and logs.
+        return f"予約コード #{self.pk}"
 
     @property
     def display_code(self) -> str:
