@@ -110,6 +110,11 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/resident_form.html", {"form": form, "resident": resident})
 
 
+def _log_view(request: HttpRequest, resident: Resident, detail: str) -> None:
+    """A page that shows a resident's name is a view of their record: logged each time it is shown."""
+    services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident, detail=detail)
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
@@ -130,6 +135,7 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
                 f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。",
             )
             return redirect("certificates:resident_detail", pk=resident.pk)
+    _log_view(request, resident, "交付画面")
     return render(
         request, "certificates/certificate_form.html", {"form": form, "resident": resident, "title": "証明書の交付"}
     )
@@ -157,6 +163,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"証明書 {new.number} を交付しました（有効期限 {new.expires_on:%Y年%-m月%-d日}）。"
             )
             return redirect("certificates:resident_detail", pk=certificate.resident_id)
+    _log_view(request, certificate.resident, f"証明書 {certificate.number} 更新画面")
     return render(
         request,
         "certificates/certificate_form.html",
@@ -182,6 +189,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"証明書 {certificate.number} を取り消しました。")
             return redirect("certificates:resident_detail", pk=certificate.resident_id)
+    _log_view(request, certificate.resident, f"証明書 {certificate.number} 取消画面")
     return render(
         request,
         "certificates/certificate_revoke.html",

@@ -170,6 +170,14 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
             action=AccessLog.Action.SEARCH,
             detail=f"予約 {reservation.number} の本人確認 {len(found)}件",
         )
+        # The page lists each candidate's name and birth date: a view of each of their records.
+        for candidate in found.values():
+            cert_services.access_log_record(
+                user=request.user,
+                action=AccessLog.Action.VIEW,
+                resident=candidate,
+                detail=f"予約 {reservation.number} の本人確認の候補",
+            )
         return render(
             request,
             "reservations/staff/choose_resident.html",
@@ -208,13 +216,13 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
                 f"証明書 {certificate.number} を交付しました（有効期限 {certificate.expires_on:%Y年%-m月%-d日}）。",
             )
             return redirect("reservations:day_date", day=reservation.slot.day)
-    else:
-        cert_services.access_log_record(
-            user=request.user,
-            action=AccessLog.Action.VIEW,
-            resident=resident,
-            detail=f"予約 {reservation.number} から交付",
-        )
+    # Shown again after a refused POST too: each showing of the resident's name is a logged view.
+    cert_services.access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        resident=resident,
+        detail=f"予約 {reservation.number} から交付",
+    )
     return render(
         request,
         "certificates/certificate_form.html",
