@@ -302,7 +302,8 @@ def plan_rows(
     # Within one file: the first row of a case number decides the resident's data; later rows must agree.
     first_row: dict[str, tuple[int, dict[str, Any]]] = {}
     planned_certificates: dict[tuple[str, int, date], int] = {}
-    resident_fields = [f.name for f in Resident._meta.concrete_fields]
+    resident_fields = {f.name for f in Resident._meta.concrete_fields}
+    max_lengths = {f.name: f.max_length for f in Resident._meta.concrete_fields if getattr(f, "max_length", None)}
 
     for number, values in raw_rows:
         errors: list[str] = []
@@ -321,6 +322,12 @@ def plan_rows(
                 for name, messages in exc.message_dict.items():
                     errors.extend(f"{RESIDENT_LABELS.get(name, name)}：{m}" for m in messages)
 
+        # The only model validation left after the service's normalisation: text too long for its column.
+        for name, value in clean.items():
+            limit = max_lengths.get(name)
+            if limit and isinstance(value, str) and len(value) > limit:
+                errors.append(f"{RESIDENT_LABELS.get(name, name)}：{limit}文字以内にしてください（{len(value)}文字）。")
+
         resident = existing.get(case)
         new_resident: Resident | None = None
         changed: list[str] = []
@@ -338,11 +345,6 @@ def plan_rows(
                 else:
                     new_resident = Resident(**clean)
                     new_resident.phone_digits = jp.phone_digits(new_resident.phone)
-                    try:
-                        new_resident.full_clean(validate_unique=False, validate_constraints=False)
-                    except ValidationError as exc:
-                        for name, messages in exc.message_dict.items():
-                            errors.extend(f"{RESIDENT_LABELS.get(name, name)}：{m}" for m in messages)
 
         certificate_plan: PlannedCertificate | None = None
         certificate_change: Certificate | None = None

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         verbosity = options["verbosity"]
         for row in run.report:
-            if row["outcome"] == register.Outcome.ERROR or verbosity >= 2:
+            if (row["outcome"] == register.Outcome.ERROR and verbosity >= 1) or verbosity >= 2:
                 label = register.Outcome.LABELS[row["outcome"]]
                 self.stdout.write(f"{row['row']}行目 {row['case']} {label}：{' '.join(row['reasons'])}")
         mode = "ドライラン（変更していません）" if options["dry_run"] else "反映しました"
