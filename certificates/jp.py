@@ -67,3 +67,46 @@ def wareki(day: date, *, western: bool = True) -> str:
             west = f"({day.year}年)" if western else ""
             return f"{name}{year_text}年{west}{day.month}月{day.day}日"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+_ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
+_ERA_START = {name: start for start, name in _ERAS}
+# The day after an era's last day: the start of the next one.
+_ERA_END = {name: _ERAS[i - 1][0] if i else None for i, (_start, name) in enumerate(_ERAS)}
+_WAREKI_RE = re.compile(
+    r"^(明治|大正|昭和|平成|令和|[MTSHR])\.?\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$"
+)
+_WESTERN_RE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: str) -> date:
+    """A date as offices write it: 2026/1/7, 2026-01-07, 2026年1月7日, 20260107, 令和8年1月7日, 令和元年5月1日,
+    R8.1.7, H31.4.30, S50.3.1 (full- or half-width digits). Raises ValueError with a message in Japanese."""
+    text = unicodedata.normalize("NFKC", value or "").strip().upper()
+    text = re.sub(r"\s+", "", text)
+    # 令和8年(2026年)1月7日: the Western year in brackets is redundant.
+    text = re.sub(r"\(\d{4}年?\)", "", text)
+    if not text:
+        raise ValueError("日付が空欄です。")
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    western = _WESTERN_RE.match(text)
+    wareki_match = _WAREKI_RE.match(text)
+    if western:
+        return _make_date(value, int(western[1]), int(western[2]), int(western[3]))
+    if wareki_match:
+        era = _ERA_LETTERS.get(wareki_match[1], wareki_match[1])
+        year_in_era = 1 if wareki_match[2] == "元" else int(wareki_match[2])
+        day = _make_date(value, _ERA_START[era].year + year_in_era - 1, int(wareki_match[3]), int(wareki_match[4]))
+        end = _ERA_END[era]
+        if year_in_era < 1 or day < _ERA_START[era] or (end is not None and day >= end):
+            raise ValueError(f"{value.strip()} は{era}の期間にない日付です。")
+        return day
+    raise ValueError(f"{value.strip()} を日付として読めません（例：2026/1/7、令和8年1月7日、R8.1.7）。")
+
+
+def _make_date(value: str, year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"{value.strip()} は存在しない日付です。") from exc

@@ -179,3 +179,70 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"
+
+
+class RegisterColumn(models.Model):
+    """A column heading of an imported register and the field it was mapped to: remembered for the next import."""
+
+    header = models.CharField("見出し", max_length=100, unique=True)
+    field = models.CharField("項目", max_length=40, blank=True, help_text="空欄は「取り込まない」")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "台帳の列の対応"
+        verbose_name_plural = "台帳の列の対応"
+        ordering = ["header"]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '—'}"
+
+
+class RegisterImport(models.Model):
+    """One import of a register file: who, when, which file (its digest), the dry run and what was applied."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "読み込み済み"
+        CHECKED = "checked", "確認済み（ドライラン）"
+        APPLIED = "applied", "反映済み"
+        FAILED = "failed", "失敗"
+
+    at = models.DateTimeField("日時", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(
+        "実行者", max_length=150, blank=True, help_text="画面の職員、またはコマンドを実行したユーザー"
+    )
+    filename = models.CharField("ファイル名", max_length=200)
+    sha256 = models.CharField("ファイルのダイジェスト（SHA-256）", max_length=64)
+    sheet = models.CharField("シート", max_length=100, blank=True)
+    # The uploaded file, kept only between the dry run and the apply; emptied once applied.
+    content = models.BinaryField(default=b"", editable=False)
+    mapping = models.JSONField("列の対応", default=dict)
+    accept_computed_expiry = models.BooleanField("有効期限が違う行は計算した日で取り込む", default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    dry_run = models.BooleanField("ドライランのみ", default=False)
+    rows = models.PositiveIntegerField("行数", default=0)
+    created = models.PositiveIntegerField("新規", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("変更なし", default=0)
+    errors = models.PositiveIntegerField("エラー", default=0)
+    report = models.JSONField("行ごとの結果", default=list)
+    applied_at = models.DateTimeField("反映日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台帳の取り込み"
+        verbose_name_plural = "台帳の取り込み"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["uploaded", "checked", "applied", "failed"]), name="register_import_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.filename}"
+
+    @property
+    def skipped(self) -> int:
+        return self.unchanged + self.errors

@@ -42,7 +42,8 @@ def access_log_record(
     return AccessLog.objects.create(user=user, action=action, resident=resident, detail=detail[:200])
 
 
-def _normalise_resident(data: dict[str, Any]) -> dict[str, Any]:
+def resident_normalise(data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    """The resident's fields normalised (kana, postal code, phone); ValidationError naming each bad field."""
     errors: dict[str, str] = {}
     clean = dict(data)
     for field in (
@@ -72,7 +73,7 @@ def _normalise_resident(data: dict[str, Any]) -> dict[str, Any]:
         if not 10 <= len(jp.phone_digits(clean["phone"])) <= 11:
             errors["phone"] = "電話番号は10桁または11桁の数字で入力してください。"
     birth = clean.get("birth_date")
-    if isinstance(birth, date) and birth > timezone.localdate():
+    if isinstance(birth, date) and birth > (today or timezone.localdate()):
         errors["birth_date"] = "生年月日が未来の日付になっています。"
     if errors:
         raise ValidationError(errors)
@@ -84,7 +85,7 @@ def resident_register(*, user: AbstractBaseUser, **data: Any) -> Resident:
     unknown = set(data) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
-    clean = _normalise_resident(data)
+    clean = resident_normalise(data)
     resident = Resident(**clean)
     resident.phone_digits = jp.phone_digits(resident.phone)
     resident.full_clean()
@@ -98,7 +99,7 @@ def resident_update(*, resident: Resident, user: AbstractBaseUser, **data: Any) 
     unknown = set(data) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
-    clean = _normalise_resident(data)
+    clean = resident_normalise(data)
     changed = [name for name, value in clean.items() if getattr(resident, name) != value]
     for name, value in clean.items():
         setattr(resident, name, value)

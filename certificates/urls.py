@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificates import views
+from certificates import register_views, views
 
 app_name = "certificates"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("certificates/expiring/", views.certificates_expiring, name="expiring"),
     path("log/", views.access_log, name="access_log"),
+    path("register/", register_views.register_import, name="register_import"),
+    path("register/export/", register_views.register_export, name="register_export"),
+    path("register/<int:pk>/", register_views.register_run, name="register_run"),
+    path("register/<int:pk>/apply/", register_views.register_apply, name="register_apply"),
 ]

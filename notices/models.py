@@ -90,6 +90,11 @@ class NoticeBatch(models.Model):
     mailed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The recipients were checked against the benefits system before mailing (see notices/eligibility.py).
+    eligibility_checked_at = models.DateTimeField("資格を確認した日時", null=True, blank=True)
+    eligibility_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "お知らせの一括作成"
@@ -117,6 +122,8 @@ class Letter(models.Model):
         MAILED = "mailed", "発送済み"
         RETURNED = "returned", "返送"
         CANCELLED = "cancelled", "取りやめ"
+        # Not sent: the household was found no longer eligible when the batch was checked before mailing.
+        WITHDRAWN = "withdrawn", "取り下げ（資格の確認）"
 
     batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters")
     # One letter per certificate, ever: however often or concurrently the monthly job runs.
@@ -141,7 +148,8 @@ class Letter(models.Model):
         ordering = ["postal_code", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["prepared", "mailed", "returned", "cancelled"]), name="letter_status_known"
+                condition=Q(status__in=["prepared", "mailed", "returned", "cancelled", "withdrawn"]),
+                name="letter_status_known",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["prepared", "mailed"]) | ~Q(status_reason=""), name="letter_reason_required"

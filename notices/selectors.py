@@ -24,6 +24,8 @@ class Outcome:
     issued: int
     no_shows: int
     walk_ins: int
+    # Not sent: withdrawn when the eligibility check before mailing found the household no longer eligible.
+    withdrawn: int = 0
 
     def rate(self, part: int) -> str:
         return f"{part * 100 / self.mailed:.0f}%" if self.mailed else "—"
@@ -47,6 +49,7 @@ def outcome_for(letters_qs, *, label: str, month: date) -> Outcome:
         letters=Count("pk"),
         mailed=Count("pk", filter=Q(status__in=[Letter.Status.MAILED, Letter.Status.RETURNED])),
         returned=Count("pk", filter=Q(status=Letter.Status.RETURNED)),
+        withdrawn=Count("pk", filter=Q(status=Letter.Status.WITHDRAWN)),
         booked=Count("pk", filter=Q(has_booking=True)),
         visited=Count("pk", filter=Q(has_visit=True)),
         issued=Count("pk", filter=Q(has_issue=True)),

@@ -194,7 +194,7 @@ def render_batch_pdf(
     office = Office.objects.first()
     letter_qs = (
         Letter.objects.filter(batch=batch)
-        .exclude(status=Letter.Status.CANCELLED)
+        .exclude(status__in=[Letter.Status.CANCELLED, Letter.Status.WITHDRAWN])
         .select_related("invitation__procedure__certificate_kind")
         .order_by("postal_code", "pk")
     )
@@ -247,6 +247,14 @@ def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: Abstr
         raise ValidationError(f"このお知らせは{batch.mailed_on:%Y年%-m月%-d日}に発送済みです。")
     if mailed_on > timezone.localdate():
         raise ValidationError({"mailed_on": "発送日に未来の日付は指定できません。"})
+    if batch.eligibility_checked_at is None:
+        raise ValidationError(
+            "発送の前に、宛先の資格の確認を終えてください（宛先のケース番号を福祉の業務システムと照合します）。"
+        )
+    if Letter.objects.filter(batch=batch, status=Letter.Status.PREPARED).count() != batch.letter_count:
+        raise ValidationError(
+            "印刷用PDFに、取り下げたお知らせや取りやめたお知らせが残っています。PDFを作り直してから発送済みにしてください。"
+        )
     now = timezone.now()
     batch.status = NoticeBatch.Status.MAILED
     batch.mailed_on = mailed_on

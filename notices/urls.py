@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notices import views
+from notices import eligibility_views, views
 
 app_name = "notices"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.batch_list, name="batch_list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/letters.pdf", views.batch_pdf, name="batch_pdf"),
+    path("batches/<int:pk>/eligibility/", eligibility_views.batch_eligibility, name="batch_eligibility"),
+    path("batches/<int:pk>/recipients.csv", eligibility_views.batch_recipients_csv, name="batch_recipients_csv"),
     path("letters/<int:pk>/letter.pdf", views.letter_pdf, name="letter_pdf"),
     path("letters/<int:pk>/status/", views.letter_status, name="letter_status"),
     path("outcomes/", views.outcomes, name="outcomes"),

@@ -136,11 +136,13 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = CsvResponse(
             "notice-outcomes.csv",
-            ["対象月", "お知らせ", "発送", "返送", "予約", "来庁", "交付", "来庁なし", "予約なし来庁"],
+            ["対象月", "お知らせ", "取り下げ（資格）", "発送", "返送", "予約", "来庁", "交付", "来庁なし"]
+            + ["予約なし来庁"],
         )
         for r in rows:
             response.writerow(
-                [r.label, r.letters, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows, r.walk_ins]
+                [r.label, r.letters, r.withdrawn, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows]
+                + [r.walk_ins]
             )
         return response
     return render(

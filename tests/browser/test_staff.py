@@ -8,7 +8,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from certificates.models import Certificate
-from notices.models import NoticeBatch
+from notices.models import Letter, NoticeBatch
 from reservations import calendar
 from reservations.booking import Contact, reservation_book
 from reservations.models import Reservation, Slot, WalkIn
@@ -122,10 +122,22 @@ def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outco
         desk.get_by_role("link", name="印刷用PDFをダウンロード").click()
     path = download_info.value.path()
     assert len(PdfReader(path).pages) == 4
+    # Before mailing: one household is no longer eligible; its letter is withdrawn and left out of the PDF.
+    desk.get_by_role("link", name="宛先の資格を確認する").click()
+    desk.get_by_role("heading", name="3. 取り下げる方を確かめる").wait_for()
+    assert axe_violations(desk) == []
+    ended = Letter.objects.order_by("postal_code").first()
+    desk.get_by_label(ended.resident.case_number, exact=True).check()
+    desk.get_by_label("取り下げの理由").fill("保護廃止")
+    desk.get_by_role("button", name="チェックした方のお知らせを取り下げる").click()
+    desk.get_by_text("1通を取り下げ、印刷用PDFを作り直しました").wait_for()
+    desk.get_by_role("button", name="宛先の資格の確認を終えた").click()
+    desk.get_by_text("資格の確認を記録しました").wait_for()
     desk.get_by_role("button", name="発送済みにする").click()
     desk.get_by_text("発送済みにしました").wait_for()
     batch.refresh_from_db()
-    assert batch.status == "mailed"
+    assert (batch.status, batch.letter_count) == ("mailed", 2)
+    assert Letter.objects.get(pk=ended.pk).status == "withdrawn"
     desk.goto(f"{live_server.url}/staff/notices/outcomes/")
     assert desk.locator("svg[role=img]").is_visible()
     assert axe_violations(desk) == []

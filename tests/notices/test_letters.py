@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
-from notices import services
+from notices import eligibility, services
 from notices.models import Letter, NoticeBatch
 from reservations.models import Reservation, WalkIn
 from tests import factories
@@ -101,6 +101,7 @@ def test_the_supervisor_prepares_downloads_and_marks_a_batch_mailed(supervisor_c
         f"/staff/notices/batches/{batch.pk}/", {"action": "mailed", "mailed_on": "2026-11-26"}, follow=True
     )
     assert "未来の日付" in response.content.decode()
+    supervisor_client.post(f"/staff/notices/batches/{batch.pk}/eligibility/", {"action": "confirm"})
     supervisor_client.post(f"/staff/notices/batches/{batch.pk}/", {"action": "mailed", "mailed_on": "2026-11-25"})
     batch.refresh_from_db()
     assert (batch.status, batch.mailed_on, batch.mailed_by) == ("mailed", date(2026, 11, 25), bob)
@@ -109,6 +110,7 @@ def test_the_supervisor_prepares_downloads_and_marks_a_batch_mailed(supervisor_c
 
 def test_returned_mail_is_recorded_with_a_reason(supervisor_client, bob, frozen) -> None:
     batch = prepared_batch(1)
+    eligibility.batch_eligibility_confirm(batch=batch, user=bob)
     services.notice_batch_mark_mailed(batch=batch, mailed_on=date(2026, 11, 25), user=bob)
     letter = Letter.objects.get()
     supervisor_client.post(f"/staff/notices/letters/{letter.pk}/status/", {"status": "returned", "reason": ""})
@@ -146,6 +148,7 @@ def test_the_outcome_report_follows_letters_to_bookings_visits_and_certificates(
     from reservations.booking import Contact, reservation_book
 
     batch = prepared_batch(3)
+    eligibility.batch_eligibility_confirm(batch=batch, user=bob)
     services.notice_batch_mark_mailed(batch=batch, mailed_on=date(2026, 11, 25), user=bob)
     letters = list(Letter.objects.order_by("postal_code"))
     slot = factories.slot(date(2026, 11, 26), places=5)
@@ -164,11 +167,11 @@ def test_the_outcome_report_follows_letters_to_bookings_visits_and_certificates(
     factories.certificate(letters[0].resident, issued_on=date(2026, 11, 25), renews=letters[0].certificate)
     WalkIn.objects.create(procedure=slot.procedure, day=date(2027, 2, 3), recorded_by=alice)
     html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
-    assert "<td>3</td><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td><td>1</td><td>1</td>" in html
+    assert "<td>3</td><td>0</td><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td><td>1</td><td>1</td>" in html
     response = supervisor_client.get("/staff/notices/outcomes/")
     assert "<svg" in response.content.decode() and "<script" not in response.content.decode()
     csv_body = supervisor_client.get("/staff/notices/outcomes/?format=csv").content.decode("utf-8")
-    assert "2027年2月,3,3,0,2,1,1,1,1" in csv_body
+    assert "2027年2月,3,0,3,0,2,1,1,1,1" in csv_body
 
 
 def test_the_forecast_compares_expiring_certificates_with_bookable_places(supervisor_client, frozen) -> None:
