@@ -25,7 +25,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import (  # noqa: E402
+from _setup import (
     OVERBOOKED_SLOTS,
     fresh_postgres,
     manage,
@@ -91,7 +91,7 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def _phase_process(port: int, first: int, count: int, seconds: float, work_name: str, queue) -> None:  # noqa: ANN001
+def _phase_process(port: int, first: int, count: int, seconds: float, work_name: str, queue) -> None:
     """One client process running `count` client threads: Python threads share one core's worth of
     interpreter, so the clients are spread over processes to measure the server rather than the client."""
     work = globals()[work_name]
@@ -107,7 +107,7 @@ def _phase_process(port: int, first: int, count: int, seconds: float, work_name:
         while time.monotonic() < stop:
             try:
                 latency, outcome = work(client, rng, index)
-            except Exception:  # noqa: BLE001 - any failure is counted, the run goes on
+            except Exception:  # any failure is counted, the run goes on
                 with lock:
                     errors[0] += 1
                 continue

@@ -220,7 +220,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
         "procedure": procedure,
-        "month_table": mark_safe(table),  # noqa: S308 - rendered by our own template, autoescaped
+        "month_table": mark_safe(table),
         "month": date(year, month, 1),
         "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
         "next_month": next_month if next_month <= last else None,
@@ -246,7 +246,8 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
     if request.method == "POST":
         if not _post_allowed(request):
             return _too_many(request)
-        slot = Slot.objects.filter(pk=_int(request.POST.get("slot")), procedure=procedure, day=day).first()
+        slot_id = _int(request.POST.get("slot"))
+        slot = Slot.objects.filter(pk=slot_id, procedure=procedure, day=day).first() if slot_id else None
         if slot is None:
             messages.error(request, _("選択した時間は予約できません。もう一度選んでください。"))
         elif slot.left <= 0:
@@ -339,7 +340,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         # The service's checks (kana, phone digits) run even when the form found other errors, so the
         # resident sees every problem at once.
-        raw = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
+        raw: dict[str, Any] = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
         contact = None
         try:
             contact = booking.Contact(**raw).cleaned()

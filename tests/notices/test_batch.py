@@ -197,7 +197,7 @@ def test_two_runs_at_the_same_time_give_one_batch_one_letter_each_and_a_complete
         try:
             barrier.wait(timeout=30)
             services.notice_batch_prepare(month=FEBRUARY, processes=1)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -81,7 +81,7 @@ SETTINGS = settings(
 
 
 @pytest.fixture
-def world(frozen):  # noqa: ANN001, ANN201
+def world(frozen):
     slot = factories.slot(THURSDAY, time(9, 0), places=1)
     resident = factories.resident()
     certificate = factories.certificate(resident, issued_on=date(2026, 7, 10))
@@ -105,7 +105,7 @@ def snapshot() -> tuple:
 
 @SETTINGS
 @given(path=st.sampled_from(PUBLIC_POSTS), data=form_data)
-def test_any_public_post_is_answered_without_error_or_change(client, world, path, data) -> None:  # noqa: ANN001
+def test_any_public_post_is_answered_without_error_or_change(client, world, path, data) -> None:
     before = snapshot()
     response = client.post(path, data)
     assert response.status_code < 500
@@ -114,7 +114,7 @@ def test_any_public_post_is_answered_without_error_or_change(client, world, path
 
 @SETTINGS
 @given(data=form_data)
-def test_malformed_details_in_the_middle_of_a_booking_change_nothing(client, world, data) -> None:  # noqa: ANN001
+def test_malformed_details_in_the_middle_of_a_booking_change_nothing(client, world, data) -> None:
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": world.pk})
     client.post("/book/acknowledgements/", ack_data(world.procedure))
     before = snapshot()
@@ -137,7 +137,7 @@ segment = st.text(
 
 @SETTINGS
 @given(a=segment, b=segment)
-def test_any_public_url_is_answered_without_error(client, world, a, b) -> None:  # noqa: ANN001
+def test_any_public_url_is_answered_without_error(client, world, a, b) -> None:
     from urllib.parse import quote
 
     before = snapshot()
@@ -156,7 +156,7 @@ def test_any_public_url_is_answered_without_error(client, world, a, b) -> None: 
     assert snapshot() == before
 
 
-def test_a_tampered_hidden_slot_on_the_change_page_is_refused(client, world) -> None:  # noqa: ANN001
+def test_a_tampered_hidden_slot_on_the_change_page_is_refused(client, world) -> None:
     from tests.reservations.helpers import book
 
     other = factories.slot(date(2026, 11, 27), time(9, 0))
