@@ -90,7 +90,7 @@ def batch_pdf(request: StaffRequest, pk: int) -> FileResponse:
     access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail=f"お知らせPDF {batch.label}")
     return FileResponse(
         open(path, "rb"),
-        as_attachment=True,
+        as_attachment=True,  # FileResponse closes the file
         filename=path.name,
         content_type="application/pdf",
     )

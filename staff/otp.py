@@ -70,7 +70,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(_next(request))
         form.add_error("token", "確認コードが違います。アプリに表示中のコードを入力してください。")
-    qr = mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4))
+    qr = mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4))  # generated SVG
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request, "registration/otp_setup.html", {"form": form, "qr": qr, "secret": secret, "next": _next(request)}
