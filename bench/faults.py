@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import (  # noqa: E402
+from _setup import (
     MANAGE,
     ROOT,
     manage,
@@ -34,8 +34,8 @@ from _setup import (  # noqa: E402
     start_gunicorn,
     stop,
 )
-from _setup import fresh_postgres as fresh_database  # noqa: E402
-from _setup import manage_shell as shell  # noqa: E402
+from _setup import fresh_postgres as fresh_database
+from _setup import manage_shell as shell
 
 
 def base_env(url: str, scratch: Path) -> dict:
@@ -99,7 +99,7 @@ print("2031-03")
     after_kill = shell(env, "from notices.models import NoticeBatch as B; print(B.objects.first().status)")
     print(f"batch after the kill: {after_kill}")
     started = time.monotonic()
-    log = open(scratch / "qcluster-restarted.log", "w")  # noqa: SIM115 - closed with the drill
+    log = open(scratch / "qcluster-restarted.log", "w")  # closed with the drill
     cluster = subprocess.Popen(
         MANAGE + ["qcluster"],
         env={**env, "LOG_LEVEL": "INFO"},
@@ -176,7 +176,7 @@ def postgres_restart(args: argparse.Namespace) -> int:
             while time.monotonic() < deadline:
                 try:
                     _, outcome = booking(Client(port), rng, 700 + index)
-                except Exception:  # noqa: BLE001 - requests fail while the database is down
+                except Exception:  # requests fail while the database is down
                     outcome = "failed request"
                 with lock:
                     outcomes[outcome] = outcomes.get(outcome, 0) + 1

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import django_on  # noqa: E402
+from _setup import django_on
 
 
 def seed(count: int, month: date) -> None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import (  # noqa: E402
+from _setup import (
     MANAGE,
     OVERBOOKED_SLOTS,
     ROOT,
@@ -33,11 +33,11 @@ from _setup import (  # noqa: E402
     production_env,
     start_gunicorn,
 )
-from _setup import stop as stop_process  # noqa: E402
-from booking import CSRF_RE, Client, booking, free_port, percentile  # noqa: E402
+from _setup import stop as stop_process
+from booking import CSRF_RE, Client, booking, free_port, percentile
 
 
-def clerk_loop(port: int, stop: float, day: str, latencies: list[float], errors: list[int], lock) -> None:  # noqa: ANN001
+def clerk_loop(port: int, stop: float, day: str, latencies: list[float], errors: list[int], lock) -> None:
     client = Client(port)
     status, _, text = client.request("GET", "/accounts/login/")
     token = CSRF_RE.search(text).group(1)
@@ -147,7 +147,7 @@ print(calendar.next_office_day(first).isoformat(), month.isoformat())
             client = Client(ports[index % 2])
             try:
                 latency, outcome = booking(client, random.Random(index), 500 + index)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 with lock:
                     errors[0] += 1
                 return

@@ -15,7 +15,7 @@ class SplitDateMixin:
     def split_date(self, prefix: str, label: str) -> date | None:
         data: dict[str, Any] = self.cleaned_data  # type: ignore[attr-defined]
         year, month, day = data.get(f"{prefix}_year"), data.get(f"{prefix}_month"), data.get(f"{prefix}_day")
-        if None in (year, month, day):
+        if year is None or month is None or day is None:
             return None
         try:
             return date(year, month, day)
@@ -78,7 +78,7 @@ class ResidentForm(SplitDateMixin, forms.ModelForm):
         self.order_fields(order + [f for f in self.fields if f not in order])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         data["birth_date"] = self.split_date("birth", "生年月日")
         return data
 

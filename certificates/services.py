@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,9 +36,7 @@ RESIDENT_FIELDS = (
 )
 
 
-def access_log_record(
-    *, user: AbstractBaseUser, action: str, resident: Resident | None = None, detail: str = ""
-) -> AccessLog:
+def access_log_record(*, user: User, action: str, resident: Resident | None = None, detail: str = "") -> AccessLog:
     return AccessLog.objects.create(user=user, action=action, resident=resident, detail=detail[:200])
 
 
@@ -81,7 +79,7 @@ def resident_normalise(data: dict[str, Any], *, today: date | None = None) -> di
 
 
 @transaction.atomic
-def resident_register(*, user: AbstractBaseUser, **data: Any) -> Resident:
+def resident_register(*, user: User, **data: Any) -> Resident:
     unknown = set(data) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -95,7 +93,7 @@ def resident_register(*, user: AbstractBaseUser, **data: Any) -> Resident:
 
 
 @transaction.atomic
-def resident_update(*, resident: Resident, user: AbstractBaseUser, **data: Any) -> Resident:
+def resident_update(*, resident: Resident, user: User, **data: Any) -> Resident:
     unknown = set(data) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -141,7 +139,7 @@ def certificate_issue(
     kind: CertificateKind,
     issued_on: date,
     photo_taken_on: date | None,
-    user: AbstractBaseUser,
+    user: User,
     route_from: str = "",
     route_to: str = "",
     renews: Certificate | None = None,
@@ -188,7 +186,7 @@ def certificate_renew(
     certificate: Certificate,
     issued_on: date,
     photo_taken_on: date | None,
-    user: AbstractBaseUser,
+    user: User,
     route_from: str | None = None,
     route_to: str | None = None,
     today: date | None = None,
@@ -207,7 +205,7 @@ def certificate_renew(
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, reason: str, user: AbstractBaseUser) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, reason: str, user: User) -> Certificate:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "取消の理由を入力してください。"})

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -22,21 +24,21 @@ from certificates.forms import (
     ResidentSearchForm,
 )
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
-from staff.roles import staff_required, supervisor_required
+from staff.roles import StaffRequest, staff_required, supervisor_required
 from staff.shortcuts import CsvResponse, apply_errors
 
 # The birth date is typed as year, month and day; its error shows on the year.
 RESIDENT_FORM_ALIASES = {"birth_date": "birth_year"}
 
 
-def resident_for_user(request: HttpRequest, pk: int) -> Resident:
+def resident_for_user(request: StaffRequest, pk: int) -> Resident:
     """The resident record, if this user may see it (every staff member may; the view is logged)."""
     return get_object_or_404(Resident, pk=pk)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def resident_search(request: HttpRequest) -> HttpResponse:
+def resident_search(request: StaffRequest) -> HttpResponse:
     # A POST, so names and phone numbers typed here never end up in URLs, proxies' or servers' access logs.
     form = ResidentSearchForm(request.POST or None)
     results = None
@@ -51,7 +53,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_detail(request: StaffRequest, pk: int) -> HttpResponse:
     resident = resident_for_user(request, pk)
     services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident)
     today = timezone.localdate()
@@ -63,20 +65,19 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-issued_on", "-id")
     )
     rows = [(c, c.state_on(today, soon)) for c in certificates]
-    context = {"resident": resident, "rows": rows, "today": today, "extra": []}
     # Other apps add their sections (reservations, letters) through this hook without a reverse import.
-    from django.apps import apps
-
+    extra: list[dict[str, Any]] = []
     for config in apps.get_app_configs():
         hook = getattr(config, "resident_sections", None)
         if hook:
-            context["extra"].extend(hook(resident))
+            extra.extend(hook(resident))
+    context = {"resident": resident, "rows": rows, "today": today, "extra": extra}
     return render(request, "certificates/resident_detail.html", context)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def resident_create(request: HttpRequest) -> HttpResponse:
+def resident_create(request: StaffRequest) -> HttpResponse:
     form = ResidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,7 +92,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_edit(request: StaffRequest, pk: int) -> HttpResponse:
     resident = resident_for_user(request, pk)
     form = ResidentForm(request.POST or None, instance=resident)
     if request.method == "POST" and form.is_valid():
@@ -117,9 +118,12 @@ def _log_view(request: HttpRequest, resident: Resident, detail: str) -> None:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_issue(request: StaffRequest, pk: int) -> HttpResponse:
     resident = resident_for_user(request, pk)
-    initial = {"issued_on": timezone.localdate(), "kind": CertificateKind.objects.filter(is_letter_kind=True).first()}
+    initial: dict[str, Any] = {
+        "issued_on": timezone.localdate(),
+        "kind": CertificateKind.objects.filter(is_letter_kind=True).first(),
+    }
     for key in ("route_from", "route_to"):
         if request.GET.get(key):
             initial[key] = request.GET[key][:50]
@@ -143,7 +147,7 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_renew(request: StaffRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
     form = CertificateRenewForm(
         request.POST or None,
@@ -178,7 +182,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_revoke(request: StaffRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
     form = CertificateRevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -198,7 +202,7 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def certificates_expiring(request: HttpRequest) -> HttpResponse:
+def certificates_expiring(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     data = request.GET.copy()
     data.setdefault("month", f"{today:%Y-%m}")
@@ -220,7 +224,7 @@ def certificates_expiring(request: HttpRequest) -> HttpResponse:
 
 
 @supervisor_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: StaffRequest) -> HttpResponse:
     logs = AccessLog.objects.select_related("user", "resident").order_by("-at", "-id")
     user_q = request.GET.get("user", "").strip()[:150]
     if user_q:

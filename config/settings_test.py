@@ -10,8 +10,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 if os.environ.get("TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import BASE_DIR, DATABASES  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR, DATABASES
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so concurrency tests can open one connection per thread and the live server shares it.

@@ -52,7 +52,7 @@ class LetterTemplateForm(forms.ModelForm):
             self.fields[name].help_text = f"使える差し込み：{names}"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in TEXT_FIELDS:
             bad = unknown_placeholders(data.get(name) or "")
             if bad:

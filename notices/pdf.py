@@ -1,8 +1,10 @@
 """The one place where HTML becomes PDF (WeasyPrint). Views, commands and tasks call this module only.
 
 Large batches are rendered in chunks by separate `python -m weasyprint` processes, so both cores work and
-the memory of one chunk is returned to the system when its process ends; the chunks are then joined page after
-page (notices.pdfjoin), so memory does not grow with the number of letters.
+the memory of one chunk is returned to the system when its process ends. The chunks are then joined by qpdf
+(Debian's `qpdf` package), which copies the pages' objects and streams from the chunk files without decoding them,
+so memory does not grow with the size of the letters' fonts and images. The joined file keeps the pages only:
+no outline or document structure, which printed letters do not need.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from notices import pdfjoin
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -34,6 +34,20 @@ def _render_file(html_path: Path, pdf_path: Path) -> None:
     )
     if result.returncode != 0 or not pdf_path.exists():
         raise RuntimeError(f"WeasyPrint failed on {html_path.name}: {result.stderr[-2000:]}")
+
+
+def join(inputs: list[Path], output: Path) -> int:
+    """Write the pages of `inputs`, in order, as one PDF at `output`; returns the number of pages."""
+    # --warning-exit-0: a warning about a chunk (qpdf repairs what it warns about) is not a failed batch.
+    _qpdf("--warning-exit-0", "--empty", "--pages", *[str(p) for p in inputs], "--", str(output))
+    return int(_qpdf("--show-npages", str(output)))
+
+
+def _qpdf(*args: str) -> str:
+    result = subprocess.run(["qpdf", *args], capture_output=True, text=True, timeout=1800, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"qpdf failed ({result.returncode}): {result.stderr[-2000:]}")
+    return result.stdout
 
 
 def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int = 2) -> int:
@@ -57,7 +71,6 @@ def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int
             for future in futures:
                 future.result()
         partial = tmpdir / "joined.pdf"
-        with open(partial, "wb") as fh:
-            pages = pdfjoin.join(pdf_paths, fh)
+        pages = join(pdf_paths, partial)
         os.replace(partial, output)
     return pages

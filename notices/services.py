@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -131,7 +131,7 @@ def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
 
 
 def notice_batch_prepare(
-    *, month: date, user: AbstractBaseUser | None = None, now: datetime | None = None, processes: int | None = None
+    *, month: date, user: User | None = None, now: datetime | None = None, processes: int | None = None
 ) -> NoticeBatch | None:
     """Prepare (or finish) the month's batch and its PDF. Returns the batch, or None when nothing is due."""
     now = now or timezone.now()
@@ -158,7 +158,7 @@ def batch_pdf_path(batch: NoticeBatch) -> Path:
 def _render_if_claimed(
     *,
     batch: NoticeBatch,
-    user: AbstractBaseUser | None,
+    user: User | None,
     now: datetime,
     processes: int | None,
     action: str,
@@ -188,7 +188,7 @@ def _render_if_claimed(
 
 
 def render_batch_pdf(
-    *, batch: NoticeBatch, user: AbstractBaseUser | None, processes: int | None = None
+    *, batch: NoticeBatch, user: User | None, processes: int | None = None
 ) -> tuple[int, str, int, Path]:
     template = letters.letter_template()
     office = Office.objects.first()
@@ -226,7 +226,7 @@ def render_batch_pdf(
     return count, digest.hexdigest(), path.stat().st_size, path
 
 
-def notice_batch_regenerate(*, batch: NoticeBatch, user: AbstractBaseUser) -> NoticeBatch:
+def notice_batch_regenerate(*, batch: NoticeBatch, user: User) -> NoticeBatch:
     """Render the PDF again on the supervisor's explicit request (e.g. after a letter was cancelled)."""
     if batch.status == NoticeBatch.Status.PREPARING:
         raise ValidationError("作成中のお知らせは作り直せません。作成が終わるまでお待ちください。")
@@ -239,7 +239,7 @@ def notice_batch_regenerate(*, batch: NoticeBatch, user: AbstractBaseUser) -> No
 
 
 @transaction.atomic
-def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: AbstractBaseUser) -> NoticeBatch:
+def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: User) -> NoticeBatch:
     batch = NoticeBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == NoticeBatch.Status.PREPARING:
         raise ValidationError("作成が終わっていないお知らせは発送済みにできません。")
@@ -268,10 +268,10 @@ def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: Abstr
 
 
 @transaction.atomic
-def letter_set_status(*, letter: Letter, status: str, reason: str, user: AbstractBaseUser) -> Letter:
+def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -> Letter:
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     reason = (reason or "").strip()
-    allowed = {
+    allowed: dict[str, set[str]] = {
         Letter.Status.RETURNED: {Letter.Status.MAILED},
         Letter.Status.CANCELLED: {Letter.Status.PREPARED},
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,13 +19,13 @@ from notices import letters, pdf, selectors, services
 from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm
 from notices.models import Letter, NoticeBatch
 from reservations.models import Office
-from staff.roles import supervisor_required
+from staff.roles import StaffRequest, supervisor_required
 from staff.shortcuts import CsvResponse
 
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     form = MonthForm(request.POST or None, initial={"month": f"{services.default_target_month(today):%Y-%m}"})
     if request.method == "POST" and form.is_valid():
@@ -48,7 +48,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: StaffRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
     mailed_form = MailedForm(
         request.POST if request.POST.get("action") == "mailed" else None, initial={"mailed_on": timezone.localdate()}
@@ -80,7 +80,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @supervisor_required
-def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def batch_pdf(request: StaffRequest, pk: int) -> FileResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
     if not batch.pdf_path:
         raise Http404("PDF is not ready")
@@ -90,14 +90,14 @@ def batch_pdf(request: HttpRequest, pk: int) -> FileResponse:
     access_log_record(user=request.user, action=AccessLog.Action.EXPORT, detail=f"お知らせPDF {batch.label}")
     return FileResponse(
         open(path, "rb"),
-        as_attachment=True,  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,  # FileResponse closes the file
         filename=path.name,
         content_type="application/pdf",
     )
 
 
 @supervisor_required
-def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"), pk=pk)
     template = letters.letter_template()
     body = letters.letter_html_body(
@@ -113,7 +113,7 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
+def letter_status(request: StaffRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(Letter, pk=pk)
     form = LetterStatusForm(request.POST)
     if form.is_valid():
@@ -131,7 +131,7 @@ def letter_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @supervisor_required
-def outcomes(request: HttpRequest) -> HttpResponse:
+def outcomes(request: StaffRequest) -> HttpResponse:
     rows = selectors.outcomes_by_month()
     if request.GET.get("format") == "csv":
         response = CsvResponse(
@@ -154,7 +154,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest) -> HttpResponse:
+def template_edit(request: StaffRequest) -> HttpResponse:
     template = letters.letter_template()
     form = LetterTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +168,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
 
 
 @supervisor_required
-def template_preview(request: HttpRequest) -> HttpResponse:
+def template_preview(request: StaffRequest) -> HttpResponse:
     """A sample letter with made-up data, so the wording can be checked without opening anyone's record."""
     from reservations.models import Procedure
 

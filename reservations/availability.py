@@ -1,12 +1,15 @@
-"""The month calendar of availability, cached until the next booking, cancellation or calendar change.
+"""The month calendar of availability: the resident calendar's one cache, kept until the next booking,
+cancellation or calendar change.
 
-Every change to a slot's places or bookings increases a version number after its transaction commits; the
-rendered month is stored in the cache under that version (and the current hour, since the booking cut-off falls
-on a full hour). A reader that computed a month just before a commit stores it under the old version, which
-nobody asks for again, so a stale month is never served after the change is visible.
+Every change to a slot's places or bookings bumps a version number after its transaction commits; the rendered
+month is stored under that version (and the current hour, since the booking cut-off falls on a full hour). A
+reader that computed a month just before a commit stores it under the old version, which nobody asks for again,
+so a stale month is never served after the change is visible. The page around the month is rendered on every
+request: it depends on the visitor's session.
 
 The version is a counter in the database (staff.counters: one atomic UPDATE, never evicted), not a cache entry:
-a cache that culls or loses it would hand out a version that older pages are stored under.
+a cache that culls or loses it would hand out a version that older pages are stored under. It is read and bumped
+only through `version()` and `bump()`.
 """
 
 from __future__ import annotations

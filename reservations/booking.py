@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -127,7 +127,7 @@ def reservation_book(
     acknowledged: Iterable[int],
     channel: str = Reservation.Channel.WEB,
     invitation_code: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     language: str = "ja",
     notes: str = "",
     now: datetime | None = None,
@@ -267,7 +267,7 @@ def reservation_lookup(*, number: str, phone: str) -> Reservation | None:
 
 @transaction.atomic
 def reservation_cancel(
-    *, reservation: Reservation, now: datetime | None = None, user: AbstractBaseUser | None = None, reason: str = ""
+    *, reservation: Reservation, now: datetime | None = None, user: User | None = None, reason: str = ""
 ) -> Reservation:
     now = now or timezone.now()
     reservation = Reservation.objects.select_for_update().select_related("slot", "procedure").get(pk=reservation.pk)
@@ -291,7 +291,7 @@ def reservation_cancel(
 
 @transaction.atomic
 def reservation_change(
-    *, reservation: Reservation, new_slot_id: int, now: datetime | None = None, user: AbstractBaseUser | None = None
+    *, reservation: Reservation, new_slot_id: int, now: datetime | None = None, user: User | None = None
 ) -> Reservation:
     now = now or timezone.now()
     reservation = Reservation.objects.select_for_update().select_related("slot", "procedure").get(pk=reservation.pk)
@@ -317,7 +317,7 @@ def reservation_change(
     return reservation
 
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     Reservation.Status.BOOKED: {Reservation.Status.ARRIVED, Reservation.Status.NO_SHOW, Reservation.Status.CANCELLED},
     Reservation.Status.ARRIVED: {Reservation.Status.DONE, Reservation.Status.BOOKED},
     Reservation.Status.NO_SHOW: {Reservation.Status.BOOKED, Reservation.Status.ARRIVED},
@@ -331,7 +331,7 @@ def reservation_set_status(
     *,
     reservation: Reservation,
     status: str,
-    user: AbstractBaseUser,
+    user: User,
     expected: str | None = None,
     now: datetime | None = None,
 ) -> Reservation:
@@ -358,7 +358,7 @@ def reservation_set_status(
 
 
 @transaction.atomic
-def reservation_link_issued(*, reservation: Reservation, certificate: Certificate, user: AbstractBaseUser) -> None:
+def reservation_link_issued(*, reservation: Reservation, certificate: Certificate, user: User) -> None:
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     reservation.issued_certificate = certificate
     if reservation.resident_id is None:

@@ -6,7 +6,6 @@ code), so the back button and a reload never lose what was typed, and nothing pe
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -175,41 +174,19 @@ def _month_param(value: str | None, today: date) -> tuple[int, int]:
 
 
 def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    state = _state(request)
-    procedure_id = cache.get_or_set(
-        f"procedure-id:{slug}",
-        lambda: Procedure.objects.filter(slug=slug, is_active=True).values_list("pk", flat=True).first() or 0,
-        60,
-    )
-    if not procedure_id:
+    procedure = _active_procedure(slug=slug)
+    if procedure is None:
         raise Http404
-    if state.get("procedure") != procedure_id:
+    state = _state(request)
+    if state.get("procedure") != procedure.pk:
         state = (
-            {"procedure": procedure_id, "change": state["change"]}
+            {"procedure": procedure.pk, "change": state["change"]}
             if state.get("change")
-            else {"procedure": procedure_id}
+            else {"procedure": procedure.pk}
         )
         _save(request, state)
     now = timezone.now()
     lang = _lang(request)
-    # The busiest public page: the morning the letters arrive, many residents open it at once. For anonymous
-    # visitors without pending messages the whole page is cached under the availability version, so it is
-    # re-rendered only after a booking, a cancellation or a calendar change (see reservations.availability).
-    cacheable = not request.user.is_authenticated and not list(messages.get_messages(request))
-    month_key = request.GET.get("month", "") if re.fullmatch(r"\d{4}-\d{2}", request.GET.get("month", "")) else ""
-    page_key = (
-        f"calendar-page:{procedure_id}:{availability.version(procedure_id)}:{month_key}:"
-        f"{timezone.localtime(now):%Y%m%d%H}:{lang}:{int(bool(state.get('invitation')))}:{int(bool(state.get('change')))}"
-    )
-    if cacheable:
-        html = cache.get(page_key)
-        if html is not None:
-            response = HttpResponse(html)
-            response["Cache-Control"] = "no-store"
-            return response
-    procedure = _active_procedure(pk=procedure_id)
-    if procedure is None:
-        raise Http404
     today = timezone.localdate(now)
     first, last = rules.bookable_range(procedure=procedure, now=now)
     year, month = _month_param(request.GET.get("month"), first)
@@ -220,17 +197,14 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
         "procedure": procedure,
-        "month_table": mark_safe(table),  # noqa: S308 - rendered by our own template, autoescaped
+        "month_table": mark_safe(table),  # rendered by our own template, autoescaped
         "month": date(year, month, 1),
         "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
         "next_month": next_month if next_month <= last else None,
         "state": state,
         "step": 1,
     }
-    response = _render(request, "reservations/public/calendar.html", context)
-    if cacheable:
-        cache.set(page_key, response.content.decode(), timeout=availability.TIMEOUT)
-    return response
+    return _render(request, "reservations/public/calendar.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -246,7 +220,8 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
     if request.method == "POST":
         if not _post_allowed(request):
             return _too_many(request)
-        slot = Slot.objects.filter(pk=_int(request.POST.get("slot")), procedure=procedure, day=day).first()
+        slot_id = _int(request.POST.get("slot"))
+        slot = Slot.objects.filter(pk=slot_id, procedure=procedure, day=day).first() if slot_id else None
         if slot is None:
             messages.error(request, _("選択した時間は予約できません。もう一度選んでください。"))
         elif slot.left <= 0:
@@ -339,7 +314,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         # The service's checks (kana, phone digits) run even when the form found other errors, so the
         # resident sees every problem at once.
-        raw = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
+        raw: dict[str, Any] = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
         contact = None
         try:
             contact = booking.Contact(**raw).cleaned()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,12 +36,12 @@ from reservations.models import (
     WalkIn,
 )
 from reservations.slots import slots_generate_all
-from staff.roles import staff_required, supervisor_required
+from staff.roles import StaffRequest, staff_required, supervisor_required
 from staff.shortcuts import CsvResponse, apply_errors
 
 
 @staff_required
-def day(request: HttpRequest, day: date | None = None) -> HttpResponse:
+def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
     if day is None and request.GET.get("d"):
         try:
             return redirect("reservations:day_date", day=date.fromisoformat(request.GET["d"]))
@@ -83,7 +83,7 @@ def _photo_rule_for(slot: Slot) -> date | None:
 
 
 @staff_required
-def day_csv(request: HttpRequest, day: date) -> HttpResponse:
+def day_csv(request: StaffRequest, day: date) -> HttpResponse:
     slots = selectors.day_list(day=day)
     response = CsvResponse(
         f"reservations-{day.isoformat()}.csv",
@@ -131,7 +131,7 @@ def day_csv(request: HttpRequest, day: date) -> HttpResponse:
 
 @staff_required
 @require_POST
-def reservation_status(request: HttpRequest, pk: int) -> HttpResponse:
+def reservation_status(request: StaffRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(Reservation.objects.select_related("slot"), pk=pk)
     status = request.POST.get("status", "")
     if status not in Reservation.Status.values:
@@ -150,12 +150,12 @@ def reservation_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
     """Issue (or renew) the certificate from an appointment, with the form pre-filled."""
     reservation = get_object_or_404(
         Reservation.objects.select_related("slot", "procedure__certificate_kind", "resident", "certificate"), pk=pk
     )
-    if reservation.issued_certificate_id:
+    if reservation.issued_certificate is not None:
         messages.info(request, "この予約ではすでに証明書を交付しています。")
         return redirect("certificates:resident_detail", pk=reservation.issued_certificate.resident_id)
     resident = reservation.resident
@@ -238,7 +238,7 @@ def reservation_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def staff_book(request: HttpRequest) -> HttpResponse:
+def staff_book(request: StaffRequest) -> HttpResponse:
     procedures = list(Procedure.objects.filter(is_active=True).select_related("certificate_kind"))
     if not procedures:
         messages.error(request, "予約できる手続きがありません。")
@@ -313,7 +313,7 @@ def staff_book(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def walk_in(request: HttpRequest) -> HttpResponse:
+def walk_in(request: StaffRequest) -> HttpResponse:
     form = WalkInForm(request.POST)
     if form.is_valid():
         walk_ins.walk_in_record(user=request.user, **form.cleaned_data)
@@ -325,7 +325,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def calendar_settings(request: HttpRequest) -> HttpResponse:
+def calendar_settings(request: StaffRequest) -> HttpResponse:
     forms_by_name = {
         "hours": OpeningHoursForm(prefix="hours"),
         "day": CalendarDayForm(prefix="day"),
@@ -333,7 +333,11 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST":
         action = request.POST.get("action", "")
-        model_by_action = {"delete-hours": OpeningHours, "delete-day": CalendarDay, "delete-override": CapacityOverride}
+        model_by_action: dict[str, type[OpeningHours | CalendarDay | CapacityOverride]] = {
+            "delete-hours": OpeningHours,
+            "delete-day": CalendarDay,
+            "delete-override": CapacityOverride,
+        }
         if action in model_by_action:
             model_by_action[action].objects.filter(pk=request.POST.get("pk") or 0).delete()
             slots_generate_all()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from reservations.models import Procedure, WalkIn
 
 
 def walk_in_record(
-    *, procedure: Procedure, user: AbstractBaseUser, served: bool = True, note: str = "", now: datetime | None = None
+    *, procedure: Procedure, user: User, served: bool = True, note: str = "", now: datetime | None = None
 ) -> WalkIn:
     now = now or timezone.now()
     return WalkIn.objects.create(

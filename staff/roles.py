@@ -8,11 +8,20 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp import user_has_device
+
+
+class StaffRequest(HttpRequest):
+    """The request a staff_required or supervisor_required view receives: its user has signed in."""
+
+    user: User
+
 
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
@@ -46,6 +55,11 @@ def role_label(user: Any) -> str:
     return ""
 
 
+def is_verified(user: Any) -> bool:
+    """This session passed the second factor (django_otp's OTPMiddleware gives the user is_verified)."""
+    return bool(user.is_verified())
+
+
 def has_second_factor(user: Any) -> bool:
     return user_has_device(user, confirmed=True)
 
@@ -54,7 +68,7 @@ def _second_factor(request: HttpRequest, *, required: bool) -> HttpResponse | No
     """A redirect to the one-time code (or to setting it up) when this session still needs it, else None.
 
     Anyone who has set up an authenticator app must use it; supervisors must have one."""
-    if request.user.is_verified():
+    if is_verified(request.user):
         return None
     next_url = quote(request.get_full_path())
     if has_second_factor(request.user):
@@ -64,10 +78,10 @@ def _second_factor(request: HttpRequest, *, required: bool) -> HttpResponse | No
     return None
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_staff_member(request.user):
             raise PermissionDenied
         needed = _second_factor(request, required=is_supervisor(request.user))
@@ -76,10 +90,10 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def supervisor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def supervisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_supervisor(request.user):
             raise PermissionDenied
         needed = _second_factor(request, required=True)

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpResponse
 
 
-def apply_errors(form: Form, exc: ValidationError, *, aliases: Mapping[str, str] | None = None) -> None:
+def apply_errors(form: BaseForm, exc: ValidationError, *, aliases: Mapping[str, str] | None = None) -> None:
     """Put a service's ValidationError on the form fields it names; the rest at the top of the form.
 
     `aliases` maps a service's field name to the form field that stands for it (a birth date typed as three

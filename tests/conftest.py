@@ -51,7 +51,7 @@ def clerk_client(client, alice):
     return client
 
 
-def verify_second_factor(client, user):  # noqa: ANN001, ANN201
+def verify_second_factor(client, user):
     """Give the user an authenticator app and mark this client's session as having passed it."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -23,7 +23,7 @@ def describe(field: BoundField) -> SafeString:
         ids.append(f"{field.auto_id}_help")
     if field.errors:
         ids.append(f"{field.auto_id}_error")
-    attrs = {}
+    attrs: dict[str, str | bool] = {}
     if ids:
         attrs["aria-describedby"] = " ".join(ids)
     if field.errors:

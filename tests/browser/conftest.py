@@ -27,7 +27,7 @@ PHONE = {"width": 390, "height": 844}
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
@@ -46,14 +46,14 @@ def browser() -> Iterator:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "call":
         item.test_failed = report.failed
 
 
-def _page(browser, request, **context_args):  # noqa: ANN001, ANN202, ANN003
+def _page(browser, request, **context_args):
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", **context_args)
     context.set_default_timeout(15000)
     page = context.new_page()
@@ -66,18 +66,18 @@ def _page(browser, request, **context_args):  # noqa: ANN001, ANN202, ANN003
 
 
 @pytest.fixture
-def phone(browser, request) -> Iterator:  # noqa: ANN001
+def phone(browser, request) -> Iterator:
     """A phone-sized page."""
     yield from _page(browser, request, viewport=PHONE, is_mobile=True, has_touch=True)
 
 
 @pytest.fixture
-def desk(browser, request) -> Iterator:  # noqa: ANN001
+def desk(browser, request) -> Iterator:
     """A counter PC's page."""
     yield from _page(browser, request, viewport={"width": 1280, "height": 900})
 
 
-def axe_violations(page, *, impacts=("serious", "critical")) -> list[str]:  # noqa: ANN001
+def axe_violations(page, *, impacts=("serious", "critical")) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)

@@ -14,7 +14,7 @@ from tests.browser.conftest import axe_violations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def booking_day():  # noqa: ANN201
+def booking_day():
     """The second office day from now: bookable whatever the hour of the test run."""
     first = calendar.next_office_day(timezone.localdate())
     return calendar.next_office_day(first)
@@ -25,11 +25,11 @@ def prepare() -> None:
     slots_generate_all()
 
 
-def assert_accessible(page) -> None:  # noqa: ANN001
+def assert_accessible(page) -> None:
     assert axe_violations(page) == [], page.url
 
 
-def choose_day_and_time(page, day) -> None:  # noqa: ANN001
+def choose_day_and_time(page, day) -> None:
     if page.locator(f'a[href$="/{day.isoformat()}/"]').count() == 0:
         page.get_by_role("link", name="次の月").click()
     assert_accessible(page)
@@ -39,7 +39,7 @@ def choose_day_and_time(page, day) -> None:  # noqa: ANN001
     page.get_by_role("button", name="10:00〜10:30").click()
 
 
-def tick_and_fill(page, *, contact: bool) -> None:  # noqa: ANN001
+def tick_and_fill(page, *, contact: bool) -> None:
     page.get_by_role("heading", name="確認事項を読んでチェックしてください").wait_for()
     assert_accessible(page)
     assert page.get_by_text("以降に撮影した写真が必要です").is_visible()
@@ -62,7 +62,7 @@ def tick_and_fill(page, *, contact: bool) -> None:  # noqa: ANN001
     assert_accessible(page)
 
 
-def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_again(live_server, phone) -> None:  # noqa: ANN001
+def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_again(live_server, phone) -> None:
     prepare()
     resident = factories.resident(
         family_name="鈴木",
@@ -103,7 +103,7 @@ def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_agai
     assert Reservation.objects.filter(status="booked", resident=resident).count() == 1
 
 
-def test_a_resident_books_without_a_code_using_the_keyboard_only(live_server, phone) -> None:  # noqa: ANN001
+def test_a_resident_books_without_a_code_using_the_keyboard_only(live_server, phone) -> None:
     prepare()
     day = booking_day()
     page = phone
@@ -141,7 +141,7 @@ def test_a_resident_books_without_a_code_using_the_keyboard_only(live_server, ph
     assert (reservation.family_name_kana, reservation.phone) == ("タナカ", "090-2222-3333")
 
 
-def test_the_acknowledgement_page_will_not_go_on_without_every_box(live_server, phone) -> None:  # noqa: ANN001
+def test_the_acknowledgement_page_will_not_go_on_without_every_box(live_server, phone) -> None:
     prepare()
     day = booking_day()
     phone.goto(f"{live_server.url}/book/p/jr-pass/?month={day:%Y-%m}")
@@ -154,7 +154,7 @@ def test_the_acknowledgement_page_will_not_go_on_without_every_box(live_server, 
     assert "/book/acknowledgements/" in phone.url
 
 
-def test_reservation_lookup_page_is_accessible_and_answers_wrong_input_plainly(live_server, phone) -> None:  # noqa: ANN001
+def test_reservation_lookup_page_is_accessible_and_answers_wrong_input_plainly(live_server, phone) -> None:
     prepare()
     phone.goto(f"{live_server.url}/reservation/")
     assert_accessible(phone)
@@ -165,7 +165,7 @@ def test_reservation_lookup_page_is_accessible_and_answers_wrong_input_plainly(l
     assert_accessible(phone)
 
 
-def test_the_other_public_pages_pass_axe_in_both_languages(live_server, phone) -> None:  # noqa: ANN001
+def test_the_other_public_pages_pass_axe_in_both_languages(live_server, phone) -> None:
     prepare()
     for path in ["/", "/book/code/", "/book/ZZZZZZZZ/", "/book/p/jr-pass/", "/reservation/"]:
         phone.goto(f"{live_server.url}{path}")

@@ -19,14 +19,14 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(page, live_server, username: str) -> None:  # noqa: ANN001
+def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/staff/day/")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
 
 
-def test_a_clerk_works_through_a_day(live_server, desk) -> None:  # noqa: ANN001
+def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     factories.user("alice", "clerk")
     procedure = factories.procedure()
     today = timezone.localdate()
@@ -93,7 +93,7 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:  # noqa: ANN001
     assert arriving.number in text and "ログアウト" not in text
 
 
-def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outcome(live_server, desk) -> None:  # noqa: ANN001
+def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outcome(live_server, desk) -> None:
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -37,7 +37,7 @@ def race(slot: Slot, clients: int) -> tuple[int, int, list[BaseException]]:
         except booking.SlotFull:
             with lock:
                 full[0] += 1
-        except (ValidationError, Exception) as exc:  # noqa: BLE001 - every other outcome is a failure
+        except (ValidationError, Exception) as exc:  # every other outcome is a failure
             with lock:
                 errors.append(exc)
         finally:
@@ -88,7 +88,7 @@ def test_parallel_changes_into_the_last_place_move_only_one_booking(frozen) -> N
             result = "moved"
         except booking.SlotFull:
             result = "full"
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             result = repr(exc)
         finally:
             connection.close()

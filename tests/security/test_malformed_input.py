@@ -83,7 +83,7 @@ SETTINGS = settings(
 
 
 @pytest.fixture
-def world(frozen):  # noqa: ANN001, ANN201
+def world(frozen):
     slot = factories.slot(THURSDAY, time(9, 0), places=1)
     resident = factories.resident()
     certificate = factories.certificate(resident, issued_on=date(2026, 7, 10))
@@ -113,7 +113,7 @@ def snapshot() -> tuple:
 
 @SETTINGS
 @given(path=st.sampled_from(PUBLIC_POSTS), data=form_data)
-def test_any_public_post_is_answered_without_error_or_change(client, world, path, data) -> None:  # noqa: ANN001
+def test_any_public_post_is_answered_without_error_or_change(client, world, path, data) -> None:
     fresh_limits()
     before = snapshot()
     response = client.post(path, data)
@@ -123,7 +123,7 @@ def test_any_public_post_is_answered_without_error_or_change(client, world, path
 
 @SETTINGS
 @given(data=form_data)
-def test_malformed_details_in_the_middle_of_a_booking_change_nothing(client, world, data) -> None:  # noqa: ANN001
+def test_malformed_details_in_the_middle_of_a_booking_change_nothing(client, world, data) -> None:
     fresh_limits()
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": world.pk})
     client.post("/book/acknowledgements/", ack_data(world.procedure))
@@ -147,7 +147,7 @@ segment = st.text(
 
 @SETTINGS
 @given(a=segment, b=segment)
-def test_any_public_url_is_answered_without_error(client, world, a, b) -> None:  # noqa: ANN001
+def test_any_public_url_is_answered_without_error(client, world, a, b) -> None:
     from urllib.parse import quote
 
     fresh_limits()
@@ -168,7 +168,7 @@ def test_any_public_url_is_answered_without_error(client, world, a, b) -> None: 
     assert snapshot() == before
 
 
-def test_a_tampered_hidden_slot_on_the_change_page_is_refused(client, world) -> None:  # noqa: ANN001
+def test_a_tampered_hidden_slot_on_the_change_page_is_refused(client, world) -> None:
     from tests.reservations.helpers import book
 
     other = factories.slot(date(2026, 11, 27), time(9, 0))

@@ -260,7 +260,7 @@ class Command(BaseCommand):
                         channel=Reservation.Channel.PHONE,
                         user=clerk,
                     )
-                except Exception:  # noqa: BLE001 - a demo slot that cannot be booked is simply skipped
+                except Exception:  # a demo slot that cannot be booked is simply skipped
                     continue
                 if resident and rng.random() < 0.5:
                     Reservation.objects.filter(pk=reservation.pk).update(
