@@ -36,7 +36,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import (  # noqa: E402
+from _setup import (
     OVERBOOKED_SLOTS,
     fresh_postgres,
     manage,
@@ -258,7 +258,7 @@ def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None
 WORKS = {"trivial": trivial, "availability": availability, "booking": booking, "day_list": day_list}
 
 
-def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, phase: int, extra: dict, queue) -> None:  # noqa: ANN001
+def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, phase: int, extra: dict, queue) -> None:
     """One client process running some client threads: Python threads share one core's worth of interpreter,
     so the clients are spread over processes to measure the server rather than the client."""
     rec = Recorder()
@@ -276,7 +276,7 @@ def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, p
             client.step = work_name  # type: ignore[attr-defined]
             try:
                 work(client, rec, rng, f"{phase}{index:03d}")
-            except Exception:  # noqa: BLE001 - any failure is counted, the run goes on
+            except Exception:
                 rec.error(client.step)  # type: ignore[attr-defined]
                 client.conn.close()
                 client.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import fresh_postgres  # noqa: E402
+from _setup import fresh_postgres
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DAY_RE = re.compile(r'href="/book/p/jr-pass/(\d{4}-\d{2}-\d{2})/"')
@@ -65,7 +65,7 @@ class Meter:
                 if original is None or getattr(original, "_metered", False):
                     continue
 
-                def wrapped(*args, __original=original, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                def wrapped(*args, __original=original, **kwargs):
                     meter.cache_calls += 1
                     return __original(*args, **kwargs)
 
@@ -79,7 +79,7 @@ class Meter:
             if save is None:
                 continue
 
-            def counted_save(self, *args, __save=save, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            def counted_save(self, *args, __save=save, **kwargs):
                 # cached_db's save calls db's: count the outermost call only.
                 meter._saving += 1
                 try:
@@ -93,7 +93,7 @@ class Meter:
 
         render = django_backend.Template.render
 
-        def timed_render(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        def timed_render(self, *args, **kwargs):
             meter._depth += 1
             start = time.perf_counter()
             try:
@@ -162,7 +162,7 @@ def main() -> None:
     rows: dict[str, list[tuple[float, float, int, int, int, float]]] = defaultdict(list)
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waiting
 
-    def step(name: str, client: Client, method: str, path: str, data: dict | None = None):  # noqa: ANN202
+    def step(name: str, client: Client, method: str, path: str, data: dict | None = None):
         meter.reset()
         with CaptureQueriesContext(connection) as queries:
             if profiler is not None and name == args.profile:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import MANAGE, django_on, fresh_postgres  # noqa: E402
+from _setup import MANAGE, django_on, fresh_postgres
 
 FAMILIES = [("田中", "タナカ"), ("山本", "ﾔﾏﾓﾄ"), ("中村", "なかむら"), ("小林", "コバヤシ"), ("髙橋", "タカハシ")]
 GIVENS = [("陽子", "ヨウコ"), ("美咲", "ﾐｻｷ"), ("健太", "けんた"), ("大輔", "ダイスケ"), ("由美", "ユミ")]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident, ResidentCategory
@@ -26,7 +27,7 @@ class PersonalDataAdmin(ReadOnlyAdmin):
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
             access_log_record(
-                user=request.user,
+                user=cast(User, request.user),
                 action=AccessLog.Action.SEARCH,
                 detail=f"{self._what()} 一覧 {changelist.result_count}件",
             )
@@ -38,7 +39,7 @@ class PersonalDataAdmin(ReadOnlyAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None:
             access_log_record(
-                user=request.user,
+                user=cast(User, request.user),
                 action=AccessLog.Action.VIEW,
                 resident=self.resident_of(obj),
                 detail=f"{self._what()} {obj.pk} {what}".strip(),
@@ -91,4 +92,4 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "action", "resident_id", "detail"]
     list_filter = ["action"]
     fields = ["at", "user", "action", "resident_id", "detail"]
-    readonly_fields = fields
+    readonly_fields = ["at", "user", "action", "resident_id", "detail"]

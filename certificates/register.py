@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -75,8 +75,16 @@ RESIDENT_LABELS = {
     "phone": "電話番号",
     "case_number": "ケース番号",
 }
-REQUIRED_FOR_NEW = ("family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date")
-REQUIRED_FOR_NEW += ("postal_code", "address", "phone")
+REQUIRED_FOR_NEW: tuple[str, ...] = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "birth_date",
+    "postal_code",
+    "address",
+    "phone",
+)
 ROUTE_SEPARATOR = "〜"
 _ROUTE_SPLIT = re.compile(r"\s*[〜～~→⇔]\s*|\s+-\s+")
 _NAME_SPLIT = re.compile(r"[\s\u3000]+")
@@ -293,8 +301,8 @@ def plan_rows(
     existing: dict[str, Resident] = {}
     existing_certificates: dict[tuple[str, int, date], Certificate] = {}
     for chunk in _chunks(cases):
-        for resident in Resident.objects.filter(case_number__in=chunk):
-            existing[resident.case_number] = resident
+        for known in Resident.objects.filter(case_number__in=chunk):
+            existing[known.case_number] = known
         for certificate in Certificate.objects.filter(resident__case_number__in=chunk).select_related("resident"):
             key = (certificate.resident.case_number, certificate.kind_id, certificate.issued_on)
             existing_certificates.setdefault(key, certificate)
@@ -440,7 +448,7 @@ def register_import_start(
     *,
     content: bytes,
     filename: str,
-    user: AbstractBaseUser | None,
+    user: User | None,
     actor: str = "",
     sheet: str = "",
     now: datetime | None = None,
@@ -521,7 +529,7 @@ def _lock_register() -> None:
 def register_import_apply(
     *,
     run: RegisterImport,
-    user: AbstractBaseUser | None,
+    user: User | None,
     today: date | None = None,
     now: datetime | None = None,
 ) -> RegisterImport:
@@ -559,7 +567,7 @@ def register_import_apply(
     return run
 
 
-def _write_plan(plan: Plan, *, user: AbstractBaseUser | None, now: datetime, run: RegisterImport) -> None:
+def _write_plan(plan: Plan, *, user: User | None, now: datetime, run: RegisterImport) -> None:
     detail = f"台帳の取り込み #{run.pk}"
     new_residents = list(plan.new_residents.values())
     for resident in new_residents:
@@ -644,7 +652,7 @@ def export_rows() -> Iterator[list[str]]:
             ]
 
 
-def register_export(*, fmt: str, user: AbstractBaseUser | None, encoding: str = "utf-8-sig") -> bytes:
+def register_export(*, fmt: str, user: User | None, encoding: str = "utf-8-sig") -> bytes:
     """The whole register with the import's columns, so that an export imports again without a change."""
     headers = list(COLUMNS.values())
     rows = list(export_rows())

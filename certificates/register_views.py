@@ -6,14 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import register
 from certificates.models import RegisterImport
-from staff.roles import supervisor_required
+from staff.roles import StaffRequest, supervisor_required
 from staff.shortcuts import apply_errors
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -32,7 +32,7 @@ class RegisterUploadForm(forms.Form):
         help_text="Excel で最初のシート以外を読むときだけ入力してください。",
     )
 
-    def clean_file(self):  # noqa: ANN201
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("ファイルが大きすぎます（20MBまで）。")
@@ -46,7 +46,7 @@ class RegisterMappingForm(forms.Form):
         help_text="選ばないときは、その行を取り込まずに報告します。",
     )
 
-    def __init__(self, *args, run: RegisterImport, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, run: RegisterImport, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "取り込まない"), *register.FIELD_LABELS.items()]
         headers = run.mapping.get("headers", [])
@@ -68,7 +68,7 @@ class RegisterMappingForm(forms.Form):
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def register_import(request: HttpRequest) -> HttpResponse:
+def register_import(request: StaffRequest) -> HttpResponse:
     form = RegisterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -86,7 +86,7 @@ def register_import(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def register_run(request: HttpRequest, pk: int) -> HttpResponse:
+def register_run(request: StaffRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RegisterImport.objects.select_related("user"), pk=pk)
     form = RegisterMappingForm(request.POST or None, run=run)
     if request.method == "POST":
@@ -122,7 +122,7 @@ def register_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def register_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def register_apply(request: StaffRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RegisterImport, pk=pk)
     try:
         run = register.register_import_apply(run=run, user=request.user)
@@ -140,7 +140,7 @@ def register_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def register_export(request: HttpRequest) -> HttpResponse:
+def register_export(request: StaffRequest) -> HttpResponse:
     fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
     encoding = "cp932" if request.POST.get("format") == "sjis" else "utf-8-sig"
     try:

@@ -111,7 +111,7 @@ def resident_edit(request: StaffRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/resident_form.html", {"form": form, "resident": resident})
 
 
-def _log_view(request: HttpRequest, resident: Resident, detail: str) -> None:
+def _log_view(request: StaffRequest, resident: Resident, detail: str) -> None:
     """A page that shows a resident's name is a view of their record: logged each time it is shown."""
     services.access_log_record(user=request.user, action=AccessLog.Action.VIEW, resident=resident, detail=detail)
 

@@ -12,7 +12,7 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ from reservations.models import Invitation
 CASE_HEADER = "ケース番号"
 
 
-def batch_recipients(batch: NoticeBatch):  # noqa: ANN201 - a queryset of letters
+def batch_recipients(batch: NoticeBatch):
     return (
         Letter.objects.filter(batch=batch, status=Letter.Status.PREPARED)
         .select_related("resident")
@@ -36,7 +36,7 @@ def batch_recipients(batch: NoticeBatch):  # noqa: ANN201 - a queryset of letter
     )
 
 
-def batch_recipient_cases(*, batch: NoticeBatch, user: AbstractBaseUser) -> list[str]:
+def batch_recipient_cases(*, batch: NoticeBatch, user: User) -> list[str]:
     """The case numbers of the batch's recipients: the least the benefits system needs to check them."""
     cases = sorted({letter.resident.case_number for letter in batch_recipients(batch)})
     access_log_record(
@@ -80,7 +80,7 @@ def letters_withdraw(
     batch: NoticeBatch,
     letter_ids: list[int],
     reason: str,
-    user: AbstractBaseUser,
+    user: User,
     today: date | None = None,
     now: datetime | None = None,
 ) -> int:
@@ -130,7 +130,7 @@ def letters_withdraw(
 
 @transaction.atomic
 def batch_eligibility_confirm(
-    *, batch: NoticeBatch, user: AbstractBaseUser, today: date | None = None, now: datetime | None = None
+    *, batch: NoticeBatch, user: User, today: date | None = None, now: datetime | None = None
 ) -> NoticeBatch:
     """The supervisor has checked every recipient: the batch may be mailed, each one's check date is recorded."""
     today = today or timezone.localdate()

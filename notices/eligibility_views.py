@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -12,7 +12,7 @@ from certificates.models import AccessLog
 from certificates.services import access_log_record
 from notices import eligibility, services
 from notices.models import Letter, NoticeBatch
-from staff.roles import supervisor_required
+from staff.roles import StaffRequest, supervisor_required
 from staff.shortcuts import CsvResponse
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -20,7 +20,7 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def batch_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_eligibility(request: StaffRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
     ticked: set[int] = set()
     reason = request.POST.get("reason", "").strip()
@@ -31,7 +31,7 @@ def batch_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise ValidationError("ケース番号のCSVファイルを選んでください。")
-                if upload.size > MAX_UPLOAD_BYTES:
+                if (upload.size or 0) > MAX_UPLOAD_BYTES:
                     raise ValidationError("ファイルが大きすぎます（2MBまで）。")
                 cases = eligibility.parse_case_numbers(upload.read())
                 letter_ids, unknown = eligibility.match_case_numbers(batch, cases)
@@ -75,7 +75,7 @@ def batch_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @supervisor_required
-def batch_recipients_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_recipients_csv(request: StaffRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
     response = CsvResponse(f"recipients-{batch.month:%Y-%m}-{batch.sequence}.csv", [eligibility.CASE_HEADER])
     for case in eligibility.batch_recipient_cases(batch=batch, user=request.user):

@@ -20,7 +20,7 @@ from staff.models import SecurityEvent
 from staff.roles import CLERK, SUPERVISOR, has_second_factor, role_label, supervisor_required
 
 
-def _staff_users():  # noqa: ANN202
+def _staff_users():
     return (
         get_user_model()
         ._default_manager.filter(is_active=True)

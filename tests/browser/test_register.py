@@ -69,7 +69,7 @@ ROWS = [
 
 def test_a_supervisor_imports_a_shift_jis_register_dry_run_first_then_again_without_change(
     live_server, desk, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

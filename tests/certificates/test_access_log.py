@@ -9,7 +9,7 @@ from tests import factories
 from tests.reservations.helpers import book
 
 
-def views_of(resident) -> int:  # noqa: ANN001
+def views_of(resident) -> int:
     return AccessLog.objects.filter(action="view", resident=resident).count()
 
 

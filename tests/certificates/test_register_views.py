@@ -12,11 +12,11 @@ from tests.certificates.test_register import MIXED, csv_bytes
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, content: bytes, name: str = "register.csv", sheet: str = ""):  # noqa: ANN001, ANN201
+def upload(client, content: bytes, name: str = "register.csv", sheet: str = ""):
     return client.post("/staff/register/", {"file": SimpleUploadedFile(name, content), "sheet": sheet})
 
 
-def mapping_post(run: RegisterImport, **extra) -> dict[str, str]:  # noqa: ANN003
+def mapping_post(run: RegisterImport, **extra) -> dict[str, str]:
     return {f"col_{i}": field for i, field in enumerate(run.mapping["fields"])} | extra
 
 

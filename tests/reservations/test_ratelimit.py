@@ -64,7 +64,7 @@ def test_residents_behind_the_same_proxy_are_limited_one_by_one(client, settings
 def test_a_thousand_rate_limit_keys_leave_the_availability_version_intact(
     db,
     settings,
-    django_capture_on_commit_callbacks,  # noqa: ANN001
+    django_capture_on_commit_callbacks,
 ) -> None:
     # The production default: Django's database cache, which culls a third of its rows past MAX_ENTRIES.
     settings.CACHES = {

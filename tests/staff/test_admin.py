@@ -15,14 +15,14 @@ from tests.factories import PASSWORD
 
 
 @pytest.fixture
-def root(db):  # noqa: ANN201
+def root(db):
     """An administrator, as docs/deploy.md has operators create one (createsuperuser)."""
     factories.ensure_defaults()
     return get_user_model().objects.create_superuser("root", password=PASSWORD)
 
 
 @pytest.fixture
-def admin_client(client, root):  # noqa: ANN001, ANN201
+def admin_client(client, root):
     client.force_login(root)
     verify_second_factor(client, root)
     return client
@@ -131,7 +131,7 @@ def test_reservations_and_slots_are_read_only_and_secrets_never_shown(admin_clie
 
 def test_a_closure_saved_in_the_admin_regenerates_the_slots(
     admin_client, frozen, django_capture_on_commit_callbacks
-) -> None:  # noqa: E501
+) -> None:
     from datetime import date, time
 
     from reservations.models import Slot

@@ -12,7 +12,7 @@ from staff.models import SecurityEvent
 from tests.factories import PASSWORD
 
 
-def login(client: Client, username: str, password: str, *, address: str = "203.0.113.9", forwarded: str = ""):  # noqa: ANN201
+def login(client: Client, username: str, password: str, *, address: str = "203.0.113.9", forwarded: str = ""):
     extra = {"REMOTE_ADDR": address}
     if forwarded:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded

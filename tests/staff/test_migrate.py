@@ -17,7 +17,7 @@ TABLE = "madoguchi_test_cache"
 
 
 @pytest.fixture
-def database_cache(settings):  # noqa: ANN001, ANN201
+def database_cache(settings):
     """The production default: Django's database cache, culling a third of its rows past MAX_ENTRIES."""
     settings.CACHES = {
         "default": {

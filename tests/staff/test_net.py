@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from staff.net import client_address, limit_key
 
 
-def request(remote: str = "10.0.0.5", forwarded: str | None = None):  # noqa: ANN201
+def request(remote: str = "10.0.0.5", forwarded: str | None = None):
     extra = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded

@@ -109,7 +109,7 @@ def test_one_code_posted_by_eight_sessions_at_once_is_accepted_once(monkeypatch)
 
     checked = TOTP.verify
 
-    def slow_verify(self, *args, **kwargs):  # noqa: ANN001, ANN202 - a slow server widens the race window
+    def slow_verify(self, *args, **kwargs):
         time.sleep(0.05)
         return checked(self, *args, **kwargs)
 
