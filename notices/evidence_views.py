@@ -3,10 +3,8 @@ the survey's results and its card for the counter."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,10 +16,11 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from certificates.roles import staff_required, supervisor_required
 from notices import evidence, feedback, pdf, report, selectors
 from notices.feedback_forms import CategoryForm, ComplaintForm
 from notices.models import Complaint, ComplaintCategory
+from staff.roles import staff_required, supervisor_required
+from staff.shortcuts import CsvResponse, apply_errors
 
 
 def _month(value: str | None) -> date | None:
@@ -40,17 +39,6 @@ def _month_choices(today: date, count: int = 24) -> list[date]:
     return months
 
 
-def csv_response(filename: str, headers: list[str], rows: list[list[object]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel reads UTF-8 only with the BOM
-    writer = csv.writer(response)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return response
-
-
 @supervisor_required
 def outcomes(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -59,14 +47,18 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     if requested and month is None:
         messages.error(request, "月は YYYY-MM の形で指定してください（例：2027-01）。")
         return redirect("notices:outcomes")
-    month = month or report.month_start(today)
+    # In the first days of a month there is little to show yet: open on the month just ended.
+    month = month or report.month_start(today if today.day >= 10 else today - timedelta(days=10))
     month_report, tables = evidence.month_tables(month)
     wanted = request.GET.get("table")
     if wanted:
         table = next((t for t in tables if t.ident == wanted), None)
         if table is None:
             raise Http404("no such table")
-        return csv_response(f"outcome-{month:%Y-%m}-{table.ident}.csv", table.headers, table.rows)
+        response = CsvResponse(f"outcome-{month:%Y-%m}-{table.ident}.csv", table.headers)
+        for row in table.rows:
+            response.writerow(["" if value is None else value for value in row])
+        return response
     context = {
         "month": month,
         "report": month_report,
@@ -102,15 +94,6 @@ def outcomes_pdf(request: HttpRequest, month: str) -> HttpResponse:
 # --- complaints and opinions ---------------------------------------------------------------------------
 
 
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def complaints(request: HttpRequest) -> HttpResponse:
@@ -120,7 +103,7 @@ def complaints(request: HttpRequest) -> HttpResponse:
         try:
             complaint = feedback.complaint_record(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"「{complaint.category}」を記録しました（{complaint.received_on:%-m月%-d日}）。")
             return redirect("notices:complaints")
@@ -159,7 +142,7 @@ def complaint_categories(request: HttpRequest) -> HttpResponse:
                 return redirect("notices:complaint_categories")
         except ValidationError as exc:
             if action == "add":
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
     categories = ComplaintCategory.objects.annotate(used=Count("complaints"))

@@ -16,6 +16,7 @@ from notices.feedback_forms import SurveyForm
 from notices.models import SurveyResponse
 from reservations import ratelimit
 from reservations.models import Office
+from staff.shortcuts import apply_errors
 
 
 def _office() -> Office | None:
@@ -31,15 +32,6 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
     return response
 
 
-def _apply(form: SurveyForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
-
-
 def _handle(request: HttpRequest, *, source: str, token: str | None) -> HttpResponse:
     if token and feedback.survey_already_answered(token):
         return _render(request, "notices/public/survey_answered.html", {})
@@ -53,7 +45,7 @@ def _handle(request: HttpRequest, *, source: str, token: str | None) -> HttpResp
             except ValidationError as exc:
                 if getattr(exc, "code", None) == "answered":
                     return _render(request, "notices/public/survey_answered.html", {})
-                _apply(form, exc)
+                apply_errors(form, exc)
             else:
                 return redirect("survey:thanks")
     return _render(request, "notices/public/survey.html", {"form": form})
