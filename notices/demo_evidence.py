@@ -211,13 +211,13 @@ class YearBuilder:
 
     def month_walk_ins(self, month: date, *, letters_started: bool) -> None:
         days = _office_days(month, self.today)
-        count = self.rng.randint(4, 8) if letters_started else self.rng.randint(12, 18)
+        count = self.rng.randint(2, 5) if letters_started else self.rng.randint(12, 18)
         for _ in range(count if days else 0):
             self._walk_in(self.rng.choice(days), letters_started=letters_started)
 
     def batch(self, target: date) -> None:
         """Letters for certificates expiring in `target`, mailed early the month before, and what came of them."""
-        mailed_on = calendar.next_office_day(month_start(target - timedelta(days=1)) + timedelta(days=3))
+        mailed_on = calendar.next_office_day(month_start(target - timedelta(days=1)) + timedelta(days=3)) or target
         batch = NoticeBatch.objects.create(
             month=target,
             status=NoticeBatch.Status.MAILED,
@@ -225,7 +225,7 @@ class YearBuilder:
             mailed_on=mailed_on,
             mailed_by=self.clerk,
         )
-        count = self.rng.randint(9, 14)
+        count = self.rng.randint(16, 22)
         for _ in range(count):
             self._letter(batch, target, mailed_on)
         NoticeBatch.objects.filter(pk=batch.pk).update(letter_count=count)
@@ -403,7 +403,8 @@ def build_year(*, rng: random.Random, clerk, today: date) -> Built | None:  # no
         if index >= BEFORE_LETTERS - 1:
             # Letters mailed in this month are about the next month's expiries.
             target = next_month(month)
-            if target <= month_start(today):
+            mailed_on = calendar.next_office_day(month + timedelta(days=3))
+            if mailed_on is not None and mailed_on < today:
                 builder.batch(target)
         month = next_month(month)
         index += 1
