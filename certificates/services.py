@@ -124,9 +124,10 @@ def certificate_check_photo(*, kind: CertificateKind, photo_taken_on: date | Non
     if photo_taken_on < earliest:
         raise ValidationError(
             {
-                "photo_taken_on": (
+                "photo_taken_on": ValidationError(
                     f"写真が古すぎます。{kind.photo_max_age_months}か月以内"
-                    f"（{earliest:%Y年%-m月%-d日}以降）に撮影した写真が必要です。"
+                    f"（{earliest:%Y年%-m月%-d日}以降）に撮影した写真が必要です。",
+                    code="photo_too_old",
                 )
             }
         )

@@ -1,5 +1,6 @@
 """Madoguchi settings: every value comes from the environment, with a development default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -197,4 +198,8 @@ NOTICE_INVITATION_GRACE_DAYS = env.int("NOTICE_INVITATION_GRACE_DAYS", default=3
 NOTICE_RENDER_PROCESSES = env.int("NOTICE_RENDER_PROCESSES", default=2)
 NOTICE_SCHEDULE_CRON = env.str("NOTICE_SCHEDULE_CRON", default="0 6 1 * *")
 RESERVATION_RETENTION_MONTHS = env.int("RESERVATION_RETENTION_MONTHS", default=13)
+# Resident survey: anonymous answers per client address (count/period), and the e-mail after the visit.
+SURVEY_RATE = env.str("SURVEY_RATE", default="20/1h")
+SURVEY_EMAIL_ENABLED = env.bool("SURVEY_EMAIL_ENABLED", default=True)
+SURVEY_EMAIL_WITHIN = timedelta(days=env.int("SURVEY_EMAIL_WITHIN_DAYS", default=3))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="madoguchi-demo")

@@ -11,6 +11,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("reservations.public_urls")),
+    path("survey/", include("notices.public_urls")),
     path("staff/", include("certificates.urls")),
     path("staff/", include("reservations.urls")),
     path("staff/notices/", include("notices.urls")),

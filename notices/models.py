@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates.models import Certificate, Resident
-from reservations.models import Invitation
+from reservations.models import Invitation, Reservation
 
 PLACEHOLDERS = {
     "name": "宛名（氏名）",
@@ -176,3 +176,123 @@ class BatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# --- evidence: complaints and the resident survey -------------------------------------------------------
+
+
+class ComplaintCategory(models.Model):
+    """A kind of complaint or opinion; the supervisor keeps the list. A used category is retired, never deleted."""
+
+    name = models.CharField("区分", max_length=60, unique=True)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = "苦情・意見の区分"
+        verbose_name_plural = "苦情・意見の区分"
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Complaint(models.Model):
+    """A complaint or opinion as staff heard it: what it was about, how it came in, when. No personal data."""
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", "窓口"
+        PHONE = "phone", "電話"
+        MAIL = "mail", "メール・手紙"
+        SURVEY = "survey", "アンケート"
+        OTHER = "other", "その他"
+
+    category = models.ForeignKey(ComplaintCategory, on_delete=models.PROTECT, related_name="complaints")
+    channel = models.CharField("受けた方法", max_length=10, choices=Channel.choices, default=Channel.COUNTER)
+    received_on = models.DateField("受けた日")
+    text = models.TextField("内容", blank=True, max_length=1000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "苦情・意見"
+        verbose_name_plural = "苦情・意見"
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["counter", "phone", "mail", "survey", "other"]), name="complaint_channel_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["received_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.category}"
+
+
+class SurveyResponse(models.Model):
+    """One anonymous answer to the resident survey.
+
+    Nothing here names the resident or the reservation: an answer given through a reservation's link keeps only a
+    keyed digest of its token, which is enough to refuse a second answer and not enough to find the booking.
+    """
+
+    class Source(models.TextChoices):
+        DONE_PAGE = "done", "予約完了・予約確認の画面"
+        EMAIL = "email", "来庁後のメール"
+        CARD = "card", "窓口のQRカード"
+
+    class HowBooked(models.TextChoices):
+        INTERNET = "internet", "インターネット"
+        PHONE = "phone", "電話"
+        COUNTER = "counter", "窓口"
+        NONE = "none", "予約しなかった"
+
+    class LetterHelped(models.TextChoices):
+        YES = "yes", "役に立った"
+        NO = "no", "役に立たなかった"
+        NO_LETTER = "no_letter", "お知らせを受け取っていない・読んでいない"
+
+    class Wait(models.TextChoices):
+        UNDER_5 = "under_5", "5分未満"
+        FROM_5_TO_15 = "5_15", "5分〜15分"
+        FROM_15_TO_30 = "15_30", "15分〜30分"
+        OVER_30 = "over_30", "30分以上"
+        NOT_YET = "not_yet", "まだ来庁していない"
+
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    how_booked = models.CharField("予約の方法", max_length=10, choices=HowBooked.choices, blank=True)
+    letter_helped = models.CharField("お知らせは役に立ったか", max_length=10, choices=LetterHelped.choices, blank=True)
+    wait = models.CharField("窓口での待ち時間", max_length=10, choices=Wait.choices, blank=True)
+    satisfaction = models.PositiveSmallIntegerField("満足度（1〜5）", null=True, blank=True)
+    comment = models.TextField("ご意見", blank=True, max_length=1000)
+
+    class Meta:
+        verbose_name = "アンケートの回答"
+        verbose_name_plural = "アンケートの回答"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="survey_satisfaction_range",
+            ),
+            models.CheckConstraint(condition=Q(source__in=["done", "email", "card"]), name="survey_source_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submitted_at:%Y-%m-%d} {self.get_source_display()}"
+
+
+class SurveyMail(models.Model):
+    """The survey invitation e-mailed after a visit: one per reservation, claimed by inserting this row."""
+
+    reservation = models.OneToOneField(Reservation, on_delete=models.CASCADE, related_name="survey_mail")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "アンケートのお願い（メール）"
+        verbose_name_plural = "アンケートのお願い（メール）"
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} {self.sent_at:%Y-%m-%d}"

@@ -64,11 +64,6 @@ def outcome_for_batch(batch: NoticeBatch) -> Outcome:
     return outcome_for(Letter.objects.filter(batch=batch), label=batch.label, month=batch.month)
 
 
-def outcomes_by_month(limit: int = 12) -> list[Outcome]:
-    months = NoticeBatch.objects.values_list("month", flat=True).distinct().order_by("-month")[:limit]
-    return [outcome_for(Letter.objects.filter(batch__month=m), label=f"{m:%Y年%-m月}", month=m) for m in months]
-
-
 @dataclass
 class ForecastRow:
     month: date

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from notices import services
+from notices import feedback, services
 
 
 def prepare_monthly_batch(month: str | None = None, user_id: int | None = None) -> int | None:
@@ -15,3 +15,7 @@ def prepare_monthly_batch(month: str | None = None, user_id: int | None = None) 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     batch = services.notice_batch_prepare(month=target, user=user)
     return batch.pk if batch else None
+
+
+def send_survey_mails() -> int:
+    return feedback.survey_mails_send(now=timezone.now())

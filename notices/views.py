@@ -20,7 +20,6 @@ from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, Mont
 from notices.models import Letter, NoticeBatch
 from reservations.models import Office
 from staff.roles import StaffRequest, supervisor_required
-from staff.shortcuts import CsvResponse
 
 
 @supervisor_required
@@ -128,28 +127,6 @@ def letter_status(request: StaffRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "理由を入力してください。")
     return redirect("notices:batch_detail", pk=letter.batch_id)
-
-
-@supervisor_required
-def outcomes(request: StaffRequest) -> HttpResponse:
-    rows = selectors.outcomes_by_month()
-    if request.GET.get("format") == "csv":
-        response = CsvResponse(
-            "notice-outcomes.csv",
-            ["対象月", "お知らせ", "取り下げ（資格）", "発送", "返送", "予約", "来庁", "交付", "来庁なし"]
-            + ["予約なし来庁"],
-        )
-        for r in rows:
-            response.writerow(
-                [r.label, r.letters, r.withdrawn, r.mailed, r.returned, r.booked, r.visited, r.issued, r.no_shows]
-                + [r.walk_ins]
-            )
-        return response
-    return render(
-        request,
-        "notices/outcomes.html",
-        {"rows": rows, "chart": selectors.outcome_chart(rows), "forecast": selectors.forecast(timezone.localdate())},
-    )
 
 
 @supervisor_required

@@ -350,11 +350,45 @@ def reservation_set_status(
         )
     if status == Reservation.Status.CANCELLED:
         return reservation_cancel(reservation=reservation, user=user, now=now, reason="職員が取消")
+    previous = reservation.status
     reservation.status = status
     reservation.status_changed_at = now
     reservation.status_changed_by = user
-    reservation.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    # The counter's clock for the waiting-time report: undoing a step clears the time it had set.
+    if status == Reservation.Status.ARRIVED and previous != Reservation.Status.DONE:
+        reservation.arrived_at, reservation.called_at = now, None
+    elif status == Reservation.Status.ARRIVED:
+        reservation.done_at = None
+    elif status == Reservation.Status.DONE:
+        reservation.done_at = now
+    elif status in (Reservation.Status.BOOKED, Reservation.Status.NO_SHOW):
+        reservation.arrived_at = reservation.called_at = reservation.done_at = None
+    reservation.save(
+        update_fields=["status", "status_changed_at", "status_changed_by", "arrived_at", "called_at", "done_at"]
+    )
     return reservation
+
+
+def reservation_mark_called(*, reservation: Reservation, user: User, now: datetime | None = None) -> None:
+    """The clerk calls the resident to the counter: service starts. Only once, only after the arrival."""
+    now = now or timezone.now()
+    # One conditional UPDATE: of two clerks clicking at once, one sets the time and the other is told.
+    called = Reservation.objects.filter(
+        pk=reservation.pk, status=Reservation.Status.ARRIVED, called_at__isnull=True
+    ).update(called_at=now)
+    if called != 1:
+        current = Reservation.objects.get(pk=reservation.pk)
+        if current.called_at is not None:
+            raise ValidationError(
+                f"予約 {current.number} はすでに{timezone.localtime(current.called_at):%H:%M}に呼び出しています。"
+            )
+        raise ValidationError(f"予約 {current.number} はまだ来庁になっていません。先に「来庁」を押してください。")
+
+
+def reservation_photo_refused(*, reservation: Reservation, now: datetime | None = None) -> None:
+    """Issuance from this booking was refused because the photo was too old (counted in the outcome report)."""
+    now = now or timezone.now()
+    Reservation.objects.filter(pk=reservation.pk, photo_refused_at__isnull=True).update(photo_refused_at=now)
 
 
 @transaction.atomic
@@ -364,9 +398,11 @@ def reservation_link_issued(*, reservation: Reservation, certificate: Certificat
     if reservation.resident_id is None:
         reservation.resident = certificate.resident
     if reservation.status in (Reservation.Status.BOOKED, Reservation.Status.ARRIVED):
+        now = timezone.now()
         reservation.status = Reservation.Status.DONE
-        reservation.status_changed_at = timezone.now()
+        reservation.status_changed_at = now
         reservation.status_changed_by = user
+        reservation.done_at = now
     reservation.save(
-        update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by"]
+        update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by", "done_at"]
     )

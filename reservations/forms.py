@@ -12,6 +12,7 @@ from reservations.models import (
     OpeningHours,
     Procedure,
     Reservation,
+    WalkIn,
 )
 
 
@@ -107,7 +108,18 @@ class WalkInForm(forms.Form):
         label="手続き", queryset=Procedure.objects.filter(is_active=True), empty_label=None
     )
     served = forms.BooleanField(label="対応した（対応できなかった場合はチェックを外す）", required=False, initial=True)
+    had_letter = forms.ChoiceField(
+        label="お知らせ（手紙）を受け取ったか",
+        choices=WalkIn.HadLetter.choices,
+        initial=WalkIn.HadLetter.UNKNOWN,
+        required=False,
+        help_text="ご本人に確かめてください。分からなければ「分からない」のままで構いません。",
+    )
+    photo_too_old = forms.BooleanField(label="写真が古かった（撮り直しを案内した）", required=False)
     note = forms.CharField(label="メモ", required=False, max_length=200)
+
+    def clean_had_letter(self) -> str:
+        return self.cleaned_data.get("had_letter") or WalkIn.HadLetter.UNKNOWN
 
 
 class OpeningHoursForm(forms.ModelForm):

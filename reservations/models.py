@@ -299,6 +299,12 @@ class Reservation(models.Model):
     # Set when the confirmation e-mail went out; empty means a job will (re)try it.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # The counter's clock, one click each on the day list: waiting is called - arrived, service is done - called.
+    arrived_at = models.DateTimeField("来庁した時刻", null=True, blank=True)
+    called_at = models.DateTimeField("呼び出した時刻", null=True, blank=True)
+    done_at = models.DateTimeField("終わった時刻", null=True, blank=True)
+    # Set when issuance was refused because the photo was too old; an issue later the same visit means "delayed".
+    photo_refused_at = models.DateTimeField("写真が古く交付できなかった時刻", null=True, blank=True)
 
     class Meta:
         verbose_name = "予約"
@@ -357,20 +363,41 @@ class ReservationAcknowledgement(models.Model):
 class WalkIn(models.Model):
     """A visit without a booking, recorded so walk-ins can be counted."""
 
+    class HadLetter(models.TextChoices):
+        YES = "yes", "受け取った"
+        NO = "no", "受け取っていない"
+        UNKNOWN = "unknown", "分からない"
+
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="walk_ins")
     day = models.DateField()
+    # When the walk-in was recorded, which is when the person arrived at the counter.
     at = models.DateTimeField(default=timezone.now)
     served = models.BooleanField("対応した", default=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.CharField("メモ", max_length=200, blank=True)
+    had_letter = models.CharField(
+        "お知らせを受け取ったか", max_length=10, choices=HadLetter.choices, default=HadLetter.UNKNOWN
+    )
+    photo_too_old = models.BooleanField("写真が古かった", default=False)
+    called_at = models.DateTimeField("呼び出した時刻", null=True, blank=True)
+    done_at = models.DateTimeField("終わった時刻", null=True, blank=True)
 
     class Meta:
         verbose_name = "予約なし来庁"
         verbose_name_plural = "予約なし来庁"
         ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(had_letter__in=["yes", "no", "unknown"]), name="walkin_had_letter_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.procedure}"
+
+    @property
+    def arrived_at(self) -> datetime:
+        return self.at
 
 
 class RetentionRun(models.Model):

@@ -12,5 +12,7 @@ urlpatterns = [
     path("reservations/<int:pk>/issue/", views.reservation_issue, name="issue"),
     path("book/", views.staff_book, name="staff_book"),
     path("walk-in/", views.walk_in, name="walk_in"),
+    path("walk-in/<int:pk>/step/", views.walk_in_step, name="walk_in_step"),
+    path("reservations/<int:pk>/called/", views.reservation_called, name="called"),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
 ]

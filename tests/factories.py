@@ -30,6 +30,8 @@ def ensure_defaults() -> None:
         import_module("reservations.migrations.0002_default_procedure").create_defaults(django_apps, None)
     for name in ("clerk", "supervisor"):
         Group.objects.get_or_create(name=name)
+    if not django_apps.get_model("notices", "ComplaintCategory").objects.exists():
+        import_module("notices.migrations.0004_default_complaint_categories").create_categories(django_apps, None)
 
 
 def letter_kind() -> CertificateKind:
@@ -76,6 +78,7 @@ def certificate(
     issued_on: date,
     expires_on: date | None = None,
     kind: CertificateKind | None = None,
+    photo_taken_on: date | None = None,
     **overrides,
 ) -> Certificate:
     from certificates.services import certificate_expiry
@@ -89,7 +92,7 @@ def certificate(
         number=f"X{n:06d}",
         issued_on=issued_on,
         expires_on=expires_on or certificate_expiry(kind=kind, issued_on=issued_on),
-        photo_taken_on=issued_on,
+        photo_taken_on=photo_taken_on or issued_on,
         **overrides,
     )
 

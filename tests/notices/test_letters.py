@@ -168,10 +168,10 @@ def test_the_outcome_report_follows_letters_to_bookings_visits_and_certificates(
     WalkIn.objects.create(procedure=slot.procedure, day=date(2027, 2, 3), recorded_by=alice)
     html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
     assert "<td>3</td><td>0</td><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td><td>1</td><td>1</td>" in html
-    response = supervisor_client.get("/staff/notices/outcomes/")
+    response = supervisor_client.get("/staff/notices/outcomes/?month=2027-02")
     assert "<svg" in response.content.decode() and "<script" not in response.content.decode()
-    csv_body = supervisor_client.get("/staff/notices/outcomes/?format=csv").content.decode("utf-8")
-    assert "2027年2月,3,0,3,0,2,1,1,1,1" in csv_body
+    csv_body = supervisor_client.get("/staff/notices/outcomes/?month=2027-02&table=batches").content.decode("utf-8")
+    assert "2027年2月,3,3,2,66.7%,1,33.3%,1,33.3%,1,33.3%,0,0.0%" in csv_body
 
 
 def test_the_forecast_compares_expiring_certificates_with_bookable_places(supervisor_client, frozen) -> None:

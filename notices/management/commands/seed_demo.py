@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident
+from notices.demo_evidence import build_year
 from reservations import calendar
 from reservations.booking import Contact, reservation_book
 from reservations.models import Office, Procedure, Reservation, Slot
@@ -124,6 +125,7 @@ class Command(BaseCommand):
         created = self._residents(options["residents"], rng, clerk, today)
         slots_generate_all(today=today)
         bookings = self._reservations(rng, clerk, today)
+        year = build_year(rng=random.Random(20261128), clerk=clerk, today=today)
         if options["verbosity"]:
             password = settings.DEMO_PASSWORD
             self.stdout.write(
@@ -132,6 +134,11 @@ class Command(BaseCommand):
                     f"{Certificate.objects.count()} certificates, {bookings} new reservations."
                 )
             )
+            if year is not None:
+                self.stdout.write(
+                    f"Past year for the outcome report: {year.letters} letters, {year.reservations} bookings, "
+                    f"{year.walk_ins} walk-ins, {year.complaints} complaints, {year.survey} survey answers."
+                )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {clerk.username}  (clerk)")
             if has_second_factor(supervisor):

@@ -14,6 +14,8 @@ SCHEDULES = [
     ("reservations-retention", "reservations.tasks.anonymise_old_reservations", "30 2 * * *"),
     ("reservations-retry-confirmations", "reservations.tasks.retry_confirmations", "*/5 * * * *"),
     ("staff-purge-counters", "staff.tasks.purge_counters", "40 2 * * *"),
+    # After the counter closes: the survey link to residents whose visit was done (and who gave an e-mail).
+    ("notices-survey-mails", "notices.tasks.send_survey_mails", "30 17 * * *"),
 ]
 
 
