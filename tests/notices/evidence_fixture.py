@@ -82,7 +82,9 @@ class Office:
             name=resident.full_name,
             expires_on=cert.expires_on,
             status=status,
-            status_reason="宛先不明" if status == Letter.Status.RETURNED else "",
+            status_reason={Letter.Status.RETURNED: "宛先不明", Letter.Status.WITHDRAWN: "資格の確認で対象外"}.get(
+                status, ""
+            ),
             created_at=at(date(2026, 8, 25), 9, 0),
         )
         self.letters[name] = letter
@@ -175,6 +177,8 @@ def build(clerk) -> Office:
     o.reservation(d30, time(11, 0), letter=l4, link="resident", created=at(date(2026, 9, 3), 20, 0))
 
     o.letter("L5", Letter.Status.RETURNED)
+    # Withdrawn before mailing (no longer eligible): counted apart, never as mailed.
+    o.letter("L10", Letter.Status.WITHDRAWN)
 
     l6 = o.letter("L6")
     o.renew(l6, date(2026, 10, 10), date(2026, 5, 10))
@@ -240,6 +244,7 @@ EXPECTED = {
     "month": "2026-10",
     "letters_mailed": 8,
     "letters_returned": 1,
+    "letters_withdrawn": 1,
     "booked": 4,
     "booked_by_channel": {"internet": 2, "phone": 2, "counter": 0},
     "booked_with_code": 2,
