@@ -31,6 +31,11 @@ class Office(models.Model):
     postal_code = models.CharField("郵便番号", max_length=8, blank=True)
     address = models.CharField("所在地", max_length=200)
     phone = models.CharField("電話番号", max_length=20)
+    # For residents who cannot use the phone (hearing or speech): letters and pages print both next to the phone.
+    fax = models.CharField("FAX番号", max_length=20, blank=True)
+    email = models.EmailField(
+        "問い合わせ用メールアドレス", blank=True, help_text="お知らせ・予約ページ・メールに載せる窓口の連絡先"
+    )
     hours_text = models.CharField("受付時間", max_length=200, default="平日 8時45分〜17時15分")
     email_sender = models.EmailField("送信元メールアドレス", blank=True)
 

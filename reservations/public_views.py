@@ -1,7 +1,8 @@
 """The resident's pages: no account, Japanese first, no JavaScript needed.
 
-The booking in progress lives in the session (procedure, slot, acknowledgements, contact details, invitation
-code), so the back button and a reload never lose what was typed, and nothing personal goes into a URL.
+The booking in progress lives in an encrypted cookie (reservations/flow.py: procedure, slot, acknowledgements,
+contact details, invitation code), so the back button and a reload never lose what was typed, nothing personal
+goes into a URL, and no step writes to the server before the booking itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certificates import rules as certificate_rules
-from reservations import availability, booking, invitations, ratelimit, rules, selectors
+from reservations import availability, booking, flow, invitations, ratelimit, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.mail import reservation_urls
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
@@ -30,12 +31,11 @@ SESSION_KEY = "booking"
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
-    return request.session.get(SESSION_KEY) or {}
+    return flow.get(request, SESSION_KEY) or {}
 
 
 def _save(request: HttpRequest, state: dict[str, Any]) -> None:
-    request.session[SESSION_KEY] = state
-    request.session.modified = True
+    flow.put(request, SESSION_KEY, state)
 
 
 def _office() -> Office | None:
@@ -337,9 +337,9 @@ def book_details(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def book_confirm(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and not _state(request) and request.session.get("last_booking"):
+    if request.method == "POST" and not _state(request) and flow.get(request, "last_booking"):
         # A replayed or double-clicked confirmation: the booking exists, show it instead of booking again.
-        return redirect("public:manage", token=request.session["last_booking"])
+        return redirect("public:manage", token=flow.get(request, "last_booking"))
     result = _require(request, "acks", "contact")
     if isinstance(result, HttpResponse):
         return result
@@ -368,9 +368,9 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 _save(request, state)
             errors = exc.messages
         else:
-            request.session.pop(SESSION_KEY, None)
-            request.session["last_booking"] = reservation.token
-            request.session["just_booked"] = reservation.token
+            flow.pop(request, SESSION_KEY)
+            flow.put(request, "last_booking", reservation.token)
+            flow.put(request, "just_booked", reservation.token)
             return redirect("public:manage", token=reservation.token)
     context = {
         "procedure": procedure,
@@ -420,7 +420,7 @@ def _reservation_by_token(token: str) -> Reservation:
 
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     reservation = _reservation_by_token(token)
-    just_booked = request.session.pop("just_booked", None) == token
+    just_booked = flow.pop(request, "just_booked") == token
     now = timezone.now()
     context = {
         "r": reservation,
@@ -472,7 +472,7 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
             return redirect("public:manage", token=token)
-        request.session.pop(SESSION_KEY, None)
+        flow.pop(request, SESSION_KEY)
         messages.success(request, _("予約の日時を変更しました。"))
         return redirect("public:manage", token=token)
     if state.get("change") == token and state.get("slot"):

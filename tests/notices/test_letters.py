@@ -216,3 +216,13 @@ def test_the_wording_refuses_unknown_placeholders_and_previews(supervisor_client
     assert letter_template().message_book.startswith("{name}")
     preview = supervisor_client.get("/staff/notices/wording/preview.pdf")
     assert "見本 太郎様、必ず予約してください。" in PdfReader(io.BytesIO(preview.content)).pages[0].extract_text()
+
+
+def test_the_contact_block_offers_fax_and_email_for_residents_who_cannot_phone(frozen) -> None:
+    from reservations.models import Office
+
+    factories.procedure()
+    Office.objects.update(fax="06-0000-0001", email="shomei@city.example.jp")
+    text = pages_text(prepared_batch(1))[1]
+    assert "FAX 06-0000-0001" in text
+    assert "shomei@city.example.jp" in text

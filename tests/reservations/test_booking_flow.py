@@ -467,3 +467,13 @@ def test_with_the_smtp_server_down_the_booking_is_done_and_the_email_sent_later(
     assert len(mail.outbox) == 1
     reservation.refresh_from_db()
     assert reservation.confirmation_sent_at is not None
+
+
+def test_the_home_page_gives_phone_fax_and_email_of_the_office(client, frozen) -> None:
+    from reservations.models import Office
+
+    factories.procedure()
+    Office.objects.update(phone="06-0000-0000", fax="06-0000-0001", email="shomei@city.example.jp")
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "06-0000-0000" in html and "FAX 06-0000-0001" in html
+    assert 'href="mailto:shomei@city.example.jp"' in html

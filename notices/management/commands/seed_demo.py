@@ -167,6 +167,8 @@ class Command(BaseCommand):
             postal_code="552-0000",
             address="大阪府みなと市港町1丁目1番1号 本庁舎2階",
             phone="06-0000-0000",
+            fax="06-0000-0001",
+            email="shomei@city.minato.example.jp",
             hours_text="平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
             email_sender="madoguchi@example.jp",
         )
