@@ -28,8 +28,10 @@ def test_the_steps_before_the_booking_write_nothing_on_the_server(client, slot) 
     with CaptureQueriesContext(connection) as queries:
         walk_to_confirm(client, slot)
         client.get("/book/confirm/")
-    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
-    assert writes == []
+    statements = [q["sql"].lstrip() for q in queries]
+    writes = [sql for sql in statements if not sql.upper().startswith(("SELECT", "SAVEPOINT", "RELEASE SAVEPOINT"))]
+    # The one write allowed is the per-client rate-limit counter (staff.counters), which must hold across servers.
+    assert writes and [sql for sql in writes if '"staff_counter"' not in sql] == []
     assert not Session.objects.exists()
     assert "sessionid" not in client.cookies
     assert not Reservation.objects.exists()
