@@ -16,8 +16,8 @@ urlpatterns = [
     path("book/p/<slug:slug>/<isodate:day>/", views.book_times, name="book_times"),
     path("book/<str:code>/", views.book_invitation, name="book_invitation"),
     path("reservation/", views.lookup, name="lookup"),
-    path("reservation/<str:token>/", views.manage, name="manage"),
-    path("reservation/<str:token>/cancel/", views.cancel, name="cancel"),
-    path("reservation/<str:token>/change/", views.change, name="change"),
-    path("reservation/<str:token>/calendar.ics", views.ics, name="ics"),
+    path("reservation/<token:token>/", views.manage, name="manage"),
+    path("reservation/<token:token>/cancel/", views.cancel, name="cancel"),
+    path("reservation/<token:token>/change/", views.change, name="change"),
+    path("reservation/<token:token>/calendar.ics", views.ics, name="ics"),
 ]

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 
-from staff.converters import IsoDateConverter
+from staff.converters import IsoDateConverter, TokenConverter
 
 
 def _create_cache_table(using: str = "default", **kwargs: Any) -> None:
@@ -24,6 +24,7 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         # Registered here, before any URLconf is read, so every app's urls.py can use <isodate:...>.
         register_converter(IsoDateConverter, "isodate")
+        register_converter(TokenConverter, "token")
 
         from staff import events  # noqa: F401 - connects the login signals
 

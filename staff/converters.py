@@ -15,3 +15,16 @@ class IsoDateConverter:
 
     def to_url(self, value: date) -> str:
         return value.isoformat()
+
+
+class TokenConverter:
+    """A secret link's token as Madoguchi makes it (URL-safe base64); anything else, a NUL byte included, is a 404
+    before it reaches a view or the database."""
+
+    regex = r"[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
