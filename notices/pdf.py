@@ -2,9 +2,9 @@
 
 Large batches are rendered in chunks by separate `python -m weasyprint` processes, so both cores work and
 the memory of one chunk is returned to the system when its process ends. The chunks are then joined by qpdf
-(Debian's `qpdf` package), which copies the pages' objects and streams from the chunk files without decoding them,
-so memory does not grow with the size of the letters' fonts and images. The joined file keeps the pages only:
-no outline or document structure, which printed letters do not need.
+(Debian's `qpdf` package) in its own process. qpdf holds the joined document's objects while it writes (about
+30 KB per letter), which stays below one renderer's memory up to about 5,000 letters a batch. The joined file
+keeps the pages only: no outline or document structure, which printed letters do not need.
 """
 
 from __future__ import annotations
@@ -39,7 +39,17 @@ def _render_file(html_path: Path, pdf_path: Path) -> None:
 def join(inputs: list[Path], output: Path) -> int:
     """Write the pages of `inputs`, in order, as one PDF at `output`; returns the number of pages."""
     # --warning-exit-0: a warning about a chunk (qpdf repairs what it warns about) is not a failed batch.
-    _qpdf("--warning-exit-0", "--empty", "--pages", *[str(p) for p in inputs], "--", str(output))
+    # --remove-unreferenced-resources=no: WeasyPrint's pages reference only what they use, and looking for unused
+    # resources would parse every page's content: five times slower and a third more memory.
+    _qpdf(
+        "--warning-exit-0",
+        "--remove-unreferenced-resources=no",
+        "--empty",
+        "--pages",
+        *[str(p) for p in inputs],
+        "--",
+        str(output),
+    )
     return int(_qpdf("--show-npages", str(output)))
 
 
