@@ -87,6 +87,6 @@ def test_the_same_entry_twice_is_refused_with_a_message_and_the_input_kept(super
     response = supervisor_client.post("/staff/calendar/", data)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "すでに" in html or "既に" in html
+    assert "入力内容を確認してください" in html
     assert 'value="2026-12-0' in html
     assert (CalendarDay.objects.count(), CapacityOverride.objects.count()) == rows
