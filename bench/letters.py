@@ -117,8 +117,8 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         assert batch is not None and batch.letter_count == args.letters, (batch, batch and batch.letter_count)
         size = (Path(settings.MEDIA_ROOT) / batch.pdf_path).stat().st_size
-        # The renderers are this process's children; the reference processes run only after every batch, so
-        # the children's peak here is the renderers' alone.
+        # The renderers and the qpdf join are this process's children; the reference processes run only after
+        # every batch, so the children's peak here is theirs alone.
         peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children_peak_kib())
         ours.append((elapsed, size, peak))
         batches.append(batch)
