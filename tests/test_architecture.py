@@ -5,6 +5,7 @@ back through others."""
 from __future__ import annotations
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,13 @@ def _imports(source: str, module: str, *, is_package: bool = False) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
+    # Parsed in a fresh thread: CPython 3.11.7's ast.parse can fail with "AST constructor recursion depth
+    # mismatch" when called from a deep stack (pytest plus Django), which says nothing about our code.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_graph_here).result()
+
+
+def _graph_here() -> dict[str, set[str]]:
     modules = _modules()
     return {
         module: {
