@@ -136,15 +136,29 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# The console backend prints every e-mail, manage links included, into the server log: in production only when
+# an operator says so explicitly (e.g. a trial without a mail server).
+EMAIL_ALLOW_CONSOLE = env.bool("EMAIL_ALLOW_CONSOLE", default=DEBUG)
+if not DEBUG and not EMAIL_ALLOW_CONSOLE and EMAIL_CONFIG["EMAIL_BACKEND"].endswith("console.EmailBackend"):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server when DEBUG is off (or set EMAIL_ALLOW_CONSOLE=true to print e-mails)."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="madoguchi@localhost")
 
 # Staff sessions end after this many idle seconds (staff.middleware.StaffIdleTimeout keeps an active
 # session alive); a resident's booking in progress expires the same way.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
+# However active, a staff session ends this many seconds after the login.
+STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=10 * 60 * 60)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe /healthz over plain HTTP; it answers "ok" and nothing else.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -185,8 +199,12 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Madoguchi")
 # Expiry counting: False = 民法 (the issue day is not counted), True = the issue day counts as day 1.
 CERTIFICATE_COUNT_ISSUE_DAY = env.bool("CERTIFICATE_COUNT_ISSUE_DAY", default=False)
 CERTIFICATE_EXPIRING_SOON_DAYS = env.int("CERTIFICATE_EXPIRING_SOON_DAYS", default=60)
-# Public base URL used in letters, e-mails and .ics files.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Public base URL used in letters, e-mails and .ics files: without it they would point at this machine.
+SITE_URL = env.str("SITE_URL", default="")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://madoguchi.example.lg.jp).")
+    SITE_URL = "http://127.0.0.1:8000"
 # One active booking per phone number and procedure (0 = no limit).
 BOOKINGS_PER_PHONE = env.int("BOOKINGS_PER_PHONE", default=1)
 BOOKING_LOOKUP_RATE = env.str("BOOKING_LOOKUP_RATE", default="10/15m")

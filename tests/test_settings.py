@@ -14,22 +14,91 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions_and_a_busy_timeout(
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
-def test_production_settings_refuse_to_start_without_secret_key_and_hosts() -> None:
-    import os
+PRODUCTION_VARIABLES = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "EMAIL_URL",
+    "EMAIL_ALLOW_CONSOLE",
+    "DJANGO_SETTINGS_MODULE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+)
+
+
+def _start_production(env: dict[str, str], code: str = "import django; django.setup()"):  # noqa: ANN202
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")}
-    env.update(DEBUG="false", DJANGO_SETTINGS_MODULE="config.settings")
-    code = "import django; django.setup()"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def _production_env(**values: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_VARIABLES}
+    env.update(DEBUG="false", DJANGO_SETTINGS_MODULE="config.settings", **values)
+    return env
+
+
+def test_production_settings_refuse_to_start_without_secret_key_and_hosts() -> None:
+    env = _production_env(SITE_URL="https://madoguchi.example.lg.jp", EMAIL_URL="smtp://mail.example.lg.jp:25")
+    result = _start_production(env)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
     env["SECRET_KEY"] = "x" * 50
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    result = _start_production(env)
     assert result.returncode != 0 and "ALLOWED_HOSTS must be set" in result.stderr
     env["ALLOWED_HOSTS"] = "madoguchi.example.lg.jp"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    result = _start_production(env)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_refuse_to_start_without_the_public_address() -> None:
+    env = _production_env(SECRET_KEY="x" * 50, ALLOWED_HOSTS="madoguchi.example.lg.jp", EMAIL_URL="smtp://m:25")
+    result = _start_production(env)
+    assert result.returncode != 0 and "SITE_URL must be set" in result.stderr
+
+
+def test_production_settings_refuse_the_console_mail_backend_unless_explicitly_allowed() -> None:
+    env = _production_env(
+        SECRET_KEY="x" * 50, ALLOWED_HOSTS="madoguchi.example.lg.jp", SITE_URL="https://madoguchi.example.lg.jp"
+    )
+    result = _start_production(env)
+    assert result.returncode != 0 and "EMAIL_URL must name a mail server" in result.stderr
+    env["EMAIL_URL"] = "consolemail://"
+    result = _start_production(env)
+    assert result.returncode != 0 and "EMAIL_URL must name a mail server" in result.stderr
+    env["EMAIL_ALLOW_CONSOLE"] = "true"
+    result = _start_production(
+        env, "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_production_cookies_including_the_language_cookie_are_secure_and_health_is_exempt_from_https() -> None:
+    env = _production_env(
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="madoguchi.example.lg.jp",
+        SITE_URL="https://madoguchi.example.lg.jp",
+        EMAIL_URL="smtp://mail.example.lg.jp:25",
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_REDIRECT_EXEMPT, s.STAFF_SESSION_MAX_AGE)"
+    )
+    result = _start_production(env, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True True True ['^healthz$'] 36000"
+
+
+def test_health_answers_over_plain_http_while_every_other_page_is_redirected_to_https(client, settings) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz/").status_code == 301
 
 
 def test_env_example_lists_every_variable_the_settings_read() -> None:
