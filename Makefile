@@ -4,12 +4,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=true
 
-.PHONY: run test lint setup setup-test system system-test clean
+.PHONY: run test lint setup setup-test system system-test clean lock lock-upgrade
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from the locks only: exact versions, each file checked against its SHA-256. The project itself
+# is then installed without dependencies, and `pip check` fails when pyproject.toml names a package the lock lacks.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(PY) -m pip check
 	touch $@
 
 system:
@@ -20,7 +28,7 @@ system-test:
 
 setup: system $(VENV)/.installed
 
-setup-test: system-test $(VENV)/.installed
+setup-test: system-test $(VENV)/.installed-test
 
 run: setup
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
@@ -37,11 +45,29 @@ test: setup-test
 	  env -u DATABASE_URL $(PY) -m pytest; \
 	fi
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
+# Refresh the locks after a change to the dependencies in pyproject.toml: `make lock` keeps every pin it can and
+# adds what is new; `make lock-upgrade` moves every package to its newest version within pyproject.toml's bounds.
+# pip-tools runs in its own virtualenv (.venv-lock), so it is not part of the product's environment.
+LOCK_VENV := .venv-lock
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
+	--strip-extras $(LOCK_FLAGS)
+
+$(LOCK_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools
+
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) --extra test -o requirements-test.lock pyproject.toml
+	$(PIP_COMPILE) -c requirements-test.lock -o requirements.lock pyproject.toml
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
+
 clean:
-	rm -rf $(VENV) .test-db.sqlite3* .test-media
+	rm -rf $(VENV) $(LOCK_VENV) .test-db.sqlite3* .test-media

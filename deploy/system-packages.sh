@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Madoguchi needs, when they are missing.
 #   deploy/system-packages.sh          what the product needs (WeasyPrint, fonts, qpdf to join the letters)
-#   deploy/system-packages.sh --test   also what the tests need (Chromium)
+#   deploy/system-packages.sh --test   also what the tests need (Chromium, redis-server)
 set -euo pipefail
 
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
           fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho qpdf)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium)
+  packages+=(chromium redis-server)
 fi
 
 missing=()
