@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from notices.letters import TEXT_FIELDS, unknown_placeholders
+from notices.letters import TEXT_FIELDS
 from notices.models import PLACEHOLDERS, LetterTemplate
 
 
@@ -50,13 +50,5 @@ class LetterTemplateForm(forms.ModelForm):
         names = "、".join(f"{{{k}}}（{v}）" for k, v in PLACEHOLDERS.items())
         for name in TEXT_FIELDS:
             self.fields[name].help_text = f"使える差し込み：{names}"
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in TEXT_FIELDS:
-            bad = unknown_placeholders(data.get(name) or "")
-            if bad:
-                self.add_error(
-                    name, f"使えない差し込みがあります：{'、'.join(bad)}。{{ と }} は差し込みにだけ使えます。"
-                )
-        return data
+        # The checks of the slots and of the length are LetterTemplate.clean(), which ModelForm runs: the admin and
+        # the services use the same rules.

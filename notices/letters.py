@@ -4,7 +4,6 @@ and letter_document.html (the printed document)."""
 from __future__ import annotations
 
 from datetime import date
-from string import Formatter
 from typing import Any
 
 import segno
@@ -13,10 +12,10 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from certificates import jp
-from notices.models import PLACEHOLDERS, Letter, LetterTemplate, NoticeBatch
+from notices.models import Letter, LetterTemplate, NoticeBatch
 from reservations.models import Office, Procedure
 
-TEXT_FIELDS = ("greeting", "message_book", "message_no_booking", "message_photo", "booking_text", "phone_text")
+TEXT_FIELDS = LetterTemplate.WORDING_FIELDS
 
 
 def letter_template() -> LetterTemplate:
@@ -24,17 +23,6 @@ def letter_template() -> LetterTemplate:
     if template is None:
         template = LetterTemplate.objects.create()
     return template
-
-
-def unknown_placeholders(text: str) -> list[str]:
-    names = []
-    try:
-        for _literal, field, _spec, _conv in Formatter().parse(text):
-            if field is not None and field not in PLACEHOLDERS:
-                names.append(field or "{}")
-    except ValueError:
-        names.append("{")
-    return names
 
 
 def booking_url(code: str) -> str:
@@ -69,7 +57,7 @@ def letter_context(
         "photo_size": kind.photo_size if kind else "縦4cm×横3cm",
         "office_phone": office.phone if office else "",
     }
-    texts = {field: getattr(template, field).format_map(values) for field in TEXT_FIELDS}
+    texts = {field: template.fill(field, values) for field in TEXT_FIELDS}
     display_code = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
     return {
         "t": template,

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from certificates.models import Certificate, Resident
 from reservations.models import Invitation, Reservation
+from staff import wording
 
 PLACEHOLDERS = {
     "name": "宛名（氏名）",
@@ -59,12 +61,38 @@ class LetterTemplate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    # The texts with {placeholder} slots, and how long each may be: the letter is one A4 page, and a bounded text
+    # keeps the preview and the monthly batch bounded in time.
+    WORDING_FIELDS = ("greeting", "message_book", "message_no_booking", "message_photo", "booking_text", "phone_text")
+    WORDING_MAX_CHARS = 1000
+
     class Meta:
         verbose_name = "お知らせの文面"
         verbose_name_plural = "お知らせの文面"
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name in (*self.WORDING_FIELDS, "what_to_bring"):
+            text = getattr(self, name) or ""
+            if len(text) > self.WORDING_MAX_CHARS:
+                errors[name] = f"{self.WORDING_MAX_CHARS}文字以内で入力してください（いま{len(text)}文字です）。"
+                continue
+            if name == "what_to_bring":
+                continue
+            bad = wording.problems(text, PLACEHOLDERS)
+            if bad:
+                errors[name] = (
+                    f"使えない差し込みがあります：{'、'.join(bad)}。差し込みは {{name}} のように名前だけを書きます。"
+                    "記号の { と } をそのまま書くときは {{ と }} と書いてください。"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def fill(self, name: str, values: dict[str, object]) -> str:
+        return wording.fill(getattr(self, name), values)
 
 
 class NoticeBatch(models.Model):

@@ -24,12 +24,29 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def _render_file(html_path: Path, pdf_path: Path) -> None:
+class RenderTimeout(Exception):
+    """The HTML took longer than allowed to become a PDF."""
+
+
+def html_to_pdf_within(html: str, *, seconds: float) -> bytes:
+    """Like html_to_pdf, in a separate process that is killed after `seconds`: for previews of wording that a
+    person has just typed, so that no text can hold a web worker for longer than that."""
+    with tempfile.TemporaryDirectory(prefix="madoguchi-preview-") as tmp:
+        html_path, pdf_path = Path(tmp) / "preview.html", Path(tmp) / "preview.pdf"
+        html_path.write_text(html, encoding="utf-8")
+        try:
+            _render_file(html_path, pdf_path, timeout=seconds)
+        except subprocess.TimeoutExpired as exc:
+            raise RenderTimeout(f"no PDF after {seconds} s") from exc
+        return pdf_path.read_bytes()
+
+
+def _render_file(html_path: Path, pdf_path: Path, *, timeout: float = 1800) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "weasyprint", "--quiet", str(html_path), str(pdf_path)],
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=timeout,
         check=False,
     )
     if result.returncode != 0 or not pdf_path.exists():

@@ -22,7 +22,7 @@ from certificates.models import Certificate
 from certificates.rules import add_months
 from notices import letters, pdf
 from notices.locks import render_lock
-from notices.models import BatchEvent, Letter, NoticeBatch
+from notices.models import BatchEvent, Letter, LetterTemplate, NoticeBatch
 from reservations.invitations import invitation_create
 from reservations.models import Office, Procedure
 
@@ -295,3 +295,11 @@ def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -
         batch_id=letter.batch_id, user=user, action=Letter.Status(status).label, detail=f"お知らせ #{letter.pk}"
     )
     return letter
+
+
+def letter_template_save(*, template: LetterTemplate, user: AbstractBaseUser, now: datetime | None = None) -> None:
+    """Save the supervisor's wording, checked by the same rules as the admin (LetterTemplate.clean)."""
+    template.full_clean()
+    template.updated_at = now or timezone.now()
+    template.updated_by = user
+    template.save()

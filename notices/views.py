@@ -135,12 +135,13 @@ def template_edit(request: StaffRequest) -> HttpResponse:
     template = letters.letter_template()
     form = LetterTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
-        edited = form.save(commit=False)
-        edited.updated_at = timezone.now()
-        edited.updated_by = request.user
-        edited.save()
-        messages.success(request, "文面を保存しました。次に作成するお知らせから使われます。")
-        return redirect("notices:template_edit")
+        try:
+            services.letter_template_save(template=form.save(commit=False), user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "文面を保存しました。次に作成するお知らせから使われます。")
+            return redirect("notices:template_edit")
     return render(request, "notices/template_edit.html", {"form": form})
 
 
@@ -166,6 +167,11 @@ def template_preview(request: StaffRequest) -> HttpResponse:
     from django.template.loader import render_to_string
 
     body = render_to_string("notices/letter_page.html", context)
-    response = HttpResponse(pdf.html_to_pdf(letters.document([body], template)), content_type="application/pdf")
+    try:
+        content = pdf.html_to_pdf_within(letters.document([body], template), seconds=settings.NOTICE_PREVIEW_SECONDS)
+    except pdf.RenderTimeout:
+        messages.error(request, "見本のPDFを時間内に作れませんでした。文面を短くしてから、もう一度お試しください。")
+        return redirect("notices:template_edit")
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
     return response

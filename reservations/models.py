@@ -4,11 +4,13 @@ import secrets
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateKind, Resident
+from staff import wording
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a number read out over the phone or copied from paper stays unambiguous.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -103,12 +105,27 @@ class Acknowledgement(models.Model):
     def __str__(self) -> str:
         return f"{self.text[:30]} (v{self.version})"
 
+    PLACEHOLDERS = ("photo_months", "photo_size")
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("text", "text_en"):
+            bad = wording.problems(getattr(self, name), self.PLACEHOLDERS)
+            if bad:
+                allowed = "、".join(f"{{{n}}}" for n in self.PLACEHOLDERS)
+                errors[name] = f"使えない差し込みがあります：{'、'.join(bad)}。使えるのは {allowed} です。"
+        if errors:
+            raise ValidationError(errors)
+
     def render(self, language: str = "ja") -> str:
         kind = self.procedure.certificate_kind
         text = self.text_en if language == "en" and self.text_en else self.text
-        return text.format(
-            photo_months=kind.photo_max_age_months if kind else 6,
-            photo_size=kind.photo_size if kind else "縦4cm×横3cm",
+        return wording.fill(
+            text,
+            {
+                "photo_months": kind.photo_max_age_months if kind else 6,
+                "photo_size": kind.photo_size if kind else "縦4cm×横3cm",
+            },
         )
 
 
