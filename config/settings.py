@@ -1,5 +1,6 @@
 """Madoguchi settings: every value comes from the environment, with a development default."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,6 +9,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Every process that loads these settings (web, job cluster, management commands) creates its files -- the SQLite
+# database and its journal, letter PDFs, exports -- readable and writable by the service user only.
+os.umask(0o077)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -125,6 +130,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -228,4 +235,6 @@ RESERVATION_RETENTION_MONTHS = env.int("RESERVATION_RETENTION_MONTHS", default=1
 SURVEY_RATE = env.str("SURVEY_RATE", default="20/1h")
 SURVEY_EMAIL_ENABLED = env.bool("SURVEY_EMAIL_ENABLED", default=True)
 SURVEY_EMAIL_WITHIN = timedelta(days=env.int("SURVEY_EMAIL_WITHIN_DAYS", default=3))
+# Months after a batch's month after which its PDF is deleted and its letters are anonymised.
+NOTICE_RETENTION_MONTHS = env.int("NOTICE_RETENTION_MONTHS", default=13)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="madoguchi-demo")

@@ -34,7 +34,7 @@ def render_lock(batch_id: int) -> Iterator[bool]:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, batch_id])
         return
     directory = Path(settings.MEDIA_ROOT) / "notices"
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(directory / f".render-{batch_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

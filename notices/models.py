@@ -114,6 +114,7 @@ class NoticeBatch(models.Model):
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     pdf_bytes = models.PositiveBigIntegerField(default=0)
     render_claimed_at = models.DateTimeField(null=True, blank=True)
+    pdf_deleted_at = models.DateTimeField("PDFを削除した日時", null=True, blank=True)
     mailed_on = models.DateField(null=True, blank=True)
     mailed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -154,10 +155,17 @@ class Letter(models.Model):
         WITHDRAWN = "withdrawn", "取り下げ（資格の確認）"
 
     batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters")
-    # One letter per certificate, ever: however often or concurrently the monthly job runs.
-    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="notice_letter")
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="notice_letters")
-    invitation = models.OneToOneField(Invitation, on_delete=models.PROTECT, related_name="letter")
+    # One letter per certificate, ever: however often or concurrently the monthly job runs. The links are emptied
+    # only when the letter is anonymised after its retention period (notices.services.letters_anonymise).
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letter"
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letters"
+    )
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
+    )
     postal_code = models.CharField(max_length=8)
     address = models.CharField(max_length=200)
     name = models.CharField(max_length=101)
@@ -169,6 +177,14 @@ class Letter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    # What became of the letter, kept when its links to the bookings and certificates are cut (retention), so the
+    # outcome report counts the same afterwards. Empty (outcome_kept_at null) while the live links answer.
+    outcome_kept_at = models.DateTimeField(null=True, blank=True)
+    outcome_booked = models.BooleanField(default=False)
+    outcome_visited = models.BooleanField(default=False)
+    outcome_no_show = models.BooleanField(default=False)
+    outcome_issued = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "お知らせ"
@@ -186,6 +202,23 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} #{self.pk}"
+
+
+class LetterRetentionRun(models.Model):
+    """What the retention job removed, and when: letters of batches past their period, and the batch PDFs."""
+
+    at = models.DateTimeField(default=timezone.now)
+    cutoff = models.DateField("この月より前のお知らせ")
+    letters = models.PositiveIntegerField("個人情報を消したお知らせの数")
+    pdfs = models.PositiveIntegerField("削除したPDFの数")
+
+    class Meta:
+        verbose_name = "お知らせの保存期間の処理"
+        verbose_name_plural = "お知らせの保存期間の処理"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.letters}"
 
 
 class BatchEvent(models.Model):

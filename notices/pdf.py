@@ -83,7 +83,7 @@ def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int
     The file is written beside `output` and moved into place at the end, so a crash never leaves a
     half-written PDF where a complete one is expected. Returns the number of pages.
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="madoguchi-pdf-", dir=output.parent) as tmp:
         tmpdir = Path(tmp)
         pdf_paths = []
@@ -99,5 +99,7 @@ def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int
                 future.result()
         partial = tmpdir / "joined.pdf"
         pages = join(pdf_paths, partial)
+        # Names and addresses of every recipient: readable by the service user only, whatever the umask.
+        os.chmod(partial, 0o600)
         os.replace(partial, output)
     return pages

@@ -35,25 +35,35 @@ def _next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def outcome_for(letters_qs, *, label: str, month: date) -> Outcome:
+def annotate_outcomes(letters_qs):  # noqa: ANN001, ANN201
+    """Each letter with has_booking, has_visit, has_no_show, has_issue, from the live links."""
     reservations = Reservation.objects.filter(invitation__letter=OuterRef("pk"))
     visited = reservations.filter(status__in=[Reservation.Status.ARRIVED, Reservation.Status.DONE])
     no_show = reservations.filter(status=Reservation.Status.NO_SHOW)
     issued = Certificate.objects.filter(renews=OuterRef("certificate"))
-    row = letters_qs.annotate(
+    return letters_qs.annotate(
         has_booking=Exists(reservations),
         has_visit=Exists(visited),
         has_no_show=Exists(no_show),
         has_issue=Exists(issued),
-    ).aggregate(
+    )
+
+
+def _counted(live: str, kept: str) -> Q:
+    # A letter whose links were cut by the retention job counts by what was kept at that moment.
+    return Q(outcome_kept_at__isnull=True, **{live: True}) | Q(outcome_kept_at__isnull=False, **{kept: True})
+
+
+def outcome_for(letters_qs, *, label: str, month: date) -> Outcome:
+    row = annotate_outcomes(letters_qs).aggregate(
         letters=Count("pk"),
         mailed=Count("pk", filter=Q(status__in=[Letter.Status.MAILED, Letter.Status.RETURNED])),
         returned=Count("pk", filter=Q(status=Letter.Status.RETURNED)),
         withdrawn=Count("pk", filter=Q(status=Letter.Status.WITHDRAWN)),
-        booked=Count("pk", filter=Q(has_booking=True)),
-        visited=Count("pk", filter=Q(has_visit=True)),
-        issued=Count("pk", filter=Q(has_issue=True)),
-        no_shows=Count("pk", filter=Q(has_no_show=True)),
+        booked=Count("pk", filter=_counted("has_booking", "outcome_booked")),
+        visited=Count("pk", filter=_counted("has_visit", "outcome_visited")),
+        issued=Count("pk", filter=_counted("has_issue", "outcome_issued")),
+        no_shows=Count("pk", filter=_counted("has_no_show", "outcome_no_show")),
     )
     procedure_ids = Procedure.objects.filter(certificate_kind__is_letter_kind=True).values("pk")
     walk_ins = WalkIn.objects.filter(procedure__in=procedure_ids, day__gte=month, day__lt=_next_month(month)).count()

@@ -19,12 +19,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from certificates.models import Certificate
-from certificates.rules import add_months
-from notices import letters, pdf
+from certificates.rules import add_months, months_before
+from notices import letters, pdf, selectors
 from notices.locks import render_lock
-from notices.models import BatchEvent, Letter, LetterTemplate, NoticeBatch
+from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplate, NoticeBatch
 from reservations.invitations import invitation_create
-from reservations.models import Office, Procedure
+from reservations.models import Invitation, Office, Procedure
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,8 @@ def render_batch_pdf(
 
 def notice_batch_regenerate(*, batch: NoticeBatch, user: User) -> NoticeBatch:
     """Render the PDF again on the supervisor's explicit request (e.g. after a letter was cancelled)."""
+    if batch.pdf_deleted_at is not None:
+        raise ValidationError("保存期間を過ぎたお知らせです。宛名などを消したため、PDFは作り直せません。")
     if batch.status == NoticeBatch.Status.PREPARING:
         raise ValidationError("作成中のお知らせは作り直せません。作成が終わるまでお待ちください。")
     if not _render_if_claimed(
@@ -270,6 +272,8 @@ def notice_batch_mark_mailed(*, batch: NoticeBatch, mailed_on: date, user: User)
 @transaction.atomic
 def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -> Letter:
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if letter.anonymised_at is not None:
+        raise ValidationError("保存期間を過ぎたお知らせの記録は変えられません。")
     reason = (reason or "").strip()
     allowed: dict[str, set[str]] = {
         Letter.Status.RETURNED: {Letter.Status.MAILED},
@@ -303,3 +307,71 @@ def letter_template_save(*, template: LetterTemplate, user: AbstractBaseUser, no
     template.updated_at = now or timezone.now()
     template.updated_by = user
     template.save()
+
+
+# --- retention --------------------------------------------------------------------------------------------------
+
+RETENTION_REASON = "保存期間の経過により削除"
+
+
+def letters_keep_outcomes(letters_qs: QuerySet[Letter], *, now: datetime) -> int:
+    """Keep on each letter what became of it (booked, visited, no-show, renewed), before its links are cut.
+
+    Called before the letters themselves are anonymised and before the reservations they led to lose their link
+    to the invitation, so the outcome report counts the same afterwards.
+    """
+    kept = 0
+    rows = selectors.annotate_outcomes(letters_qs.filter(outcome_kept_at__isnull=True)).values_list(
+        "pk", "has_booking", "has_visit", "has_no_show", "has_issue"
+    )
+    by_outcome: dict[tuple[bool, bool, bool, bool], list[int]] = {}
+    for pk, *flags in rows:
+        by_outcome.setdefault(tuple(flags), []).append(pk)  # type: ignore[arg-type]
+    for (booked, visited, no_show, issued), pks in by_outcome.items():
+        kept += Letter.objects.filter(pk__in=pks, outcome_kept_at__isnull=True).update(
+            outcome_kept_at=now,
+            outcome_booked=booked,
+            outcome_visited=visited,
+            outcome_no_show=no_show,
+            outcome_issued=issued,
+        )
+    return kept
+
+
+def letter_retention_cutoff(today: date) -> date:
+    """Batches about a month before this one are past their retention period."""
+    return months_before(month_start(today), settings.NOTICE_RETENTION_MONTHS)
+
+
+def letters_anonymise(*, now: datetime | None = None) -> LetterRetentionRun:
+    """Forget the letters of batches past NOTICE_RETENTION_MONTHS: delete the batch PDFs (names, addresses and
+    codes of every recipient), blank name and address, cut the links to the resident, the certificate and the
+    invitation (which is deleted). The rows, their status and what they led to stay, for the outcome report."""
+    now = now or timezone.now()
+    cutoff = letter_retention_cutoff(timezone.localdate(now))
+    with transaction.atomic():
+        letters_qs = Letter.objects.filter(batch__month__lt=cutoff, anonymised_at__isnull=True)
+        letters_keep_outcomes(letters_qs, now=now)
+        invitation_ids = [pk for pk in letters_qs.values_list("invitation_id", flat=True) if pk]
+        count = letters_qs.update(
+            name="",
+            postal_code="",
+            address="",
+            resident=None,
+            certificate=None,
+            invitation=None,
+            anonymised_at=now,
+        )
+        Letter.objects.filter(anonymised_at=now).exclude(status_reason="").update(status_reason=RETENTION_REASON)
+        # The booking codes go with the letters; bookings made with them keep their own record (SET_NULL).
+        Invitation.objects.filter(pk__in=invitation_ids).delete()
+    pdfs = 0
+    for batch in NoticeBatch.objects.filter(month__lt=cutoff, pdf_deleted_at__isnull=True):
+        if batch.pdf_path:
+            (Path(settings.MEDIA_ROOT) / batch.pdf_path).unlink(missing_ok=True)
+            pdfs += 1
+        NoticeBatch.objects.filter(pk=batch.pk).update(pdf_path="", pdf_deleted_at=now)
+        BatchEvent.objects.create(batch=batch, action="保存期間の処理", detail="PDFを削除し、宛名を消しました")
+    run = LetterRetentionRun.objects.create(at=now, cutoff=cutoff, letters=count, pdfs=pdfs)
+    logger.info("retention: anonymised %s letters and deleted %s batch PDFs before %s", count, pdfs, cutoff)
+    return run

@@ -97,7 +97,11 @@ def batch_pdf(request: StaffRequest, pk: int) -> FileResponse:
 
 @supervisor_required
 def letter_pdf(request: StaffRequest, pk: int) -> HttpResponse:
-    letter = get_object_or_404(Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"), pk=pk)
+    letter = get_object_or_404(
+        Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"),
+        pk=pk,
+        anonymised_at__isnull=True,
+    )
     template = letters.letter_template()
     body = letters.letter_html_body(
         letter, template=template, office=Office.objects.first(), today=timezone.localdate(letter.batch.created_at)

@@ -110,3 +110,20 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     listed = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.MULTILINE))
     assert read - listed == set()
     assert {"SECRET_KEY", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"} <= read
+
+
+def test_every_process_that_loads_the_settings_creates_files_for_its_user_only(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os, sqlite3; django.setup(); "
+        f"sqlite3.connect({str(tmp_path / 'db.sqlite3')!r}).execute('CREATE TABLE t (x)'); "
+        f"open({str(tmp_path / 'export.csv')!r}, 'w').close(); os.mkdir({str(tmp_path / 'media')!r})"
+    )
+    env = {**os.environ, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    assert oct((tmp_path / "db.sqlite3").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "export.csv").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "media").stat().st_mode & 0o777) == "0o700"

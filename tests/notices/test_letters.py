@@ -76,6 +76,19 @@ def test_the_batch_pdf_is_stored_with_its_checksum(frozen) -> None:
     assert batch.pdf_bytes == len(data)
 
 
+def test_the_batch_pdf_and_its_folder_are_readable_by_the_service_user_only(frozen) -> None:
+    import os
+
+    old_umask = os.umask(0o022)  # even a process with a lax umask writes the letters privately
+    try:
+        batch = prepared_batch(1)
+    finally:
+        os.umask(old_umask)
+    path = Path(settings.MEDIA_ROOT) / batch.pdf_path
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_only_the_supervisor_opens_the_letter_pages(client, alice, frozen) -> None:
     batch = prepared_batch(1)
     client.force_login(alice)
