@@ -118,19 +118,21 @@ def certificate_check_photo(*, kind: CertificateKind, photo_taken_on: date | Non
         return
     if photo_taken_on is None:
         raise ValidationError({"photo_taken_on": "写真の撮影日を入力してください。"})
+    if rules.photo_is_acceptable(photo_taken_on, issued_on, kind.photo_max_age_months):
+        return
+    # Not acceptable: say which side of the rule the date falls on.
     if photo_taken_on > issued_on:
         raise ValidationError({"photo_taken_on": "写真の撮影日が交付日より後になっています。"})
     earliest = rules.earliest_photo_date(issued_on, kind.photo_max_age_months)
-    if photo_taken_on < earliest:
-        raise ValidationError(
-            {
-                "photo_taken_on": ValidationError(
-                    f"写真が古すぎます。{kind.photo_max_age_months}か月以内"
-                    f"（{earliest:%Y年%-m月%-d日}以降）に撮影した写真が必要です。",
-                    code="photo_too_old",
-                )
-            }
-        )
+    raise ValidationError(
+        {
+            "photo_taken_on": ValidationError(
+                f"写真が古すぎます。{kind.photo_max_age_months}か月以内"
+                f"（{earliest:%Y年%-m月%-d日}以降）に撮影した写真が必要です。",
+                code="photo_too_old",
+            )
+        }
+    )
 
 
 @transaction.atomic

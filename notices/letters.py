@@ -63,6 +63,8 @@ def letter_context(
         "t": template,
         "texts": texts,
         "office": office,
+        # The sender line says who writes in words a household member may read: the certificate's short name.
+        "sender_unit": f"{procedure.public_name} 担当" if procedure else (office.department if office else ""),
         "name": name,
         "postal_code": postal_code,
         "address": address,

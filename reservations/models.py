@@ -79,6 +79,13 @@ class Procedure(models.Model):
         return self.name
 
     @property
+    def public_name(self) -> str:
+        """What a resident or a household member may see outside the booking pages (e-mails, calendar files,
+        letters): the certificate kind's short name, which never mentions welfare or the allowance."""
+        kind = self.certificate_kind
+        return kind.short_name if kind is not None and kind.short_name else self.name
+
+    @property
     def bring_list(self) -> list[str]:
         return [line.strip() for line in self.what_to_bring.splitlines() if line.strip()]
 

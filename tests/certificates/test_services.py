@@ -180,3 +180,18 @@ def test_it_keeps_the_building_line_and_the_staff_only_eligibility_record(alice)
     resident.refresh_from_db()
     assert resident.is_eligible is False
     assert resident.eligibility_end_reason == "現況届の未提出"
+
+
+def test_issuing_decides_the_photo_by_the_same_rule_the_rule_tests_check() -> None:
+    from certificates.rules import photo_is_acceptable
+
+    kind = factories.letter_kind()
+    for issued_on in (date(2026, 8, 31), date(2026, 3, 31), date(2024, 2, 29), date(2026, 11, 25)):
+        for offset in range(-200, 3):
+            photo = issued_on + timedelta(days=offset)
+            try:
+                services.certificate_check_photo(kind=kind, photo_taken_on=photo, issued_on=issued_on)
+                accepted = True
+            except ValidationError:
+                accepted = False
+            assert accepted == photo_is_acceptable(photo, issued_on, kind.photo_max_age_months), (issued_on, photo)
