@@ -22,7 +22,7 @@ LATER = datetime(2028, 4, 2, 3, 0, tzinfo=factories.JST)
 
 
 def _batch_with_a_visit(bob) -> NoticeBatch:
-    from reservations.services import Contact, reservation_book
+    from reservations.booking import Contact, reservation_book
 
     for i, name in enumerate(["鈴木", "高橋"]):
         resident = factories.resident(family_name=name, postal_code=f"530-000{i}", address="大阪府大阪市北区1丁目")
