@@ -188,7 +188,7 @@ def reservation_book(
                 ReservationAcknowledgement(
                     reservation=reservation,
                     acknowledgement=a,
-                    text=a.render(),
+                    text=a.render(language),
                     version=a.version,
                     agreed_at=now,
                     read_out_by=user if staff else None,

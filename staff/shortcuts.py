@@ -29,15 +29,32 @@ def apply_errors(form: BaseForm, exc: ValidationError, *, aliases: Mapping[str, 
             form.add_error(None, error)
 
 
+# A cell a spreadsheet would run as a formula (or as a DDE command) when it starts with one of these; full-width
+# forms included, since spreadsheets in Japanese locales accept them too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """The cell as text a spreadsheet shows but never runs: a leading apostrophe before a formula start.
+
+    Numbers stay numbers; only text is touched (a negative number is not text a resident could have typed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class CsvResponse(HttpResponse):
-    """A CSV download that spreadsheet software opens as UTF-8 (Excel reads it so only with the BOM)."""
+    """A CSV download that spreadsheet software opens as UTF-8 (Excel reads it so only with the BOM).
+
+    Every CSV the product writes goes through this class, and every cell through spreadsheet_safe(): a name typed
+    on a public form such as =HYPERLINK(...) arrives in the spreadsheet as inert text."""
 
     def __init__(self, filename: str, header: Iterable[Any]) -> None:
         super().__init__(content_type="text/csv; charset=utf-8")
         self["Content-Disposition"] = f'attachment; filename="{filename}"'
         self.write("\ufeff")
         self.writer = csv.writer(self)
-        self.writer.writerow(header)
+        self.writerow(header)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self.writer.writerow(row)
+        self.writer.writerow([spreadsheet_safe(cell) for cell in row])

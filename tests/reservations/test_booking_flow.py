@@ -442,7 +442,13 @@ def test_a_resident_can_book_in_english(client, slot) -> None:
     assert "Please enter your family name in katakana." in response.content.decode()
     response = book(client, slot)
     assert "Your reservation is confirmed" in client.get(response["Location"]).content.decode()
-    assert Reservation.objects.get().language == "en"
+    reservation = Reservation.objects.get()
+    assert reservation.language == "en"
+    # The record of consent holds the sentence the resident read and ticked: the English one.
+    agreed = [a.text for a in reservation.acknowledgements.order_by("acknowledgement__order")]
+    assert agreed[0].startswith("I will bring a photo of the pass user taken within 6 months")
+    assert agreed == [a.render("en") for a in slot.procedure.acknowledgements.order_by("order")]
+    assert not any("写真" in text for text in agreed)
 
 
 def test_with_the_smtp_server_down_the_booking_is_done_and_the_email_sent_later(
