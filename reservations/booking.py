@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import jp
-from certificates.models import AccessLog, Certificate
-from certificates.services import access_log_record
-from reservations import availability, rules
+from certificates.models import AccessLog, Certificate, CertificateKind, Resident
+from certificates.services import access_log_record, certificate_issue
+from reservations import availability, rules, selectors
 from reservations.models import (
     Invitation,
     Procedure,
@@ -350,6 +350,8 @@ def reservation_set_status(
         )
     if status == Reservation.Status.CANCELLED:
         return reservation_cancel(reservation=reservation, user=user, now=now, reason="職員が取消")
+    if status == Reservation.Status.ARRIVED:
+        _check_appointment_today(reservation, now=now, doing="来庁にする")
     previous = reservation.status
     reservation.status = status
     reservation.status_changed_at = now
@@ -391,18 +393,69 @@ def reservation_photo_refused(*, reservation: Reservation, now: datetime | None 
     Reservation.objects.filter(pk=reservation.pk, photo_refused_at__isnull=True).update(photo_refused_at=now)
 
 
+def _check_appointment_today(reservation: Reservation, *, now: datetime, doing: str) -> None:
+    day = Slot.objects.values_list("day", flat=True).get(pk=reservation.slot_id)
+    if day != timezone.localdate(now):
+        raise ValidationError(
+            f"予約 {reservation.number} は{day:%Y年%-m月%-d日}の予約です。{doing}ことができるのは、その日だけです。",
+            code="other_day",
+        )
+
+
 @transaction.atomic
-def reservation_link_issued(*, reservation: Reservation, certificate: Certificate, user: User) -> None:
+def reservation_issue_certificate(
+    *,
+    reservation: Reservation,
+    resident: Resident,
+    user: User,
+    kind: CertificateKind,
+    issued_on: date,
+    photo_taken_on: date | None,
+    route_from: str = "",
+    route_to: str = "",
+    now: datetime | None = None,
+) -> Certificate:
+    """Issue (or renew) the certificate at the counter from today's appointment, in one transaction: the
+    certificate, the link from the appointment, its "done" status and the access-log entry all happen, or none."""
+    now = now or timezone.now()
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if reservation.issued_certificate_id:
+        raise ValidationError("この予約ではすでに証明書を交付しています。", code="already")
+    if reservation.status not in Reservation.ACTIVE:
+        raise ValidationError(f"「{reservation.get_status_display()}」の予約からは交付できません。")
+    _check_appointment_today(reservation, now=now, doing="証明書を交付する")
+    if reservation.resident_id is not None and reservation.resident_id != resident.pk:
+        raise ValidationError("この予約は別の方のものです。")
+    previous = selectors.previous_certificate(reservation=reservation, resident=resident)
+    renews = (
+        previous
+        if previous is not None and previous.kind_id == kind.pk and previous.status == Certificate.Status.VALID
+        else None
+    )
+    certificate = certificate_issue(
+        resident=resident,
+        kind=kind,
+        issued_on=issued_on,
+        photo_taken_on=photo_taken_on,
+        user=user,
+        route_from=route_from,
+        route_to=route_to,
+        renews=renews,
+        today=timezone.localdate(now),
+    )
     reservation.issued_certificate = certificate
-    if reservation.resident_id is None:
-        reservation.resident = certificate.resident
-    if reservation.status in (Reservation.Status.BOOKED, Reservation.Status.ARRIVED):
-        now = timezone.now()
-        reservation.status = Reservation.Status.DONE
-        reservation.status_changed_at = now
-        reservation.status_changed_by = user
-        reservation.done_at = now
+    reservation.resident = resident
+    reservation.status = Reservation.Status.DONE
+    reservation.status_changed_at = now
+    reservation.status_changed_by = user
+    reservation.done_at = now
     reservation.save(
         update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by", "done_at"]
     )
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.UPDATE,
+        resident=resident,
+        detail=f"予約 {reservation.number} から証明書 {certificate.number} を交付",
+    )
+    return certificate

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Sum
 
+from certificates.models import Certificate, Resident
 from reservations import calendar, rules
 from reservations.models import CalendarDay, Procedure, Reservation, Slot
 
@@ -67,4 +68,21 @@ def day_list(*, day: date) -> list[Slot]:
         .select_related("procedure__certificate_kind")
         .prefetch_related(Prefetch("reservations", queryset=reservations))
         .order_by("start", "procedure_id")
+    )
+
+
+def previous_certificate(*, reservation: Reservation, resident: Resident) -> Certificate | None:
+    """The certificate an appointment renews: the one its letter was about, else the resident's latest valid,
+    not yet renewed certificate of the procedure's kind."""
+    if reservation.certificate_id:
+        return reservation.certificate
+    kind = reservation.procedure.certificate_kind
+    if kind is None:
+        return None
+    return (
+        Certificate.objects.filter(
+            resident=resident, kind=kind, status=Certificate.Status.VALID, renewed_by__isnull=True
+        )
+        .order_by("-expires_on")
+        .first()
     )

@@ -16,7 +16,7 @@ from certificates import rules as certificate_rules
 from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
-from certificates.models import AccessLog, Certificate, Resident
+from certificates.models import AccessLog, Resident
 from reservations import booking, calendar, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
@@ -184,18 +184,7 @@ def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
             "reservations/staff/choose_resident.html",
             {"reservation": reservation, "candidates": found.values()},
         )
-    previous = reservation.certificate or (
-        Certificate.objects.filter(
-            resident=resident,
-            kind=reservation.procedure.certificate_kind,
-            status=Certificate.Status.VALID,
-            renewed_by__isnull=True,
-        )
-        .order_by("-expires_on")
-        .first()
-        if reservation.procedure.certificate_kind
-        else None
-    )
+    previous = selectors.previous_certificate(reservation=reservation, resident=resident)
     initial = {
         "kind": reservation.procedure.certificate_kind,
         "issued_on": timezone.localdate(),
@@ -204,11 +193,10 @@ def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
     }
     form = CertificateIssueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        renews = previous if previous and previous.kind_id == data["kind"].pk and previous.status == "valid" else None
         try:
-            certificate = cert_services.certificate_issue(resident=resident, user=request.user, renews=renews, **data)
-            booking.reservation_link_issued(reservation=reservation, certificate=certificate, user=request.user)
+            certificate = booking.reservation_issue_certificate(
+                reservation=reservation, resident=resident, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             if _photo_too_old(exc):
                 # Counted in the outcome report: a visit refused (or delayed) for an old photo.

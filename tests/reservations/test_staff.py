@@ -81,8 +81,8 @@ def test_the_csv_export_opens_in_excel(clerk_client, frozen) -> None:
     assert "佐藤 花子" in body
 
 
-def test_a_clerk_marks_arrival_then_done(clerk_client, frozen) -> None:
-    reservation = make_booking(factories.slot(THURSDAY))
+def test_a_clerk_marks_arrival_then_done(clerk_client, alice, frozen) -> None:
+    reservation = make_booking(factories.slot(date(2026, 11, 25), time(16, 0)), channel="phone", user=alice)
     clerk_client.post(f"/staff/reservations/{reservation.pk}/status/", {"status": "arrived", "expected": "booked"})
     reservation.refresh_from_db()
     assert reservation.status == "arrived"
