@@ -175,7 +175,6 @@ class AccessLog(models.Model):
         verbose_name = "閲覧・変更の記録"
         verbose_name_plural = "閲覧・変更の記録"
         ordering = ["-at", "-id"]
-        permissions = [("view_log", "Can read the access log")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"

@@ -138,7 +138,7 @@ def reservation_book(
     if staff and user is None:
         raise ValidationError("職員による予約には職員の記録が必要です。")
     acknowledged = {int(a) for a in acknowledged}
-    active_acks = list(procedure.acknowledgements.filter(active=True))
+    active_acks = list(procedure.acknowledgements_to_agree())
     missing = [a for a in active_acks if a.required and a.pk not in acknowledged]
     if missing:
         raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})

@@ -122,7 +122,22 @@ class WalkInForm(forms.Form):
         return self.cleaned_data.get("had_letter") or WalkIn.HadLetter.UNKNOWN
 
 
-class OpeningHoursForm(forms.ModelForm):
+class _WithinProcedureCap:
+    """A number of places above the procedure's per-slot cap would be silently cut to it: say so instead."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        procedure, places = data.get("procedure"), data.get("places")
+        if procedure is not None and places is not None and places > procedure.places_per_slot:
+            self.add_error(  # type: ignore[attr-defined]
+                "places",
+                f"「{procedure.name}」の1枠の定員の上限は{procedure.places_per_slot}人です。"
+                "上限を変えるときは、管理画面の「手続き」で変えてください。",
+            )
+        return data
+
+
+class OpeningHoursForm(_WithinProcedureCap, forms.ModelForm):
     class Meta:
         model = OpeningHours
         fields = ["procedure", "weekday", "start", "end", "slot_minutes", "places"]
@@ -136,7 +151,7 @@ class CalendarDayForm(forms.ModelForm):
         widgets = {"day": forms.DateInput(attrs={"type": "date"})}
 
 
-class CapacityOverrideForm(forms.ModelForm):
+class CapacityOverrideForm(_WithinProcedureCap, forms.ModelForm):
     class Meta:
         model = CapacityOverride
         fields = ["procedure", "day", "start", "places", "note"]

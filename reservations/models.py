@@ -56,13 +56,21 @@ class Procedure(models.Model):
     slug = models.SlugField(unique=True)
     description = models.TextField("説明", blank=True)
     duration_minutes = models.PositiveSmallIntegerField("所要時間（分）", default=15)
-    places_per_slot = models.PositiveSmallIntegerField("1枠の定員", default=1)
+    places_per_slot = models.PositiveSmallIntegerField(
+        "1枠の定員の上限",
+        default=2,
+        help_text="受付時間や定員の変更で決めた定員も、1枠でこの人数を超えません（担当できる職員の数に合わせます）。",
+    )
     days_ahead = models.PositiveSmallIntegerField("何日先まで予約できるか", default=60)
     cutoff_hour = models.PositiveSmallIntegerField("前開庁日の締切時刻（時）", default=17)
     certificate_kind = models.ForeignKey(
         CertificateKind, on_delete=models.PROTECT, null=True, blank=True, related_name="procedures"
     )
-    walk_ins_accepted = models.BooleanField("予約なしの来庁を受け付ける", default=False)
+    walk_ins_accepted = models.BooleanField(
+        "予約なしの来庁を受け付ける",
+        default=False,
+        help_text="窓口の記録画面と市民向けの案内に表示されます。受け付けない場合は、予約をお願いする案内になります。",
+    )
     what_to_bring = models.TextField("持ち物（1行に1つ）", blank=True)
     is_active = models.BooleanField("受付中", default=True)
 
@@ -77,6 +85,15 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def acknowledgements_to_agree(self) -> models.QuerySet[Acknowledgement]:
+        """The statements a resident reads and ticks for this procedure: the active ones, without the photo rule
+        when the procedure's certificate kind needs no photo."""
+        acknowledgements = self.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
+        kind = self.certificate_kind
+        if kind is not None and not kind.photo_required:
+            acknowledgements = acknowledgements.exclude(is_photo_rule=True)
+        return acknowledgements
 
     @property
     def public_name(self) -> str:
@@ -100,7 +117,9 @@ class Acknowledgement(models.Model):
     text_en = models.TextField("文言（英語）", blank=True)
     version = models.PositiveIntegerField("版", default=1)
     required = models.BooleanField("必須", default=True)
-    is_photo_rule = models.BooleanField("写真の規則", default=False)
+    is_photo_rule = models.BooleanField(
+        "写真の規則", default=False, help_text="写真が不要な種類の証明書の手続きでは、この確認事項を表示しません。"
+    )
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 

@@ -283,9 +283,7 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    acknowledgements = list(
-        procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
-    )
+    acknowledgements = list(procedure.acknowledgements_to_agree())
     initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
     form = AcknowledgementForm(
         request.POST or None, acknowledgements=acknowledgements, initial=initial, language=_lang(request)

@@ -113,7 +113,7 @@ def slot_places(*, procedure: Procedure, start: date, end: date) -> dict[tuple[d
     """Every slot the opening hours give from start to end, as (day, start) -> (end, places).
 
     A special opening day takes the hours of the weekday it is "like"; a capacity change for one time beats a
-    change for the whole day, which beats the opening hours' places."""
+    change for the whole day, which beats the opening hours' places; none exceeds Procedure.places_per_slot."""
     hours_by_weekday: dict[int, list[OpeningHours]] = {}
     for hours in procedure.hours.all():
         hours_by_weekday.setdefault(hours.weekday, []).append(hours)
@@ -129,5 +129,6 @@ def slot_places(*, procedure: Procedure, start: date, end: date) -> dict[tuple[d
         for hours in hours_by_weekday.get(weekday, []):
             for slot_start, slot_end in _slot_times(hours):
                 places = overrides.get((day, slot_start), overrides.get((day, None), hours.places))
-                wanted[(day, slot_start)] = (slot_end, places)
+                # The procedure's per-slot cap bounds every place count, whatever the hours or a change say.
+                wanted[(day, slot_start)] = (slot_end, min(places, procedure.places_per_slot))
     return wanted

@@ -285,9 +285,7 @@ def staff_book(request: StaffRequest) -> HttpResponse:
         for s in selectors.day_slots(procedure=procedure, day=chosen_day)
         if s.left > 0 and rules.staff_can_book(s, now=now)
     ]
-    acknowledgements = list(
-        procedure.acknowledgements.filter(active=True).select_related("procedure__certificate_kind")
-    )
+    acknowledgements = list(procedure.acknowledgements_to_agree())
     form = StaffBookingForm(request.POST or None)
     ack_form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements)
     slot_error = ""
@@ -331,7 +329,9 @@ def staff_book(request: StaffRequest) -> HttpResponse:
         "form": form,
         "ack_form": ack_form,
         "slot_error": slot_error,
-        "walk_in_form": WalkInForm(initial={"procedure": procedure}),
+        # The walk-in switch: the form says whether this procedure takes residents without a booking, and
+        # "served" starts from that answer.
+        "walk_in_form": WalkInForm(initial={"procedure": procedure, "served": procedure.walk_ins_accepted}),
         "earliest_photo": certificate_rules.earliest_photo_date(
             chosen_day, procedure.certificate_kind.photo_max_age_months
         )

@@ -74,6 +74,8 @@ def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> N
 
 def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) -> None:
     procedure = factories.procedure()
+    procedure.places_per_slot = 3  # the cap allows the change to 3 places below
+    procedure.save()
     day = date(2026, 11, 26)
     slots.slots_generate(procedure=procedure, start=day, end=day)
     Slot.objects.filter(day=day, start=time(9, 0)).update(booked=2)

@@ -247,7 +247,7 @@ class Command(BaseCommand):
         procedure = Procedure.objects.filter(is_active=True).first()
         if procedure is None:
             return 0
-        ack_ids = [a.pk for a in procedure.acknowledgements.filter(active=True)]
+        ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
         now = timezone.now()
         made = 0
         for day in calendar.office_days(today, today + timedelta(days=14))[:6]:
