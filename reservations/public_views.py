@@ -24,7 +24,6 @@ from django.views.decorators.http import require_http_methods
 from certificates import rules as certificate_rules
 from reservations import availability, booking, flow, invitations, ratelimit, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
-from reservations.mail import reservation_urls
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
 
 SESSION_KEY = "booking"
@@ -498,10 +497,11 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     event.add("dtstamp", datetime.now(tz=timezone.get_current_timezone()))
     event.add("dtstart", reservation.slot.starts_at)
     event.add("dtend", reservation.slot.ends_at)
-    event.add("summary", f"{_('窓口予約')} {office.name}")
-    event.add("location", f"{office.name} {office.department} {office.address}")
-    # Calendars get shared and synced: the description names the appointment, not what it is about.
-    event.add("description", f"{_('予約番号')} {reservation.number}\n{reservation_urls(reservation)['manage_url']}")
+    # Calendars get shared and synced: the entry names the certificate by its short name (never welfare), the
+    # office without its department, and the reservation number; not the manage link, which can cancel.
+    event.add("summary", f"{_('窓口予約')} {reservation.procedure.public_name}")
+    event.add("location", f"{office.name} {office.address}")
+    event.add("description", f"{_('予約番号')} {reservation.number}")
     cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.number}.ics"'

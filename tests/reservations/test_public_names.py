@@ -61,3 +61,13 @@ def test_the_letter_s_sender_line_uses_the_short_name(named) -> None:
     html = letters.render_to_string("notices/letter_page.html", context)
     head = html.split('<div class="body">')[0]
     assert SHORT in head and "生活支援課" not in head
+
+
+def test_the_calendar_file_names_the_short_name_without_department_or_manage_link(client, named) -> None:
+    book(client, named)
+    reservation = Reservation.objects.get()
+    body = client.get(f"/reservation/{reservation.token}/calendar.ics").content.decode()
+    unfolded = body.replace("\r\n ", "")
+    assert SHORT in unfolded and reservation.number in unfolded
+    assert "生活支援課" not in unfolded
+    assert reservation.token not in unfolded
