@@ -212,8 +212,13 @@ if not SITE_URL:
     if not DEBUG:
         raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://madoguchi.example.lg.jp).")
     SITE_URL = "http://127.0.0.1:8000"
-# One active booking per phone number and procedure (0 = no limit).
+# Active bookings per phone number and procedure (0 = no limit): more are refused for staff bookings and listed
+# for the supervisor for web bookings, so that no public page tells whether a number has a booking.
 BOOKINGS_PER_PHONE = env.int("BOOKINGS_PER_PHONE", default=1)
+# Web bookings one client may make in a period (cancelled ones count); more are refused with a request to phone.
+BOOKING_BURST_RATE = env.str("BOOKING_BURST_RATE", default="4/1h")
+# Upcoming web bookings from one client from which the supervisor's review page lists them.
+BOOKING_BURST_REVIEW = env.int("BOOKING_BURST_REVIEW", default=3)
 BOOKING_LOOKUP_RATE = env.str("BOOKING_LOOKUP_RATE", default="10/15m")
 PUBLIC_POST_RATE = env.str("PUBLIC_POST_RATE", default="60/10m")
 # Staff login: failed attempts per account, and (far more) per client address, within LOGIN_FAILURE_MINUTES;

@@ -156,3 +156,12 @@ class CapacityOverrideForm(_WithinProcedureCap, forms.ModelForm):
         model = CapacityOverride
         fields = ["procedure", "day", "start", "places", "note"]
         widgets = {"day": forms.DateInput(attrs={"type": "date"}), "start": forms.TimeInput(attrs={"type": "time"})}
+
+
+class ReviewCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="取り消す理由",
+        max_length=150,
+        help_text="取り消した予約それぞれに記録されます。例：同じ端末から短時間に多数の予約があり、電話で確認できなかったため",
+        widget=forms.TextInput(attrs={"class": "w-20"}),
+    )

@@ -343,6 +343,9 @@ class Reservation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
+    # Which client a web booking came from: a keyed hash of its address (reservations.review.client_key), never
+    # the address itself; blank for staff bookings and after retention.
+    client_key = models.CharField(max_length=16, blank=True, db_index=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # Set when the confirmation e-mail went out; empty means a job will (re)try it.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)

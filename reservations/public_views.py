@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certificates import rules as certificate_rules
-from reservations import availability, booking, flow, invitations, ratelimit, rules, selectors
+from reservations import availability, booking, flow, invitations, ratelimit, review, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
 
@@ -143,6 +143,8 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         return _render(request, "reservations/public/code_invalid.html", {"error": exc.messages[0]}, status=404)
     resident = invitation.resident
+    # Only the name, which the letter already shows: the code never reveals the phone number or e-mail address
+    # the office holds. The resident types them.
     _save(
         request,
         {
@@ -153,8 +155,8 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
                 "given_name": resident.given_name,
                 "family_name_kana": resident.family_name_kana,
                 "given_name_kana": resident.given_name_kana,
-                "phone": resident.phone,
-                "email": resident.email,
+                "phone": "",
+                "email": "",
                 "pass_user_name": "",
             },
         },
@@ -353,6 +355,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 acknowledged=state.get("acks", []),
                 invitation_code=state.get("invitation"),
                 language=_lang(request),
+                client_key=review.client_key(ratelimit.client_address(request)),
             )
         except booking.SlotFull as exc:
             messages.error(request, exc.messages[0])

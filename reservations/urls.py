@@ -15,4 +15,5 @@ urlpatterns = [
     path("walk-in/<int:pk>/step/", views.walk_in_step, name="walk_in_step"),
     path("reservations/<int:pk>/called/", views.reservation_called, name="called"),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
+    path("reservations/review/", views.booking_review, name="booking_review"),
 ]

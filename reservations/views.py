@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -17,12 +18,13 @@ from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Resident
-from reservations import booking, calendar, rules, selectors, walk_ins
+from reservations import booking, calendar, review, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
     CapacityOverrideForm,
     OpeningHoursForm,
+    ReviewCancelForm,
     StaffBookingForm,
     WalkInForm,
 )
@@ -398,3 +400,29 @@ def calendar_settings(request: StaffRequest) -> HttpResponse:
         "overrides": CapacityOverride.objects.filter(day__gte=today - timedelta(days=7)).select_related("procedure"),
     }
     return render(request, "reservations/staff/calendar.html", context)
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def booking_review(request: HttpRequest) -> HttpResponse:
+    """Upcoming web bookings the supervisor should look at: bursts from one client, and phone numbers with more
+    bookings than allowed. Chosen ones are cancelled with a reason kept on each."""
+    form = ReviewCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = review.reservations_cancel_reviewed(
+                reservation_ids=[int(pk) for pk in request.POST.getlist("reservation") if pk.isdigit()],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{len(cancelled)}件の予約を取り消しました。")
+            return redirect("reservations:booking_review")
+    groups = review.review_groups()
+    cert_services.access_log_record(
+        user=request.user, action=AccessLog.Action.VIEW, detail=f"確認が必要な予約 {len(groups)}組"
+    )
+    context = {"groups": groups, "form": form, "burst_review": settings.BOOKING_BURST_REVIEW}
+    return render(request, "reservations/staff/review.html", context)
