@@ -25,6 +25,7 @@ from notices.locks import render_lock
 from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplate, NoticeBatch
 from reservations.invitations import invitation_create
 from reservations.models import Invitation, Office, Procedure
+from reservations.retention import reservations_anonymise, retention_cutoff
 
 logger = logging.getLogger(__name__)
 
@@ -375,3 +376,17 @@ def letters_anonymise(*, now: datetime | None = None) -> LetterRetentionRun:
     run = LetterRetentionRun.objects.create(at=now, cutoff=cutoff, letters=count, pdfs=pdfs)
     logger.info("retention: anonymised %s letters and deleted %s batch PDFs before %s", count, pdfs, cutoff)
     return run
+
+
+def retention_run(*, now: datetime | None = None) -> LetterRetentionRun:
+    """The nightly retention job, in the order that keeps the outcome report's counts: keep on each letter what
+    its bookings became, then anonymise the old reservations (cutting their link to the letter's invitation), then
+    forget the letters and batch PDFs past their own period."""
+    now = now or timezone.now()
+    cutoff = retention_cutoff(timezone.localdate(now))
+    leading = Letter.objects.filter(
+        invitation__reservations__slot__day__lt=cutoff, invitation__reservations__anonymised_at__isnull=True
+    ).values("pk")
+    letters_keep_outcomes(Letter.objects.filter(pk__in=leading), now=now)
+    reservations_anonymise(now=now)
+    return letters_anonymise(now=now)

@@ -19,3 +19,8 @@ def prepare_monthly_batch(month: str | None = None, user_id: int | None = None) 
 
 def send_survey_mails() -> int:
     return feedback.survey_mails_send(now=timezone.now())
+
+
+def retention() -> int:
+    """Nightly: reservations, letters and batch PDFs past their retention periods (notices.services.retention_run)."""
+    return services.retention_run().letters

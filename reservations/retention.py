@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -15,15 +15,22 @@ from reservations.models import Reservation, RetentionRun
 logger = logging.getLogger(__name__)
 
 
+def retention_cutoff(today: date) -> date:
+    """Reservations of a day before this one are past their retention period."""
+    return months_before(today, settings.RESERVATION_RETENTION_MONTHS)
+
+
 def reservations_anonymise(*, now: datetime | None = None) -> RetentionRun:
     """Remove the personal data of reservations whose day is older than the retention period.
 
-    Counts stay intact: the row keeps its slot, status, channel and invitation, so the day list totals and the
-    letters' outcome report do not change; name, kana, phone, e-mail, pass user and notes are blanked.
+    Name, kana, phone, e-mail, pass user, notes and the client key are blanked, and every link that would lead
+    back to the person is cut: the resident, the certificate it was about, the certificate issued from it and the
+    letter's invitation. The row keeps its slot, status and channel, so the day list totals stay. What the letters
+    led to (the outcome report) is kept on the letters first: the scheduled job is notices.tasks.retention, which
+    calls notices.services.retention_run.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    cutoff = months_before(today, settings.RESERVATION_RETENTION_MONTHS)
+    cutoff = retention_cutoff(timezone.localdate(now))
     with transaction.atomic():
         count = Reservation.objects.filter(slot__day__lt=cutoff, anonymised_at__isnull=True).update(
             family_name="",
@@ -35,7 +42,11 @@ def reservations_anonymise(*, now: datetime | None = None) -> RetentionRun:
             email="",
             pass_user_name="",
             notes="",
+            client_key="",
             resident=None,
+            certificate=None,
+            issued_certificate=None,
+            invitation=None,
             anonymised_at=now,
         )
         run = RetentionRun.objects.create(at=now, cutoff=cutoff, anonymised=count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from reservations import outbox, retention, slots
+from reservations import outbox, slots
 
 
 def send_confirmation(reservation_id: int) -> bool:
@@ -21,7 +21,3 @@ def generate_slots() -> int:
 
 def send_reminders() -> int:
     return outbox.reminders_send(now=timezone.now())
-
-
-def anonymise_old_reservations() -> int:
-    return retention.reservations_anonymise().anonymised

@@ -94,3 +94,45 @@ def test_an_anonymised_letter_cannot_be_opened_regenerated_or_changed(supervisor
     with pytest.raises(ValidationError, match="保存期間"):
         services.letter_set_status(letter=letter, status="returned", reason="宛先不明", user=bob)
     assert supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").status_code == 200
+
+
+def test_the_nightly_run_cuts_reservations_loose_and_the_letters_still_count_them(frozen, bob) -> None:
+    batch = _batch_with_a_visit(bob)
+    before = selectors.outcome_for_batch(batch)
+    reservation = Reservation.objects.get()
+    # 13 months after the appointment (26 November 2026) but before the letters' own period ends.
+    run = services.retention_run(now=datetime(2027, 12, 28, 3, 0, tzinfo=factories.JST))
+    reservation.refresh_from_db()
+    assert reservation.anonymised_at is not None and reservation.family_name == ""
+    assert (reservation.resident_id, reservation.certificate_id, reservation.invitation_id) == (None, None, None)
+    assert reservation.issued_certificate_id is None and reservation.client_key == ""
+    assert run.letters == 0 and Letter.objects.filter(anonymised_at__isnull=True).count() == 2
+    assert selectors.outcome_for_batch(batch) == before
+    services.retention_run(now=LATER)
+    assert selectors.outcome_for_batch(batch) == before
+    assert not Letter.objects.filter(anonymised_at__isnull=True).exists()
+
+
+def test_the_schedules_run_retention_and_clear_expired_sessions(settings) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from staff.tasks import clear_expired_sessions
+
+    Schedule.objects.create(
+        name="reservations-retention", func="reservations.tasks.x", schedule_type=Schedule.CRON, cron="30 2 * * *"
+    )
+    call_command("setup_schedules", verbosity=0)
+    names = dict(Schedule.objects.values_list("name", "func"))
+    assert names["retention"] == "notices.tasks.retention"
+    assert names["sessions-clear"] == "staff.tasks.clear_expired_sessions"
+    assert "reservations-retention" not in names
+    now = timezone.now()
+    Session.objects.create(session_key="old", session_data="x", expire_date=now - timedelta(minutes=1))
+    Session.objects.create(session_key="live", session_data="x", expire_date=now + timedelta(minutes=30))
+    clear_expired_sessions()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]

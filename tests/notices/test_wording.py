@@ -119,7 +119,8 @@ def test_the_preview_is_stopped_after_its_time_limit(supervisor_client, settings
     assert "時間内に作れませんでした" in response.content.decode()
 
 
-def test_the_preview_shows_the_wording_with_the_sample_data(supervisor_client, bob) -> None:
+def test_the_preview_shows_the_wording_with_the_sample_data(supervisor_client, bob, settings) -> None:
+    settings.NOTICE_PREVIEW_SECONDS = 600  # a slow machine must not turn this into the time-limit page
     template = letters.letter_template()
     template.message_book = "{name}様、必ず予約してください。"
     services.letter_template_save(template=template, user=bob)

@@ -11,12 +11,15 @@ SCHEDULES = [
     ("notices-monthly-batch", "notices.tasks.prepare_monthly_batch", None),
     ("reservations-generate-slots", "reservations.tasks.generate_slots", "10 0 * * *"),
     ("reservations-reminders", "reservations.tasks.send_reminders", "0 9 * * *"),
-    ("reservations-retention", "reservations.tasks.anonymise_old_reservations", "30 2 * * *"),
+    ("retention", "notices.tasks.retention", "30 2 * * *"),
     ("reservations-retry-confirmations", "reservations.tasks.retry_confirmations", "*/5 * * * *"),
     ("staff-purge-counters", "staff.tasks.purge_counters", "40 2 * * *"),
     # After the counter closes: the survey link to residents whose visit was done (and who gave an e-mail).
     ("notices-survey-mails", "notices.tasks.send_survey_mails", "30 17 * * *"),
+    ("sessions-clear", "staff.tasks.clear_expired_sessions", "15 3 * * *"),
 ]
+# Schedules of earlier versions, deleted by name: their work is now done by one of the above.
+RETIRED = ["reservations-retention"]
 
 
 class Command(BaseCommand):
@@ -26,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, **options) -> None:
+        for name in RETIRED:
+            if options["dry_run"]:
+                self.stdout.write(f"would delete {name}")
+            elif Schedule.objects.filter(name=name).delete()[0] and options["verbosity"]:
+                self.stdout.write(f"deleted {name}")
         for name, func, cron in SCHEDULES:
             cron = cron or settings.NOTICE_SCHEDULE_CRON
             if options["dry_run"]:
