@@ -72,6 +72,7 @@ def production_env(scratch: Path, **overrides: str) -> dict[str, str]:
         "MEDIA_ROOT": str(scratch / "media"),
         "PUBLIC_POST_RATE": "1000000/1m",
         "BOOKING_LOOKUP_RATE": "1000000/1m",
+        "BOOKING_BURST_RATE": "1000000/1m",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(ROOT),
