@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,7 +9,6 @@ from pypdf import PdfReader
 
 from certificates.models import Certificate
 from notices.models import Letter, NoticeBatch
-from reservations import calendar
 from reservations.booking import Contact, reservation_book
 from reservations.models import Reservation, Slot, WalkIn
 from tests import factories
@@ -30,9 +29,14 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     factories.user("alice", "clerk")
     procedure = factories.procedure()
     today = timezone.localdate()
-    # The next office day, so the slot has not passed whatever the hour of the run.
-    day = calendar.next_office_day(today)
-    slot = Slot.objects.create(procedure=procedure, day=day, start=time(9, 0), end=time(9, 30), places=3)
+    # Today's appointment (arrival and issue happen only on the appointment's day), begun five minutes ago so that
+    # staff can still book it whatever the hour of the run.
+    day = today
+    begun = max(timezone.localtime() - timedelta(minutes=5), timezone.localtime().replace(hour=0, minute=0))
+    start = begun.replace(second=0, microsecond=0)
+    slot = Slot.objects.create(
+        procedure=procedure, day=day, start=start.time(), end=(start + timedelta(minutes=30)).time(), places=3
+    )
     clerk = factories.user("dora", "clerk")
     acks = list(procedure.acknowledgements.values_list("pk", flat=True))
     resident = factories.resident(
