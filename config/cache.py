@@ -27,11 +27,11 @@ def _dumps(value: Any) -> Any:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
-def _loads(data: bytes) -> Any:
+def _loads(data: Any) -> Any:
     try:
         return int(data)
     except ValueError:
-        return pickle.loads(data)  # noqa: S301 - only this process's own pickles are stored
+        return pickle.loads(data)
 
 
 class RedisCache(BaseCache):
@@ -46,9 +46,9 @@ class RedisCache(BaseCache):
         # Writes go to the first server; reads are spread over the replicas, like Django's backend.
         if write or len(self.clients) == 1:
             return self.clients[0]
-        return random.choice(self.clients[1:])  # noqa: S311 - load spreading, not security
+        return random.choice(self.clients[1:])
 
-    def get_backend_timeout(self, timeout: float | None = DEFAULT_TIMEOUT) -> int | None:  # type: ignore[override]
+    def get_backend_timeout(self, timeout: float | None = DEFAULT_TIMEOUT) -> int | None:
         if timeout is DEFAULT_TIMEOUT:
             timeout = self.default_timeout
         # None keeps the key for ever; zero or less deletes it.
@@ -134,8 +134,8 @@ class RedisCache(BaseCache):
         if made:
             self.client(write=True).delete(*made)
 
-    def clear(self) -> bool:
-        return bool(self.client(write=True).flushdb())
+    def clear(self) -> None:
+        self.client(write=True).flushdb()
 
     def close(self, **kwargs: Any) -> None:
         # Connections stay in the clients' pools for the next request, as with Django's backend.

@@ -111,7 +111,7 @@ def letters_withdraw(
         Invitation.objects.filter(letter__in=letters, valid_until__gte=today).update(
             valid_until=today - timedelta(days=1)
         )
-        residents = {letter.resident_id for letter in letters}
+        residents = {letter.resident_id for letter in letters if letter.resident_id is not None}
         Resident.objects.filter(pk__in=residents, eligibility_ended_on__isnull=True).update(
             eligibility_ended_on=today, eligibility_end_reason=reason[:200], updated_at=now
         )

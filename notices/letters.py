@@ -79,16 +79,19 @@ def letter_context(
 
 
 def letter_html_body(letter: Letter, *, template: LetterTemplate, office: Office | None, today: date) -> str:
+    invitation = letter.invitation
+    if invitation is None:
+        raise ValueError(f"letter {letter.pk} was anonymised after its retention period and cannot be shown")
     context = letter_context(
         template=template,
         office=office,
-        procedure=letter.invitation.procedure,
+        procedure=invitation.procedure,
         name=letter.name,
         postal_code=letter.postal_code,
         address=letter.address,
         expires_on=letter.expires_on,
-        code=letter.invitation.code,
-        valid_until=letter.invitation.valid_until,
+        code=invitation.code,
+        valid_until=invitation.valid_until,
         today=today,
     )
     return render_to_string("notices/letter_page.html", context)

@@ -35,7 +35,7 @@ def _next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def annotate_outcomes(letters_qs):  # noqa: ANN001, ANN201
+def annotate_outcomes(letters_qs):
     """Each letter with has_booking, has_visit, has_no_show, has_issue, from the live links."""
     reservations = Reservation.objects.filter(invitation__letter=OuterRef("pk"))
     visited = reservations.filter(status__in=[Reservation.Status.ARRIVED, Reservation.Status.DONE])

@@ -293,7 +293,7 @@ def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -
     letter.status_changed_at = timezone.now()
     letter.status_changed_by = user
     letter.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
-    if status == Letter.Status.CANCELLED:
+    if status == Letter.Status.CANCELLED and letter.invitation is not None:
         letter.invitation.valid_until = min(letter.invitation.valid_until, timezone.localdate() - timedelta(days=1))
         letter.invitation.save(update_fields=["valid_until"])
     BatchEvent.objects.create(
@@ -302,7 +302,7 @@ def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -
     return letter
 
 
-def letter_template_save(*, template: LetterTemplate, user: AbstractBaseUser, now: datetime | None = None) -> None:
+def letter_template_save(*, template: LetterTemplate, user: User, now: datetime | None = None) -> None:
     """Save the supervisor's wording, checked by the same rules as the admin (LetterTemplate.clean)."""
     template.full_clean()
     template.updated_at = now or timezone.now()
@@ -327,7 +327,7 @@ def letters_keep_outcomes(letters_qs: QuerySet[Letter], *, now: datetime) -> int
     )
     by_outcome: dict[tuple[bool, bool, bool, bool], list[int]] = {}
     for pk, *flags in rows:
-        by_outcome.setdefault(tuple(flags), []).append(pk)  # type: ignore[arg-type]
+        by_outcome.setdefault(tuple(flags), []).append(pk)
     for (booked, visited, no_show, issued), pks in by_outcome.items():
         kept += Letter.objects.filter(pk__in=pks, outcome_kept_at__isnull=True).update(
             outcome_kept_at=now,

@@ -25,6 +25,7 @@ from certificates import rules as certificate_rules
 from reservations import availability, booking, flow, invitations, ratelimit, review, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
+from staff.net import client_address
 
 SESSION_KEY = "booking"
 
@@ -355,7 +356,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 acknowledged=state.get("acks", []),
                 invitation_code=state.get("invitation"),
                 language=_lang(request),
-                client_key=review.client_key(ratelimit.client_address(request)),
+                client_key=review.client_key(client_address(request)),
             )
         except booking.SlotFull as exc:
             messages.error(request, exc.messages[0])

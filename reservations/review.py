@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -36,7 +36,7 @@ class Group:
     reservations: list[Reservation] = field(default_factory=list)
 
 
-def _upcoming(now: datetime):  # noqa: ANN202
+def _upcoming(now: datetime):
     return Reservation.objects.filter(status=Reservation.Status.BOOKED, slot__day__gte=timezone.localdate(now))
 
 
@@ -79,7 +79,7 @@ def review_groups(*, now: datetime | None = None) -> list[Group]:
 
 
 def reservations_cancel_reviewed(
-    *, reservation_ids: Iterable[int], reason: str, user: AbstractBaseUser, now: datetime | None = None
+    *, reservation_ids: Iterable[int], reason: str, user: User, now: datetime | None = None
 ) -> list[Reservation]:
     """Cancel the chosen bookings from the review page; the reason is kept on each one and in the access log."""
     now = now or timezone.now()

@@ -404,7 +404,7 @@ def calendar_settings(request: StaffRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def booking_review(request: HttpRequest) -> HttpResponse:
+def booking_review(request: StaffRequest) -> HttpResponse:
     """Upcoming web bookings the supervisor should look at: bursts from one client, and phone numbers with more
     bookings than allowed. Chosen ones are cancelled with a reason kept on each."""
     form = ReviewCancelForm(request.POST or None)

@@ -36,9 +36,9 @@ class StaffIdleTimeout:
             started = request.session.setdefault("_login_at", now)
             if now - started >= settings.STAFF_SESSION_MAX_AGE:
                 logout(request)
-                response = redirect_to_login(request.get_full_path())
-                patch_cache_control(response, no_store=True)
-                return response
+                expired = redirect_to_login(request.get_full_path())
+                patch_cache_control(expired, no_store=True)
+                return expired
             if now - request.session.get("_seen", 0) >= TOUCH_EVERY:
                 request.session["_seen"] = now
         response = self.get_response(request)

@@ -26,7 +26,7 @@ PRODUCTION_VARIABLES = (
 )
 
 
-def _start_production(env: dict[str, str], code: str = "import django; django.setup()"):  # noqa: ANN202
+def _start_production(env: dict[str, str], code: str = "import django; django.setup()"):
     import subprocess
     import sys
 

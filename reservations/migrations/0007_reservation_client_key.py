@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reservations', '0005_procedure_cap_and_switches'),
+        ('reservations', '0006_procedure_cap_and_switches'),
     ]
 
     operations = [

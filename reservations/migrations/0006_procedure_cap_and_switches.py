@@ -21,7 +21,7 @@ def keep_every_place(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reservations', '0004_office_fax_email'),
+        ('reservations', '0005_merge_counter_times_and_office_contacts'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('certificates', '0002_default_kinds'),
-        ('notices', '0002_roles'),
+        ('notices', '0005_merge_eligibility_and_evidence'),
         ('reservations', '0003_email_outbox_and_retention'),
     ]
 

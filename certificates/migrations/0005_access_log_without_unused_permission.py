@@ -16,7 +16,7 @@ def clear(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0003_resident_building_and_eligibility'),
+        ('certificates', '0004_register_import'),
         ('staff', '0001_roles'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
