@@ -97,7 +97,7 @@ def letters_withdraw(
         if batch.status != NoticeBatch.Status.PREPARED:
             raise ValidationError("資格の確認による取り下げは、作成済みで発送前のお知らせにだけできます。")
         letters = list(
-            Letter.objects.select_for_update()
+            Letter.objects.select_for_update(of=("self",))
             .filter(batch=batch, pk__in=letter_ids, status=Letter.Status.PREPARED)
             .select_related("resident")
         )
