@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from notices import selectors, services
+from notices import eligibility, selectors, services
 from notices.models import Letter, LetterRetentionRun, NoticeBatch
 from reservations.models import Invitation, Reservation
 from tests import factories
@@ -28,6 +28,7 @@ def _batch_with_a_visit(bob) -> NoticeBatch:
         resident = factories.resident(family_name=name, postal_code=f"530-000{i}", address="大阪府大阪市北区1丁目")
         factories.certificate(resident, issued_on=date(2026, 8, 10 + i))
     batch = services.notice_batch_prepare(month=FEBRUARY)
+    eligibility.batch_eligibility_confirm(batch=batch, user=bob)
     services.notice_batch_mark_mailed(batch=batch, mailed_on=date(2026, 11, 25), user=bob)
     letter = Letter.objects.order_by("postal_code").first()
     slot = factories.slot(date(2026, 11, 26), places=5)
