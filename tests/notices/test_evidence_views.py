@@ -71,6 +71,8 @@ def test_clerks_cannot_read_the_report_but_can_record_complaints(clerk_client) -
     assert clerk_client.get("/staff/notices/survey/").status_code == 403
     assert clerk_client.get("/staff/notices/complaints/categories/").status_code == 403
     assert clerk_client.get("/staff/notices/complaints/").status_code == 200
+    # One click from every staff page, so recording takes seconds.
+    assert 'href="/staff/notices/complaints/"' in clerk_client.get("/staff/day/").content.decode()
 
 
 def test_a_clerk_records_a_complaint_with_a_category_and_nothing_else(clerk_client, alice, frozen) -> None:
