@@ -37,7 +37,7 @@ def _handle(request: HttpRequest, *, source: str, token: str | None) -> HttpResp
         return _render(request, "notices/public/survey_answered.html", {})
     form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if token is None and not ratelimit.hit("survey", ratelimit.client_address(request), settings.SURVEY_RATE):
+        if token is None and not ratelimit.client_hit("survey", request, settings.SURVEY_RATE):
             return _render(request, "reservations/public/too_many.html", {}, status=429)
         if form.is_valid():
             try:
