@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from certificates.models import Certificate
@@ -74,12 +74,28 @@ def due_certificates(month: date) -> QuerySet[Certificate]:
         .exclude(Exists(renewal))
         .exclude(Exists(lettered))
         .select_related("resident", "kind")
+        # The resident's own office (ResidentOffice), None for the main office.
+        .annotate(resident_office_id=F("resident__office_link__office_id"))
         .order_by("resident__postal_code", "pk")
     )
 
 
-def _letter_procedure() -> Procedure | None:
-    return Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id").first()
+def letter_procedures() -> dict[int, Procedure]:
+    """The letter kind's procedure at each office (the lowest id where an office has several)."""
+    procedures: dict[int, Procedure] = {}
+    for procedure in Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id"):
+        procedures.setdefault(procedure.office_id, procedure)
+    return procedures
+
+
+def procedure_for(certificate: Certificate, procedures: dict[int, Procedure], main_office: Office | None) -> Procedure:
+    """Where the resident is invited to book: their own office, else the main office, else any office that can."""
+    office_id = getattr(certificate, "resident_office_id", None) or (main_office.pk if main_office else None)
+    if office_id in procedures:
+        return procedures[office_id]
+    if main_office is not None and main_office.pk in procedures:
+        return procedures[main_office.pk]
+    return next(iter(procedures.values()))
 
 
 def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedure: Procedure, now: datetime) -> bool:
@@ -140,11 +156,13 @@ def notice_batch_prepare(
     batch = _open_batch(month, now)
     if batch is None:
         return NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
-    procedure = _letter_procedure()
-    if procedure is None:
+    procedures = letter_procedures()
+    main_office = Office.main()
+    if not procedures:
         raise ValidationError("お知らせの対象となる手続き（証明書の種類が「お知らせの対象」のもの）がありません。")
     if batch.status == NoticeBatch.Status.PREPARING:
         for certificate in due_certificates(month).iterator(chunk_size=500):
+            procedure = procedure_for(certificate, procedures, main_office)
             process_one_letter(batch=batch, certificate=certificate, procedure=procedure, now=now)
         _render_if_claimed(batch=batch, user=user, now=now, processes=processes, action="作成")
     batch.refresh_from_db()
@@ -192,11 +210,10 @@ def render_batch_pdf(
     *, batch: NoticeBatch, user: User | None, processes: int | None = None
 ) -> tuple[int, str, int, Path]:
     template = letters.letter_template()
-    office = Office.objects.first()
     letter_qs = (
         Letter.objects.filter(batch=batch)
         .exclude(status__in=[Letter.Status.CANCELLED, Letter.Status.WITHDRAWN])
-        .select_related("invitation__procedure__certificate_kind")
+        .select_related("invitation__procedure__certificate_kind", "invitation__procedure__office")
         .order_by("postal_code", "pk")
     )
     count = letter_qs.count()
@@ -211,6 +228,8 @@ def render_batch_pdf(
         )
         page_html: list[str] = []
         for letter in letter_qs.iterator(chunk_size=CHUNK_SIZE):
+            # Each letter carries the contact of the office it invites the resident to.
+            office = letter.invitation.procedure.office if letter.invitation else Office.main()
             page_html.append(letters.letter_html_body(letter, template=template, office=office, today=letter_day))
             if len(page_html) == CHUNK_SIZE:
                 yield letters.document(page_html, template)

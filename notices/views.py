@@ -98,13 +98,18 @@ def batch_pdf(request: StaffRequest, pk: int) -> FileResponse:
 @supervisor_required
 def letter_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(
-        Letter.objects.select_related("batch", "invitation__procedure__certificate_kind"),
+        Letter.objects.select_related(
+            "batch", "invitation__procedure__certificate_kind", "invitation__procedure__office"
+        ),
         pk=pk,
         anonymised_at__isnull=True,
     )
     template = letters.letter_template()
     body = letters.letter_html_body(
-        letter, template=template, office=Office.objects.first(), today=timezone.localdate(letter.batch.created_at)
+        letter,
+        template=template,
+        office=letter.invitation.procedure.office if letter.invitation else Office.main(),
+        today=timezone.localdate(letter.batch.created_at),
     )
     access_log_record(
         user=request.user, action=AccessLog.Action.VIEW, resident=letter.resident, detail=f"お知らせ #{letter.pk}"
@@ -158,7 +163,7 @@ def template_preview(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     context = letters.letter_context(
         template=template,
-        office=Office.objects.first(),
+        office=Office.main(),
         procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
         name="見本 太郎",
         postal_code="530-0001",

@@ -181,7 +181,9 @@ def reservation_book(
                 raise ValidationError(
                     _("この予約コードは使えません。コードなしで予約を続けてください。"), code="invitation"
                 )
-            if invitation.procedure_id != procedure.pk:
+            # The letter invites the resident to their own office; they may book the same procedure at another.
+            invited = Procedure.objects.filter(pk=invitation.procedure_id).values_list("certificate_kind", flat=True)
+            if invitation.procedure_id != procedure.pk and invited.first() != procedure.certificate_kind_id:
                 raise ValidationError(_("この予約コードは別の手続きのものです。"), code="invitation")
         if not staff and client_key:
             _check_burst(client_key, now=now)

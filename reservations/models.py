@@ -48,6 +48,35 @@ class Office(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def main(cls) -> Office | None:
+        """The first office (本庁): where a resident with no office of their own belongs."""
+        return cls.objects.order_by("id").first()
+
+
+class ResidentOffice(models.Model):
+    """The office (本庁, a 支所 …) a resident belongs to: their letter carries its contact and invites them there.
+
+    Kept here beside Office rather than on Resident: certificates knows nothing of the counters. A resident
+    without a row belongs to the main office (the first one).
+    """
+
+    resident = models.OneToOneField(Resident, on_delete=models.CASCADE, related_name="office_link")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="resident_links", verbose_name="担当の窓口"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "市民の担当窓口"
+        verbose_name_plural = "市民の担当窓口"
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} → {self.office}"
+
 
 class Procedure(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="procedures")

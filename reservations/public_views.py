@@ -115,7 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def book_start(request: HttpRequest) -> HttpResponse:
-    procedures = list(Procedure.objects.filter(is_active=True))
+    procedures = list(Procedure.objects.filter(is_active=True).select_related("office").order_by("office_id", "id"))
     state = _state(request)
     if state.pop("change", None):
         # Starting a new booking leaves a half-done change behind.
@@ -181,11 +181,10 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     state = _state(request)
     if state.get("procedure") != procedure.pk:
-        state = (
-            {"procedure": procedure.pk, "change": state["change"]}
-            if state.get("change")
-            else {"procedure": procedure.pk}
-        )
+        # Choosing another office keeps the letter's code and the details it filled in; the booking service
+        # accepts the code for the same procedure at any office.
+        kept = {key: state[key] for key in ("change", "invitation", "contact") if state.get(key)}
+        state = {"procedure": procedure.pk, **kept}
         _save(request, state)
     now = timezone.now()
     lang = _lang(request)
@@ -199,6 +198,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
         "procedure": procedure,
+        "other_offices": _same_procedure_elsewhere(procedure),
         "month_table": mark_safe(table),  # rendered by our own template, autoescaped
         "month": date(year, month, 1),
         "prev_month": prev_month if prev_month >= date(today.year, today.month, 1) else None,
@@ -207,6 +207,18 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "step": 1,
     }
     return _render(request, "reservations/public/calendar.html", context)
+
+
+def _same_procedure_elsewhere(procedure: Procedure) -> list[Procedure]:
+    """The same procedure at the city's other offices: a resident may book at any counter."""
+    if procedure.certificate_kind_id is None:
+        return []
+    return list(
+        Procedure.objects.filter(is_active=True, certificate_kind_id=procedure.certificate_kind_id)
+        .exclude(pk=procedure.pk)
+        .select_related("office")
+        .order_by("office_id", "id")
+    )
 
 
 @require_http_methods(["GET", "POST"])

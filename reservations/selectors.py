@@ -6,11 +6,11 @@ import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Sum
 
 from certificates.models import Certificate, Resident
 from reservations import calendar, rules
-from reservations.models import CalendarDay, Procedure, Reservation, Slot
+from reservations.models import CalendarDay, Office, Procedure, Reservation, Slot, WalkIn
 
 
 @dataclass
@@ -58,14 +58,14 @@ def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:
     return list(Slot.objects.filter(procedure=procedure, day=day).order_by("start"))
 
 
-def day_list(*, day: date) -> list[Slot]:
-    """Every slot of the day with its reservations, linked resident and certificate: three queries."""
+def day_list(*, day: date, office: Office | None = None) -> list[Slot]:
+    """Every slot of the day (at one office, or the whole city) with its reservations: three queries."""
     reservations = Reservation.objects.select_related(
         "resident", "certificate__kind", "procedure__certificate_kind", "issued_certificate", "invitation"
     ).order_by("created_at", "id")
     return list(
-        Slot.objects.filter(day=day)
-        .select_related("procedure__certificate_kind")
+        Slot.objects.filter(day=day, **({"procedure__office": office} if office else {}))
+        .select_related("procedure__certificate_kind", "procedure__office")
         .prefetch_related(Prefetch("reservations", queryset=reservations))
         .order_by("start", "procedure_id")
     )
@@ -86,3 +86,16 @@ def previous_certificate(*, reservation: Reservation, resident: Resident) -> Cer
         .order_by("-expires_on")
         .first()
     )
+
+
+def day_counts_by_office(*, day: date) -> list[tuple[str, int, int]]:
+    """(office name, active bookings, walk-ins) for each office on `day`, then the city total."""
+    bookings = dict(
+        Reservation.objects.filter(slot__day=day, status__in=Reservation.ACTIVE + (Reservation.Status.DONE,))
+        .values_list("procedure__office")
+        .annotate(n=Count("id"))
+    )
+    walk_ins = dict(WalkIn.objects.filter(day=day).values_list("procedure__office").annotate(n=Count("id")))
+    rows = [(o.name, bookings.get(o.pk, 0), walk_ins.get(o.pk, 0)) for o in Office.objects.order_by("id")]
+    rows.append(("市全体", sum(r[1] for r in rows), sum(r[2] for r in rows)))
+    return rows

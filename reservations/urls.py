@@ -16,4 +16,5 @@ urlpatterns = [
     path("reservations/<int:pk>/called/", views.reservation_called, name="called"),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
     path("reservations/review/", views.booking_review, name="booking_review"),
+    path("residents/<int:pk>/office/", views.resident_office, name="resident_office"),
 ]

@@ -18,7 +18,7 @@ from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Resident
-from reservations import booking, calendar, review, rules, selectors, walk_ins
+from reservations import booking, calendar, offices, review, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
@@ -31,6 +31,7 @@ from reservations.forms import (
 from reservations.models import (
     CalendarDay,
     CapacityOverride,
+    Office,
     OpeningHours,
     Procedure,
     Reservation,
@@ -50,7 +51,9 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         except ValueError:
             messages.error(request, "日付は YYYY-MM-DD の形で入力してください。")
     day = day or timezone.localdate()
-    slots = selectors.day_list(day=day)
+    office_list = list(Office.objects.order_by("id"))
+    office = _office_filter(request, office_list)
+    slots = selectors.day_list(day=day, office=office)
     rows = []
     counts = {status: 0 for status in Reservation.Status.values}
     for slot in slots:
@@ -59,9 +62,15 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
             counts[r.status] += 1
         photo = _photo_rule_for(slot)
         rows.append((slot, [(r, photo) for r in reservations]))
-    day_walk_ins = list(WalkIn.objects.filter(day=day).select_related("procedure").order_by("at"))
+    day_walk_ins = list(
+        WalkIn.objects.filter(day=day, **({"procedure__office": office} if office else {}))
+        .select_related("procedure")
+        .order_by("at")
+    )
     cert_services.access_log_record(
-        user=request.user, action=AccessLog.Action.VIEW, detail=f"予約一覧 {day.isoformat()}"
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        detail=f"予約一覧 {day.isoformat()}" + (f" {office.name}" if office else ""),
     )
     context = {
         "day": day,
@@ -74,8 +83,17 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         "is_office_day": calendar.is_office_day(day),
         "closed_reason": calendar.closed_reason(day),
         "statuses": Reservation.Status,
+        "offices": office_list,
+        "office": office,
+        "office_counts": selectors.day_counts_by_office(day=day) if len(office_list) > 1 else [],
     }
     return render(request, "reservations/staff/day.html", context)
+
+
+def _office_filter(request: StaffRequest, offices: list[Office]) -> Office | None:
+    """The office chosen in ?office=<id>; None (the whole city) when absent or unknown."""
+    wanted = request.GET.get("office", "")
+    return next((o for o in offices if str(o.pk) == wanted), None)
 
 
 def _photo_rule_for(slot: Slot) -> date | None:
@@ -87,7 +105,7 @@ def _photo_rule_for(slot: Slot) -> date | None:
 
 @staff_required
 def day_csv(request: StaffRequest, day: date) -> HttpResponse:
-    slots = selectors.day_list(day=day)
+    slots = selectors.day_list(day=day, office=_office_filter(request, list(Office.objects.order_by("id"))))
     response = CsvResponse(
         f"reservations-{day.isoformat()}.csv",
         [
@@ -426,3 +444,16 @@ def booking_review(request: StaffRequest) -> HttpResponse:
     )
     context = {"groups": groups, "form": form, "burst_review": settings.BOOKING_BURST_REVIEW}
     return render(request, "reservations/staff/review.html", context)
+
+
+@staff_required
+@require_POST
+def resident_office(request: StaffRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(Resident, pk=pk)
+    office = Office.objects.filter(pk=request.POST.get("office") or 0).first()
+    if office is None:
+        messages.error(request, "窓口を選んでください。")
+    else:
+        offices.resident_office_set(resident=resident, office=office, user=request.user)
+        messages.success(request, f"担当の窓口を{office.name}にしました。")
+    return redirect("certificates:resident_detail", pk=resident.pk)

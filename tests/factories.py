@@ -103,3 +103,12 @@ def slot(
     proc = proc or procedure()
     end = time(start.hour, start.minute + 30) if start.minute < 30 else time(start.hour + 1, start.minute - 30)
     return Slot.objects.create(procedure=proc, day=day, start=start, end=end, places=places, booked=booked)
+
+
+def office_with_procedure(name: str, *, phone: str, slug: str, **fields):
+    """A second counter (支所) offering the letter procedure with the same acknowledgements and hours."""
+    from reservations.models import Office
+    from reservations.offices import office_procedure_copy
+
+    office = Office.objects.create(name=name, phone=phone, address=fields.pop("address", f"{name}の所在地"), **fields)
+    return office, office_procedure_copy(procedure=procedure(), office=office, slug=slug)

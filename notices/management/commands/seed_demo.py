@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates import jp, services
-from certificates.models import Certificate, CertificateKind, Resident
+from certificates.models import Certificate, CertificateKind, Resident, ResidentCategory
 from notices.demo_evidence import build_year
 from reservations import calendar
 from reservations.booking import Contact, reservation_book
-from reservations.models import Office, Procedure, Reservation, Slot
+from reservations.models import Office, Procedure, Reservation, ResidentOffice, Slot
+from reservations.offices import office_procedure_copy
 from reservations.slots import slots_generate_all
 from staff.otp import enrolment_link_issue
 from staff.roles import has_second_factor
@@ -120,9 +121,9 @@ class Command(BaseCommand):
         rng = random.Random(20261127)
         clerk = self._user("demo-clerk", "clerk", "窓口", "花子")
         supervisor = self._user("demo-supervisor", "supervisor", "係長", "一郎")
-        self._office()
+        offices = self._offices()
         today = timezone.localdate()
-        created = self._residents(options["residents"], rng, clerk, today)
+        created = self._residents(options["residents"], rng, clerk, today, offices)
         slots_generate_all(today=today)
         bookings = self._reservations(rng, clerk, today)
         year = build_year(rng=random.Random(20261128), clerk=clerk, today=today)
@@ -160,7 +161,8 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=group))
         return user
 
-    def _office(self) -> None:
+    def _offices(self) -> list[Office]:
+        """Two counters: the main office (本庁) and a branch (北支所) with its own hours, contact and slots."""
         Office.objects.filter(address__startswith="（").update(
             name="みなと市役所",
             department="生活支援課 証明書窓口",
@@ -172,9 +174,29 @@ class Command(BaseCommand):
             hours_text="平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
             email_sender="madoguchi@example.jp",
         )
+        main = Office.main()
+        assert main is not None
+        north, _created = Office.objects.get_or_create(
+            name="みなと市 北支所",
+            defaults={
+                "department": "市民福祉係",
+                "postal_code": "552-0100",
+                "address": "大阪府みなと市北町3丁目2番1号 北支所1階",
+                "phone": "06-0000-1000",
+                "fax": "06-0000-1001",
+                "email": "kita-shisho@city.minato.example.jp",
+                "hours_text": "平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
+                "email_sender": "madoguchi-kita@example.jp",
+            },
+        )
+        main_procedure = Procedure.objects.filter(office=main, certificate_kind__is_letter_kind=True).first()
+        if main_procedure is not None:
+            office_procedure_copy(procedure=main_procedure, office=north, slug="jr-pass-kita")
+        return [main, north]
 
     @transaction.atomic
-    def _residents(self, count: int, rng: random.Random, clerk, today: date) -> int:
+    def _residents(self, count: int, rng: random.Random, clerk, today: date, offices: list[Office]) -> int:
+        categories = list(ResidentCategory.objects.filter(active=True))
         kind6 = CertificateKind.objects.get(is_letter_kind=True)
         kind12 = CertificateKind.objects.exclude(pk=kind6.pk).first()
         created = 0
@@ -199,9 +221,14 @@ class Command(BaseCommand):
                 email=f"demo{i + 1}@example.jp" if rng.random() < 0.3 else "",
                 case_number=case_number,
                 letter_opt_out=rng.random() < 0.03,
+                address_building=f"みなとハイツ{rng.randint(1, 9)}0{rng.randint(1, 9)}号" if rng.random() < 0.2 else "",
+                category=rng.choice(categories) if categories else None,
+                eligibility_confirmed_on=today - timedelta(days=rng.randint(20, 200)),
                 notes="",
             )
             created += 1
+            if rng.random() < 0.35:  # about a third of the city lives in the branch office's area
+                ResidentOffice.objects.create(resident=resident, office=offices[1])
             route = rng.choice(ROUTES)
             # Issue dates 0–260 days ago: six-month certificates then expire from ~80 days ago to ~180 ahead.
             issued = today - timedelta(days=rng.randint(0, 260))
@@ -244,45 +271,48 @@ class Command(BaseCommand):
     def _reservations(self, rng: random.Random, clerk, today: date) -> int:
         if Reservation.objects.exists():
             return 0
-        procedure = Procedure.objects.filter(is_active=True).first()
-        if procedure is None:
-            return 0
-        ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
         now = timezone.now()
         made = 0
-        for day in calendar.office_days(today, today + timedelta(days=14))[:6]:
-            for slot in Slot.objects.filter(procedure=procedure, day=day).order_by("start"):
-                if slot.starts_at <= now or rng.random() < 0.35:
-                    continue
-                family, family_kana = rng.choice(FAMILY)
-                given, given_kana = rng.choice(GIVEN)
-                contact = Contact(
-                    family, given, family_kana, given_kana, f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
-                )
-                resident = Resident.objects.filter(family_name_kana=family_kana).order_by("?").first()
-                try:
-                    reservation = reservation_book(
-                        procedure=procedure,
-                        slot_id=slot.pk,
-                        contact=contact,
-                        acknowledged=ack_ids,
-                        channel=Reservation.Channel.PHONE,
-                        user=clerk,
+        # Bookings at every office, so the day list and the reports have something to filter.
+        for procedure in Procedure.objects.filter(is_active=True).order_by("id"):
+            ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
+            for day in calendar.office_days(today, today + timedelta(days=14))[:6]:
+                for slot in Slot.objects.filter(procedure=procedure, day=day).order_by("start"):
+                    if slot.starts_at <= now or rng.random() < 0.35:
+                        continue
+                    family, family_kana = rng.choice(FAMILY)
+                    given, given_kana = rng.choice(GIVEN)
+                    contact = Contact(
+                        family,
+                        given,
+                        family_kana,
+                        given_kana,
+                        f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
                     )
-                except Exception:  # a demo slot that cannot be booked is simply skipped
-                    continue
-                if resident and rng.random() < 0.5:
-                    Reservation.objects.filter(pk=reservation.pk).update(
-                        resident=resident,
-                        certificate=resident.certificates.filter(kind__is_letter_kind=True)
-                        .order_by("-expires_on")
-                        .first(),
-                        phone=resident.phone,
-                        phone_digits=jp.phone_digits(resident.phone),
-                        family_name=resident.family_name,
-                        given_name=resident.given_name,
-                        family_name_kana=resident.family_name_kana,
-                        given_name_kana=resident.given_name_kana,
-                    )
-                made += 1
+                    resident = Resident.objects.filter(family_name_kana=family_kana).order_by("?").first()
+                    try:
+                        reservation = reservation_book(
+                            procedure=procedure,
+                            slot_id=slot.pk,
+                            contact=contact,
+                            acknowledged=ack_ids,
+                            channel=Reservation.Channel.PHONE,
+                            user=clerk,
+                        )
+                    except Exception:  # a demo slot that cannot be booked is simply skipped
+                        continue
+                    if resident and rng.random() < 0.5:
+                        Reservation.objects.filter(pk=reservation.pk).update(
+                            resident=resident,
+                            certificate=resident.certificates.filter(kind__is_letter_kind=True)
+                            .order_by("-expires_on")
+                            .first(),
+                            phone=resident.phone,
+                            phone_digits=jp.phone_digits(resident.phone),
+                            family_name=resident.family_name,
+                            given_name=resident.given_name,
+                            family_name_kana=resident.family_name_kana,
+                            given_name_kana=resident.given_name_kana,
+                        )
+                    made += 1
         return made
