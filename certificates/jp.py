@@ -8,17 +8,17 @@ _HIRAGANA_START, _HIRAGANA_END = 0x3041, 0x3096
 _KATAKANA_RE = re.compile(r"^[\u30a0-\u30ff\u3000 ー・]+$")
 
 
+_SPACES_RE = re.compile(r"\s+")
+_DASHES_RE = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff70‐ｰ−]")
+_NON_DIGITS_RE = re.compile(r"\D")
+# Hiragana to katakana in one pass: the same letter 0x60 code points further on.
+_TO_KATAKANA = {code: code + 0x60 for code in range(_HIRAGANA_START, _HIRAGANA_END + 1)}
+
+
 def to_katakana(value: str) -> str:
     """Full-width katakana from hiragana, half-width katakana or katakana; spaces collapsed to one."""
     value = unicodedata.normalize("NFKC", value or "").strip()
-    chars = []
-    for ch in value:
-        code = ord(ch)
-        if _HIRAGANA_START <= code <= _HIRAGANA_END:
-            chars.append(chr(code + 0x60))
-        else:
-            chars.append(ch)
-    return re.sub(r"\s+", " ", "".join(chars))
+    return _SPACES_RE.sub(" ", value.translate(_TO_KATAKANA))
 
 
 def is_katakana(value: str) -> bool:
@@ -28,12 +28,12 @@ def is_katakana(value: str) -> bool:
 def normalize_digits(value: str) -> str:
     """NFKC (full-width digits become ASCII) and every dash-like character becomes '-'."""
     value = unicodedata.normalize("NFKC", value or "").strip()
-    return re.sub(r"[\u2010-\u2015\u2212\u30fc\uff70‐ｰ−]", "-", value)
+    return _DASHES_RE.sub("-", value)
 
 
 def normalize_postal_code(value: str) -> str:
     """'1234567', '１２３－４５６７' or '〒123-4567' become '123-4567'; anything else raises ValueError."""
-    digits = re.sub(r"\D", "", normalize_digits(value).replace("〒", ""))
+    digits = _NON_DIGITS_RE.sub("", normalize_digits(value).replace("〒", ""))
     if len(digits) != 7:
         raise ValueError("postal code must have 7 digits")
     return f"{digits[:3]}-{digits[3:]}"
@@ -41,12 +41,12 @@ def normalize_postal_code(value: str) -> str:
 
 def normalize_phone(value: str) -> str:
     """The phone number as typed, with digits and hyphens normalised."""
-    return re.sub(r"\s+", "", normalize_digits(value))
+    return _SPACES_RE.sub("", normalize_digits(value))
 
 
 def phone_digits(value: str) -> str:
     """Digits only: the form used to compare and search phone numbers."""
-    return re.sub(r"\D", "", normalize_digits(value))
+    return _NON_DIGITS_RE.sub("", normalize_digits(value))
 
 
 _ERAS = [
@@ -76,6 +76,8 @@ _ERA_END = {name: _ERAS[i - 1][0] if i else None for i, (_start, name) in enumer
 _WAREKI_RE = re.compile(
     r"^(明治|大正|昭和|平成|令和|[MTSHR])\.?\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$"
 )
+_WESTERN_IN_BRACKETS_RE = re.compile(r"\(\d{4}年?\)")
+_EIGHT_DIGITS_RE = re.compile(r"\d{8}")
 _WESTERN_RE = re.compile(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$")
 
 
@@ -83,12 +85,12 @@ def parse_date(value: str) -> date:
     """A date as offices write it: 2026/1/7, 2026-01-07, 2026年1月7日, 20260107, 令和8年1月7日, 令和元年5月1日,
     R8.1.7, H31.4.30, S50.3.1 (full- or half-width digits). Raises ValueError with a message in Japanese."""
     text = unicodedata.normalize("NFKC", value or "").strip().upper()
-    text = re.sub(r"\s+", "", text)
+    text = _SPACES_RE.sub("", text)
     # 令和8年(2026年)1月7日: the Western year in brackets is redundant.
-    text = re.sub(r"\(\d{4}年?\)", "", text)
+    text = _WESTERN_IN_BRACKETS_RE.sub("", text)
     if not text:
         raise ValueError("日付が空欄です。")
-    if re.fullmatch(r"\d{8}", text):
+    if _EIGHT_DIGITS_RE.fullmatch(text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     western = _WESTERN_RE.match(text)
     wareki_match = _WAREKI_RE.match(text)

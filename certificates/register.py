@@ -163,6 +163,8 @@ def mapping_remember(headers: Sequence[str], fields: Sequence[str], *, now: date
 def cell_text(value: register_files.Cell, name: str) -> str:
     """A cell as text. Excel's numbers lose leading zeros: a phone number always starts with 0 and a postal code
     has seven digits, so those are put back."""
+    if type(value) is str:  # every cell of a CSV: the common case first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -228,7 +230,8 @@ class PlannedCertificate:
 @dataclass
 class Plan:
     rows: list[RowResult] = field(default_factory=list)
-    new_residents: dict[str, Resident] = field(default_factory=dict)
+    # The new residents' normalised fields; the model objects are built only when the plan is written.
+    new_residents: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed_residents: dict[str, tuple[Resident, list[str]]] = field(default_factory=dict)
     new_certificates: list[PlannedCertificate] = field(default_factory=list)
     changed_certificates: list[Certificate] = field(default_factory=list)
@@ -337,7 +340,7 @@ def plan_rows(
                 errors.append(f"{RESIDENT_LABELS.get(name, name)}：{limit}文字以内にしてください（{len(value)}文字）。")
 
         resident = existing.get(case)
-        new_resident: Resident | None = None
+        new_resident: dict[str, Any] | None = None
         changed: list[str] = []
         if not errors:
             if case in first_row:
@@ -351,8 +354,7 @@ def plan_rows(
                 if missing:
                     errors.append(f"新しい市民の登録に必要な項目が空欄です：{'、'.join(missing)}")
                 else:
-                    new_resident = Resident(**clean)
-                    new_resident.phone_digits = jp.phone_digits(new_resident.phone)
+                    new_resident = clean
 
         certificate_plan: PlannedCertificate | None = None
         certificate_change: Certificate | None = None
@@ -530,10 +532,16 @@ def register_import_apply(
     *,
     run: RegisterImport,
     user: User | None,
+    fields: Sequence[str] | None = None,
+    accept_computed_expiry: bool = False,
     today: date | None = None,
     now: datetime | None = None,
 ) -> RegisterImport:
-    """Write what the dry run showed, in one transaction: every row's change, or none at all."""
+    """Write what the dry run showed, in one transaction: every row's change, or none at all.
+
+    The staff pages apply only a run checked by a dry run. The shell command, which has no one to show a dry run
+    to, passes the mapping (`fields`) and applies straight away; the rows are planned the same way either way.
+    """
     now = now or timezone.now()
     today = today or timezone.localdate()
     try:
@@ -542,7 +550,11 @@ def register_import_apply(
             run = RegisterImport.objects.select_for_update().get(pk=run.pk)
             if run.status == RegisterImport.Status.APPLIED:
                 raise ValidationError("この取り込みはすでに反映しました。")
-            if run.status != RegisterImport.Status.CHECKED:
+            if fields is not None:
+                validate_mapping(run.mapping.get("headers", []), list(fields))
+                run.mapping = {**run.mapping, "fields": list(fields)}
+                run.accept_computed_expiry = accept_computed_expiry
+            elif run.status != RegisterImport.Status.CHECKED:
                 raise ValidationError("先にドライランで内容を確かめてください。")
             # Planned again inside the lock, so that what is written matches the register as it is now.
             plan = plan_rows(
@@ -569,9 +581,10 @@ def register_import_apply(
 
 def _write_plan(plan: Plan, *, user: User | None, now: datetime, run: RegisterImport) -> None:
     detail = f"台帳の取り込み #{run.pk}"
-    new_residents = list(plan.new_residents.values())
-    for resident in new_residents:
-        resident.created_at = resident.updated_at = now
+    new_residents = [
+        Resident(**data, phone_digits=jp.phone_digits(data["phone"]), created_at=now, updated_at=now)
+        for data in plan.new_residents.values()
+    ]
     Resident.objects.bulk_create(new_residents, batch_size=CHUNK)
     changed = [resident for resident, _names in plan.changed_residents.values()]
     if changed:

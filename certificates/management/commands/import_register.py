@@ -51,18 +51,20 @@ class Command(BaseCommand):
                 sheet=options["sheet"],
             )
             fields = register.default_mapping(run.mapping["headers"])
-            run = register.register_import_check(
-                run=run,
-                fields=fields,
-                accept_computed_expiry=options["accept_computed_expiry"],
-                remember=False,
-            )
             if options["dry_run"]:
+                run = register.register_import_check(
+                    run=run,
+                    fields=fields,
+                    accept_computed_expiry=options["accept_computed_expiry"],
+                    remember=False,
+                )
                 run.dry_run = True
                 run.content = b""
                 run.save(update_fields=["dry_run", "content"])
             else:
-                run = register.register_import_apply(run=run, user=user)
+                run = register.register_import_apply(
+                    run=run, user=user, fields=fields, accept_computed_expiry=options["accept_computed_expiry"]
+                )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         verbosity = options["verbosity"]
