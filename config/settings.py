@@ -235,6 +235,8 @@ NOTICE_RENDER_PROCESSES = env.int("NOTICE_RENDER_PROCESSES", default=2)
 NOTICE_SCHEDULE_CRON = env.str("NOTICE_SCHEDULE_CRON", default="0 6 1 * *")
 # Seconds the wording preview may take to render before it is stopped.
 NOTICE_PREVIEW_SECONDS = env.int("NOTICE_PREVIEW_SECONDS", default=30)
+# One batch (one print PDF) per office instead of one for the whole city.
+NOTICE_BATCH_PER_OFFICE = env.bool("NOTICE_BATCH_PER_OFFICE", default=False)
 RESERVATION_RETENTION_MONTHS = env.int("RESERVATION_RETENTION_MONTHS", default=13)
 # Resident survey: anonymous answers per client address (count/period), and the e-mail after the visit.
 SURVEY_RATE = env.str("SURVEY_RATE", default="20/1h")

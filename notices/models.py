@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates.models import Certificate, Resident
-from reservations.models import Invitation, Reservation
+from reservations.models import Invitation, Office, Reservation
 from staff import wording
 
 PLACEHOLDERS = {
@@ -102,6 +102,10 @@ class NoticeBatch(models.Model):
         MAILED = "mailed", "発送済み"
 
     month = models.DateField("対象月（有効期限の月）")
+    # Set when the city prepares one batch per office (settings.NOTICE_BATCH_PER_OFFICE); empty for the whole city.
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_batches", verbose_name="窓口"
+    )
     sequence = models.PositiveSmallIntegerField("追加分の番号", default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -130,7 +134,14 @@ class NoticeBatch(models.Model):
         verbose_name_plural = "お知らせの一括作成"
         ordering = ["-month", "-sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["month", "sequence"], name="batch_unique_month_sequence"),
+            models.UniqueConstraint(
+                fields=["month", "sequence"], condition=Q(office__isnull=True), name="batch_unique_month_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["office", "month", "sequence"],
+                condition=Q(office__isnull=False),
+                name="batch_unique_office_month_sequence",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["preparing", "prepared", "mailed"]), name="batch_status_known"
             ),
@@ -138,7 +149,8 @@ class NoticeBatch(models.Model):
 
     def __str__(self) -> str:
         suffix = f" 追加{self.sequence}" if self.sequence else ""
-        return f"{self.month:%Y年%-m月}{suffix}"
+        office = f"{self.office.name} " if self.office is not None else ""
+        return f"{office}{self.month:%Y年%-m月}{suffix}"
 
     @property
     def label(self) -> str:

@@ -49,8 +49,9 @@ def _next_month(month: date) -> date:
     return shifted
 
 
-def due_certificates(month: date) -> QuerySet[Certificate]:
-    """Certificates of the letter kind expiring in `month` that should get a letter and have none yet."""
+def due_certificates(month: date, office: Office | None = None) -> QuerySet[Certificate]:
+    """Certificates of the letter kind expiring in `month` that should get a letter and have none yet; with
+    `office`, only those of the residents who belong to it (the main office has everyone without an office)."""
     newer = Certificate.objects.filter(
         resident=OuterRef("resident"),
         kind=OuterRef("kind"),
@@ -59,8 +60,15 @@ def due_certificates(month: date) -> QuerySet[Certificate]:
     )
     renewal = Certificate.objects.filter(renews=OuterRef("pk"))
     lettered = Letter.objects.filter(certificate=OuterRef("pk"))
+    belongs = Q()
+    if office is not None:
+        belongs = Q(resident__office_link__office=office)
+        main = Office.main()
+        if main is not None and main.pk == office.pk:
+            belongs |= Q(resident__office_link__isnull=True)
     return (
         Certificate.objects.filter(
+            belongs,
             kind__is_letter_kind=True,
             status=Certificate.Status.VALID,
             expires_on__gte=month,
@@ -126,42 +134,63 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
     return True
 
 
-def _open_batch(month: date, now: datetime) -> NoticeBatch | None:
+def _open_batch(month: date, now: datetime, office: Office | None = None) -> NoticeBatch | None:
     """The batch to fill: the month's latest one while it is unfinished, else a new one when certificates are due.
 
     One read of the latest batch decides: a run that looked for unfinished batches first and for the latest one
     after could see neither a moment ago's batch as unfinished nor its letters as written, and open a needless
     supplement beside it.
     """
-    latest = NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
+    latest = NoticeBatch.objects.filter(month=month, office=office).order_by("-sequence").first()
     if latest is not None and latest.status == NoticeBatch.Status.PREPARING:
         return latest
-    if latest is not None and not due_certificates(month).exists():
+    if latest is not None and not due_certificates(month, office).exists():
         return None
     sequence = latest.sequence + 1 if latest is not None else 0
     try:
         with transaction.atomic():
-            return NoticeBatch.objects.create(month=month, sequence=sequence, created_at=now)
+            return NoticeBatch.objects.create(month=month, sequence=sequence, office=office, created_at=now)
     except IntegrityError:
         # Another run created the same batch a moment ago: fill that one.
-        return NoticeBatch.objects.get(month=month, sequence=sequence)
+        return NoticeBatch.objects.get(month=month, sequence=sequence, office=office)
+
+
+def notice_batches_prepare(
+    *, month: date, user: User | None = None, now: datetime | None = None, processes: int | None = None
+) -> list[NoticeBatch]:
+    """The month's batches: one for the city, or one per office (settings.NOTICE_BATCH_PER_OFFICE)."""
+    offices: list[Office | None] = [None]
+    if settings.NOTICE_BATCH_PER_OFFICE:
+        offices = list(Office.objects.order_by("id"))
+    batches = []
+    for office in offices:
+        batch = notice_batch_prepare(month=month, user=user, now=now, processes=processes, office=office)
+        if batch is not None:
+            batches.append(batch)
+    return batches
 
 
 def notice_batch_prepare(
-    *, month: date, user: User | None = None, now: datetime | None = None, processes: int | None = None
+    *,
+    month: date,
+    user: User | None = None,
+    now: datetime | None = None,
+    processes: int | None = None,
+    office: Office | None = None,
 ) -> NoticeBatch | None:
-    """Prepare (or finish) the month's batch and its PDF. Returns the batch, or None when nothing is due."""
+    """Prepare (or finish) the month's batch (of one office, or of the city) and its PDF. Returns the batch, or
+    None when nothing is due."""
     now = now or timezone.now()
     month = month_start(month)
-    batch = _open_batch(month, now)
+    batch = _open_batch(month, now, office)
     if batch is None:
-        return NoticeBatch.objects.filter(month=month).order_by("-sequence").first()
+        return NoticeBatch.objects.filter(month=month, office=office).order_by("-sequence").first()
     procedures = letter_procedures()
     main_office = Office.main()
     if not procedures:
         raise ValidationError("お知らせの対象となる手続き（証明書の種類が「お知らせの対象」のもの）がありません。")
     if batch.status == NoticeBatch.Status.PREPARING:
-        for certificate in due_certificates(month).iterator(chunk_size=500):
+        for certificate in due_certificates(month, office).iterator(chunk_size=500):
             procedure = procedure_for(certificate, procedures, main_office)
             process_one_letter(batch=batch, certificate=certificate, procedure=procedure, now=now)
         _render_if_claimed(batch=batch, user=user, now=now, processes=processes, action="作成")
@@ -171,6 +200,8 @@ def notice_batch_prepare(
 
 def batch_pdf_path(batch: NoticeBatch) -> Path:
     suffix = f"-s{batch.sequence}" if batch.sequence else ""
+    if batch.office_id:
+        suffix = f"-o{batch.office_id}{suffix}"
     return Path(settings.MEDIA_ROOT) / "notices" / f"letters-{batch.month:%Y-%m}{suffix}.pdf"
 
 

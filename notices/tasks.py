@@ -13,8 +13,8 @@ from notices import feedback, services
 def prepare_monthly_batch(month: str | None = None, user_id: int | None = None) -> int | None:
     target = date.fromisoformat(f"{month}-01") if month else services.default_target_month(timezone.localdate())
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    batch = services.notice_batch_prepare(month=target, user=user)
-    return batch.pk if batch else None
+    batches = services.notice_batches_prepare(month=target, user=user)
+    return batches[0].pk if batches else None
 
 
 def send_survey_mails() -> int:

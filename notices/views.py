@@ -29,20 +29,25 @@ def batch_list(request: StaffRequest) -> HttpResponse:
     form = MonthForm(request.POST or None, initial={"month": f"{services.default_target_month(today):%Y-%m}"})
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.notice_batch_prepare(month=form.cleaned_data["month"], user=request.user)
+            batches = services.notice_batches_prepare(month=form.cleaned_data["month"], user=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if batch is None:
+            if not batches:
                 messages.info(request, "この月にお知らせを送る対象の方はいません。")
                 return redirect("notices:batch_list")
-            if batch.status == NoticeBatch.Status.PREPARING:
-                messages.info(request, "別の処理がこの月のお知らせを作成しています。しばらくしてから確かめてください。")
-            else:
-                messages.success(request, f"{batch.label}のお知らせ（{batch.letter_count}通）を用意しました。")
-            return redirect("notices:batch_detail", pk=batch.pk)
-    batches = NoticeBatch.objects.select_related("prepared_by", "mailed_by")
-    return render(request, "notices/batch_list.html", {"form": form, "batches": batches})
+            for batch in batches:
+                if batch.status == NoticeBatch.Status.PREPARING:
+                    messages.info(
+                        request, "別の処理がこの月のお知らせを作成しています。しばらくしてから確かめてください。"
+                    )
+                else:
+                    messages.success(request, f"{batch.label}のお知らせ（{batch.letter_count}通）を用意しました。")
+            if len(batches) > 1:
+                return redirect("notices:batch_list")
+            return redirect("notices:batch_detail", pk=batches[0].pk)
+    listed = NoticeBatch.objects.select_related("prepared_by", "mailed_by", "office")
+    return render(request, "notices/batch_list.html", {"form": form, "batches": listed})
 
 
 @supervisor_required

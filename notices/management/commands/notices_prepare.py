@@ -34,16 +34,22 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"{services.due_certificates(month).count()} letters due for {month:%Y-%m}")
             return
-        batch = services.notice_batch_prepare(month=month)
-        if batch is None:
+        batches = services.notice_batches_prepare(month=month)
+        if not batches:
             self.stdout.write(f"No letters due for {month:%Y-%m}.")
             return
+        if options["output"] and len(batches) > 1:
+            raise CommandError("--output takes one batch; with one batch per office, copy each PDF by hand.")
+        for batch in batches:
+            self._finish(batch, month, options)
+
+    def _finish(self, batch: NoticeBatch, month: date, options: dict) -> None:
         # Another cluster may be rendering this batch right now: wait for it, and take over if it dies (its
         # render lock goes with it).
         deadline = time.monotonic() + 1800
         while batch.status == NoticeBatch.Status.PREPARING and time.monotonic() < deadline:
             time.sleep(2)
-            batch = services.notice_batch_prepare(month=month) or batch
+            batch = services.notice_batch_prepare(month=month, office=batch.office) or batch
         if batch.status == NoticeBatch.Status.PREPARING:
             raise CommandError("The batch is still being prepared by another process.")
         path = Path(settings.MEDIA_ROOT) / batch.pdf_path
