@@ -103,9 +103,16 @@ class StaffBookingForm(ContactForm):
     notes = forms.CharField(label="メモ（職員用）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ProcedureField(forms.ModelChoiceField):
+    """A procedure named with its office: a city with several counters offers the same procedure at each."""
+
+    def label_from_instance(self, obj: Procedure) -> str:
+        return f"{obj.name}（{obj.office.name}）"
+
+
 class WalkInForm(forms.Form):
-    procedure = forms.ModelChoiceField(
-        label="手続き", queryset=Procedure.objects.filter(is_active=True), empty_label=None
+    procedure = ProcedureField(
+        label="手続き", queryset=Procedure.objects.filter(is_active=True).select_related("office"), empty_label=None
     )
     served = forms.BooleanField(label="対応した（対応できなかった場合はチェックを外す）", required=False, initial=True)
     had_letter = forms.ChoiceField(
@@ -141,6 +148,7 @@ class OpeningHoursForm(_WithinProcedureCap, forms.ModelForm):
     class Meta:
         model = OpeningHours
         fields = ["procedure", "weekday", "start", "end", "slot_minutes", "places"]
+        field_classes = {"procedure": ProcedureField}
         widgets = {"start": forms.TimeInput(attrs={"type": "time"}), "end": forms.TimeInput(attrs={"type": "time"})}
 
 
@@ -155,6 +163,7 @@ class CapacityOverrideForm(_WithinProcedureCap, forms.ModelForm):
     class Meta:
         model = CapacityOverride
         fields = ["procedure", "day", "start", "places", "note"]
+        field_classes = {"procedure": ProcedureField}
         widgets = {"day": forms.DateInput(attrs={"type": "date"}), "start": forms.TimeInput(attrs={"type": "time"})}
 
 

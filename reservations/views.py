@@ -413,9 +413,11 @@ def calendar_settings(request: StaffRequest) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "forms": forms_by_name,
-        "hours": OpeningHours.objects.select_related("procedure"),
+        "hours": OpeningHours.objects.select_related("procedure__office").order_by("procedure_id", "weekday", "start"),
         "days": CalendarDay.objects.filter(day__gte=today - timedelta(days=7)),
-        "overrides": CapacityOverride.objects.filter(day__gte=today - timedelta(days=7)).select_related("procedure"),
+        "overrides": CapacityOverride.objects.filter(day__gte=today - timedelta(days=7)).select_related(
+            "procedure__office"
+        ),
     }
     return render(request, "reservations/staff/calendar.html", context)
 
