@@ -21,6 +21,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, CharField, Value, When
+from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
 from certificates import jp, register_files, services
@@ -597,24 +599,33 @@ def _write_plan(plan: Plan, *, user: User | None, now: datetime, run: RegisterIm
     missing = sorted({p.case_number for p in plan.new_certificates} - set(residents))
     for chunk in _chunks(missing):
         residents.update({r.case_number: r for r in Resident.objects.filter(case_number__in=chunk)})
+    marker = f"tmp{uuid.uuid4().hex[:8]}"
     certificates = [
         Certificate(
             resident=residents[p.case_number],
             kind=p.kind,
-            number=f"tmp-{uuid.uuid4().hex[:16]}",
+            number=f"{marker}{i:08d}",
             issued_on=p.issued_on,
             expires_on=p.expires_on,
             route_from=p.route_from[:50],
             route_to=p.route_to[:50],
             created_at=now,
         )
-        for p in plan.new_certificates
+        for i, p in enumerate(plan.new_certificates)
     ]
     Certificate.objects.bulk_create(certificates, batch_size=CHUNK)
-    for certificate in certificates:
-        # The same numbering as a certificate issued at the counter: the primary key keeps it unique.
-        certificate.number = f"{certificate.kind.number_prefix}{certificate.issued_on:%Y}-{certificate.pk:06d}"
-    Certificate.objects.bulk_update(certificates, ["number"], batch_size=CHUNK)
+    # The same numbering as a certificate issued at the counter (prefix, year, primary key: unique without a
+    # counter), written by one UPDATE per kind instead of one per certificate.
+    for kind in {p.kind.pk: p.kind for p in plan.new_certificates}.values():
+        padded = Case(
+            When(id__gte=1_000_000, then=Cast("id", CharField())),
+            default=LPad(Cast("id", CharField()), 6, Value("0")),
+            output_field=CharField(),
+        )
+        year = Cast(ExtractYear("issued_on"), CharField())
+        Certificate.objects.filter(kind=kind, number__startswith=marker).update(
+            number=Concat(Value(kind.number_prefix), year, Value("-"), padded, output_field=CharField())
+        )
     if plan.changed_certificates:
         Certificate.objects.bulk_update(plan.changed_certificates, ["route_from", "route_to"], batch_size=CHUNK)
     if user is not None:
