@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from certificates import rules as certificate_rules
@@ -247,12 +248,25 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
             if state.get("change"):
                 return redirect("public:change", token=state["change"])
             return redirect("public:book_acknowledgements")
-    slots = selectors.day_slots(procedure=procedure, day=day)
     return _render(
         request,
         "reservations/public/times.html",
-        {"procedure": procedure, "day": day, "slots": slots, "state": state, "step": 2},
+        {"procedure": procedure, "day": day, "slots": _slot_rows(procedure, day), "state": state, "step": 2},
     )
+
+
+def _slot_rows(procedure: Procedure, day: date) -> list[dict[str, Any]]:
+    """The day's times with their words made here rather than by template filters: a day has dozens of times,
+    and this page is on every booking's path."""
+    return [
+        {
+            "pk": slot.pk,
+            "left": slot.left,
+            "times": f"{slot.start:%H:%M}〜{slot.end:%H:%M}",
+            "left_text": ngettext("残り%(left)s人", "残り%(left)s人", slot.left) % {"left": slot.left},
+        }
+        for slot in selectors.day_slots(procedure=procedure, day=day)
+    ]
 
 
 def _int(value: Any) -> int | None:
