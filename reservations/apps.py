@@ -22,3 +22,15 @@ class ReservationsConfig(AppConfig):
                 "offices": offices if len(offices) > 1 else [],
             }
         ]
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from certificates.models import CertificateKind
+        from reservations import local_cache
+        from reservations.models import Office, Procedure
+
+        # The booking pages keep these rows for a minute in each process: an edit empties this process's copies.
+        for model in (Office, Procedure, CertificateKind):
+            post_save.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-save-{model.__name__}")
+            post_delete.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-delete-{model.__name__}")

@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from certificates import rules as certificate_rules
-from reservations import availability, booking, flow, invitations, ratelimit, review, rules, selectors
+from reservations import availability, booking, flow, invitations, local_cache, ratelimit, review, rules, selectors
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
 from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
 from staff.net import client_address
@@ -41,7 +41,7 @@ def _save(request: HttpRequest, state: dict[str, Any]) -> None:
 
 def _office() -> Office | None:
     # On every public page; the office's address and phone change rarely, a minute's delay is harmless.
-    return cache.get_or_set("office", lambda: Office.objects.first(), 60)
+    return local_cache.get_or_set("office", lambda: Office.objects.first())
 
 
 def _lang(request: HttpRequest) -> str:
@@ -66,7 +66,8 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
 
 def _active_procedure(*, pk: int | None = None, slug: str | None = None) -> Procedure | None:
     """The active procedure with its certificate kind and office. Read on every step of every booking, so it
-    is kept for a minute in the shared cache; an administrator's edit shows within that minute."""
+    is kept for a minute in each process (reservations/local_cache.py); an administrator's edit shows within
+    that minute."""
     if not pk and not slug:
         return None
     key = f"procedure:{pk}" if pk else f"procedure-slug:{slug}"
@@ -76,7 +77,7 @@ def _active_procedure(*, pk: int | None = None, slug: str | None = None) -> Proc
         found = Procedure.objects.select_related("certificate_kind", "office").filter(is_active=True, **lookup).first()
         return found or 0  # 0, not None, so a missing procedure is cached too
 
-    return cache.get_or_set(key, load, 60) or None
+    return local_cache.get_or_set(key, load) or None
 
 
 def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:

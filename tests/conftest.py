@@ -15,9 +15,13 @@ def _media_root(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from reservations import local_cache
+
     cache.clear()
+    local_cache.clear()
     yield
     cache.clear()
+    local_cache.clear()
 
 
 @pytest.fixture
