@@ -25,6 +25,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import fresh_postgres
@@ -171,7 +172,11 @@ def main() -> None:
             if profiler is not None and name == args.profile:
                 profiler.enable()
             start, cpu = time.perf_counter(), time.process_time()
-            response = client.get(path) if method == "GET" else client.post(path, data or {})
+            response = (
+                client.get(path)
+                if method == "GET"
+                else client.post(path, urlencode(data or {}), content_type="application/x-www-form-urlencoded")
+            )
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             if profiler is not None and name == args.profile:
                 profiler.disable()
