@@ -192,6 +192,8 @@ def main() -> None:
         # The ceiling: a view that touches neither the database nor the session.
         step("trivial view", client, "GET", "/healthz")
         r = step("booking: calendar", client, "GET", "/book/p/jr-pass/")
+        # The same month again, nothing booked in between: the availability from the cache.
+        step("calendar again (cached)", Client(), "GET", "/book/p/jr-pass/")
         days = DAY_RE.findall(r.content.decode())
         if not days:
             nxt = re.search(r'href="\?month=(\d{4}-\d{2})"', r.content.decode())
