@@ -40,15 +40,31 @@ def bump(procedure_id: int) -> None:
     transaction.on_commit(lambda: counters.increase(_version_key(procedure_id)))
 
 
-def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:
+def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> MonthTable:
     local = timezone.localtime(now)
     key = f"avail-month:{procedure.pk}:{version(procedure.pk)}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
     html = cache.get(key)
-    if html is None:
-        weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
-        html = render_to_string(
-            "reservations/public/calendar_table.html",
-            {"procedure": procedure, "weeks": weeks, "lang": language, "month_year": year, "month_month": month},
-        )
-        cache.set(key, html, timeout=TIMEOUT)
-    return html
+    if html is not None:
+        return MonthTable(html, cached=True)
+    weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+    html = render_to_string(
+        "reservations/public/calendar_table.html",
+        {"procedure": procedure, "weeks": weeks, "lang": language, "month_year": year, "month_month": month},
+    )
+    cache.set(key, html, timeout=TIMEOUT)
+    return MonthTable(html, cached=False)
+
+
+class MonthTable(str):
+    """The rendered month, and whether it came from the cache: the page says so in its Server-Timing header
+    (`calendar;desc=hit` or `miss`), which is how the load benchmark measures the cache's hit rate."""
+
+    cached: bool
+
+    def __new__(cls, html: str, *, cached: bool) -> MonthTable:
+        table = super().__new__(cls, html)
+        table.cached = cached
+        return table
+
+    def server_timing(self) -> str:
+        return f"calendar;desc={'hit' if self.cached else 'miss'}"

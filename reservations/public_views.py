@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -208,7 +207,9 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "state": state,
         "step": 1,
     }
-    return _render(request, "reservations/public/calendar.html", context)
+    response = _render(request, "reservations/public/calendar.html", context)
+    response["Server-Timing"] = table.server_timing()
+    return response
 
 
 def _same_procedure_elsewhere(procedure: Procedure) -> list[Procedure]:

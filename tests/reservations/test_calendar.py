@@ -118,3 +118,21 @@ def test_the_database_refuses_a_slot_booked_beyond_its_places(frozen) -> None:
     slot = factories.slot(date(2026, 11, 26), places=1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Slot.objects.filter(pk=slot.pk).update(booked=2)
+
+
+def test_the_calendar_says_whether_its_month_came_from_the_cache(
+    client, frozen, django_capture_on_commit_callbacks
+) -> None:
+    from reservations.booking import Contact, reservation_book
+
+    slot = factories.slot(date(2026, 11, 26), places=3)
+    assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=miss"
+    assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_book(
+            procedure=slot.procedure,
+            slot_id=slot.pk,
+            acknowledged=list(slot.procedure.acknowledgements.values_list("pk", flat=True)),
+            contact=Contact("佐藤", "花子", "サトウ", "ハナコ", "090-1234-5678"),
+        )
+    assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=miss"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 THURSDAY = date(2026, 11, 26)
 
 
-def _book(slot, n: int) -> Reservation:  # noqa: ANN001
+def _book(slot, n: int) -> Reservation:
     acks = list(slot.procedure.acknowledgements.values_list("pk", flat=True))
     return reservation_book(
         procedure=slot.procedure,
@@ -25,7 +25,7 @@ def _book(slot, n: int) -> Reservation:  # noqa: ANN001
     )
 
 
-def _queries(client) -> int:  # noqa: ANN001
+def _queries(client) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/staff/day/{THURSDAY.isoformat()}/")
     assert response.status_code == 200
