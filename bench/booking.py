@@ -14,10 +14,13 @@ Phases against the same server, each bounded in time:
 - `booking: <step>`: whole bookings, each step timed on its own: calendar, times, times POST, acknowledgements,
   acknowledgements POST, details, details POST, confirm, confirm POST, done (the reservation page).
 
-The calendar phases print their cache hit rate, read from the `Server-Timing` header the calendar page sends
-(`calendar;desc=hit` or `miss`). After every phase that books, the slots are checked in the database: none may
-hold more bookings than places, and each slot's count must match its reservations. The machine's load average is
-printed with each phase: on a shared machine the figures move with it.
+The server runs as behind the reverse proxy of docs/deploy.md: each client sends the X-Forwarded-For header a
+proxy would add, with an address of its own, so per-client limits count each resident on their own rather than
+all of them on one shared row. The calendar phases print their cache hit rate, read from the `Server-Timing`
+header the calendar page sends (`calendar;desc=hit` or `miss`). After every phase that books, the slots are
+checked in the database: none may hold more bookings than places, and each slot's count must match its
+reservations. The machine's load average is printed with each phase: on a shared machine the figures move
+with it.
 """
 
 from __future__ import annotations
@@ -81,13 +84,17 @@ class Response:
 class Client:
     """One browser: keep-alive connection, cookies, CSRF token."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, address: str = "") -> None:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        # As the reverse proxy of docs/deploy.md reports it: each client is a resident with an address of their own.
+        self.address = address
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
         headers = {"Host": "127.0.0.1"}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -265,7 +272,7 @@ def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, p
     deadline = time.monotonic() + seconds
 
     def loop(index: int, work_name: str) -> None:
-        client = Client(port)
+        client = Client(port, f"10.{phase}.{index // 250}.{index % 250 + 1}")
         for key, value in extra.items():
             setattr(client, key, value)
         if "session" in extra:
@@ -410,7 +417,14 @@ def main() -> None:
     phases = set(args.phases.split(","))
 
     scratch = Path(f"/tmp/madoguchi-bench-{os.getpid()}")
-    env = production_env(scratch, DATABASE_URL=args.database_url, CACHE_URL=args.cache_url)
+    # Behind a proxy as docs/deploy.md sets it up, so that per-client limits count each client on its own.
+    env = production_env(
+        scratch,
+        DATABASE_URL=args.database_url,
+        CACHE_URL=args.cache_url,
+        BEHIND_PROXY="true",
+        TRUSTED_PROXY_COUNT="1",
+    )
     if args.database_url.startswith("postgres"):
         fresh_postgres(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
