@@ -372,12 +372,11 @@ clerk = User.objects.create_user("bench-clerk", password=None)
 clerk.groups.add(Group.objects.get(name="clerk"))
 procedure = Procedure.objects.get(slug="jr-pass")
 today = timezone.localdate()
-day = next(
-    d for d in sorted(set(Slot.objects.filter(procedure=procedure, day__gt=today + timedelta(days=3))
-    .values_list("day", flat=True)))
-    if sum(s.places for s in Slot.objects.filter(procedure=procedure, day=d)) >= {count}
-)
-slots = list(Slot.objects.filter(procedure=procedure, day=day).order_by("start"))
+day = Slot.objects.filter(procedure=procedure, day__gt=today + timedelta(days=3)).order_by("day").first().day
+# A busy day: enough places on it for every appointment of the day list.
+on_day = Slot.objects.filter(procedure=procedure, day=day)
+on_day.update(places=max(on_day.first().places, -(-{count} // on_day.count())))
+slots = list(on_day.order_by("start"))
 made = 0
 while made < {count}:
     slot = slots[made % len(slots)]
