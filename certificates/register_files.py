@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from staff.shortcuts import SafeCsvWriter
+
 Cell = str | int | float | date | datetime | None
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -134,7 +136,7 @@ _CP932_SUBSTITUTES = str.maketrans(
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8-sig") -> bytes:
     """A CSV file; UTF-8 with a BOM by default, so that Excel opens it with the Japanese intact."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
     writer.writerow(headers)
     writer.writerows(rows)
     text = out.getvalue()

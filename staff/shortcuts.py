@@ -43,6 +43,20 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+class SafeCsvWriter:
+    """csv.writer whose every cell goes through spreadsheet_safe(): the one way the product writes CSV."""
+
+    def __init__(self, fileobj: Any, **kwargs: Any) -> None:
+        self.writer = csv.writer(fileobj, **kwargs)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self.writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 class CsvResponse(HttpResponse):
     """A CSV download that spreadsheet software opens as UTF-8 (Excel reads it so only with the BOM).
 
@@ -53,8 +67,8 @@ class CsvResponse(HttpResponse):
         super().__init__(content_type="text/csv; charset=utf-8")
         self["Content-Disposition"] = f'attachment; filename="{filename}"'
         self.write("\ufeff")
-        self.writer = csv.writer(self)
+        self.writer = SafeCsvWriter(self)
         self.writerow(header)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self.writer.writerow([spreadsheet_safe(cell) for cell in row])
+        self.writer.writerow(row)

@@ -7,13 +7,13 @@ cell in CSV.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
 from notices import report
+from staff.shortcuts import SafeCsvWriter
 
 
 def parse_month(value: str) -> date:
@@ -36,6 +36,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
         flat = report.flatten(figures)
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer = SafeCsvWriter(self.stdout, lineterminator="\n")
         writer.writerow(list(flat))
         writer.writerow(["" if value is None else value for value in flat.values()])
