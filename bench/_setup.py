@@ -44,6 +44,26 @@ OVERBOOKED_SLOTS = (
 )
 
 
+def staff_the_counter(places: int) -> str:
+    """Code for `manage.py shell -c` (or exec) that puts `places` qualified clerks at the counter every day and
+    lets each slot take that many bookings: places follow the duty rota, so a benchmark needs one."""
+    return (
+        "from datetime import time\n"
+        "from django.contrib.auth.models import Group, User\n"
+        "from reservations.models import DutyPattern, OpeningHours, Procedure, Qualification\n"
+        f"OpeningHours.objects.update(places={places})\n"
+        f"Procedure.objects.update(places_per_slot={places})\n"
+        "clerk_group = Group.objects.get(name='clerk')\n"
+        f"for index in range({places}):\n"
+        "    user, _ = User.objects.get_or_create(username=f'bench-clerk-{index}')\n"
+        "    user.groups.add(clerk_group)\n"
+        "    for procedure in Procedure.objects.all():\n"
+        "        Qualification.objects.get_or_create(user=user, procedure=procedure)\n"
+        "    for weekday in range(7):\n"
+        "        DutyPattern.objects.get_or_create(user=user, weekday=weekday, start=time(8, 0), end=time(18, 0))\n"
+    )
+
+
 def fresh_postgres(url: str) -> None:
     """Drop and create the database `url` names (a scratch database on the local server)."""
     import urllib.parse

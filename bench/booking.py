@@ -45,6 +45,7 @@ from _setup import (
     manage,
     manage_shell,
     production_env,
+    staff_the_counter,
     start_gunicorn,
     stop,
 )
@@ -431,8 +432,8 @@ def main() -> None:
     manage_shell(env, "from django.core.cache import cache; cache.clear()")
     slots = manage_shell(
         env,
-        "from reservations.models import OpeningHours; from reservations.slots import slots_generate_all;"
-        f"OpeningHours.objects.update(places={args.places}); print(slots_generate_all())",
+        staff_the_counter(args.places)
+        + "from reservations.slots import slots_generate_all\nprint(slots_generate_all())",
     )
     day, session = "", ""
     if "day-list" in phases:

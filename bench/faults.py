@@ -31,6 +31,7 @@ from _setup import (
     ROOT,
     manage,
     production_env,
+    staff_the_counter,
     start_gunicorn,
     stop,
 )
@@ -163,7 +164,7 @@ def postgres_restart(args: argparse.Namespace) -> int:
     fresh_database(args.database_url)
     for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
         manage(env, *command)
-    shell(env, "from reservations.slots import slots_generate_all; slots_generate_all()")
+    shell(env, staff_the_counter(2) + "from reservations.slots import slots_generate_all\nslots_generate_all()")
     port = free_port()
     server = start_gunicorn(port, env, quiet=True)
     outcomes: dict[str, int] = {}

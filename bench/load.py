@@ -31,6 +31,7 @@ from _setup import (
     manage,
     manage_shell,
     production_env,
+    staff_the_counter,
     start_gunicorn,
 )
 from _setup import stop as stop_process
@@ -95,6 +96,7 @@ from certificates.services import certificate_expiry
 from notices.services import default_target_month
 from reservations.slots import slots_generate_all
 from reservations import calendar
+{staff_the_counter(2)}
 slots_generate_all()
 clerk = User.objects.create_user("load-clerk", password="load-clerk-password")
 clerk.groups.add(Group.objects.get(name="clerk"))

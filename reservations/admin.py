@@ -12,12 +12,18 @@ from reservations.models import (
     Acknowledgement,
     CalendarDay,
     CapacityOverride,
+    DutyException,
+    DutyPattern,
+    GuideVersion,
     Invitation,
     Office,
     OpeningHours,
     Procedure,
+    Qualification,
     Reservation,
+    RotaLog,
     Slot,
+    UnstaffedBooking,
     WalkIn,
 )
 from reservations.slots import slots_generate_all
@@ -99,3 +105,39 @@ class InvitationAdmin(PersonalDataAdmin):
 
     list_display = ["pk", "procedure", "valid_until", "used_at"]
     exclude = ["code"]
+
+
+# Qualifications, the rota and the guide change through the staff pages, whose services keep the places of every
+# slot and the clerk of every booking in step; here they are shown only.
+
+
+@admin.register(Qualification)
+class QualificationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "procedure", "granted_at", "granted_by"]
+
+
+@admin.register(DutyPattern)
+class DutyPatternAdmin(ReadOnlyAdmin):
+    list_display = ["user", "weekday", "start", "end"]
+
+
+@admin.register(DutyException)
+class DutyExceptionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "day", "start", "end", "kind", "note"]
+    date_hierarchy = "day"
+
+
+@admin.register(UnstaffedBooking)
+class UnstaffedBookingAdmin(ReadOnlyAdmin):
+    list_display = ["reservation", "absent_clerk", "found_at", "offer_channel", "resolved_at", "resolution"]
+
+
+@admin.register(RotaLog)
+class RotaLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "actor", "clerk", "reservation", "detail"]
+    list_filter = ["action"]
+
+
+@admin.register(GuideVersion)
+class GuideVersionAdmin(ReadOnlyAdmin):
+    list_display = ["procedure", "version", "published_at", "published_by", "note"]

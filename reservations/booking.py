@@ -17,13 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import jp
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
 from certificates.services import access_log_record, certificate_issue
-from reservations import availability, rules, selectors
+from reservations import availability, rules, selectors, staffing
 from reservations.models import (
     Invitation,
     Procedure,
@@ -139,8 +140,20 @@ def _take_place(slot_id: int, procedure_id: int) -> None:
 
 
 def _release_place(slot_id: int, procedure_id: int) -> None:
-    Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    # A place kept for a booking beyond what the rota now gives (its clerk became absent) goes with it.
+    Slot.objects.filter(pk=slot_id, booked__gt=0).update(
+        booked=F("booked") - 1, places=Greatest(F("booked") - 1, F("rota_places"))
+    )
     availability.bump(procedure_id)
+
+
+def _choose_clerk(slot: Slot) -> int:
+    # Runs after _take_place, so this transaction holds the slot row: bookings of one slot choose their clerk one
+    # after the other, and the unique (slot, clerk) constraint backs it.
+    try:
+        return staffing.clerk_choose(slot=slot)
+    except staffing.NoClerkFree as exc:
+        raise SlotFull(exc.messages[0], code="full") from exc
 
 
 def reservation_book(
@@ -205,9 +218,11 @@ def reservation_book(
                     {"phone": "この電話番号ではすでに予約があります。予約の変更は日ごとの一覧の予約からできます。"}
                 )
         _take_place(slot.pk, slot.procedure_id)
+        clerk_id = _choose_clerk(slot)
         reservation = _reservation_create(
             procedure=procedure,
             slot=slot,
+            clerk_id=clerk_id,
             contact=contact,
             digits=digits,
             channel=channel,
@@ -232,6 +247,7 @@ def reservation_book(
                 if a.pk in acknowledged
             ]
         )
+        staffing.booking_staffed(reservation, actor=user, now=now)
         if invitation is not None:
             invitation.used_at = now
             invitation.save(update_fields=["used_at"])
@@ -251,6 +267,7 @@ def _reservation_create(
     *,
     procedure: Procedure,
     slot: Slot,
+    clerk_id: int,
     contact: Contact,
     digits: str,
     channel: str,
@@ -269,6 +286,7 @@ def _reservation_create(
                     token=Reservation.new_token(),
                     procedure=procedure,
                     slot=slot,
+                    clerk_id=clerk_id,
                     channel=channel,
                     family_name=contact.family_name,
                     given_name=contact.given_name,
@@ -320,6 +338,7 @@ def reservation_cancel(
     reservation.cancel_reason = reason[:200]
     reservation.save(update_fields=["status", "status_changed_at", "status_changed_by", "cancel_reason"])
     _release_place(reservation.slot_id, reservation.procedure_id)
+    staffing.booking_left(reservation, "cancelled", actor=user, now=now)
     if reservation.invitation_id:
         # The letter's code works again, so a resident who cancels can still book with it.
         Invitation.objects.filter(pk=reservation.invitation_id).update(used_at=None)
@@ -344,11 +363,15 @@ def reservation_change(
     _check_slot_open(slot, now=now, staff=user is not None)
     # The new place is held before the old one is released: a failure leaves the booking as it was.
     _take_place(slot.pk, slot.procedure_id)
+    clerk_id = _choose_clerk(slot)
     _release_place(reservation.slot_id, reservation.procedure_id)
     reservation.slot = slot
+    reservation.clerk_id = clerk_id
     reservation.reminder_sent_at = None
     reservation.confirmation_sent_at = None
-    reservation.save(update_fields=["slot", "reminder_sent_at", "confirmation_sent_at"])
+    reservation.save(update_fields=["slot", "clerk", "reminder_sent_at", "confirmation_sent_at"])
+    staffing.booking_staffed(reservation, actor=user, now=now)
+    staffing.booking_left(reservation, "moved", actor=user, now=now)
     if reservation.email:
         transaction.on_commit(lambda: notify_async("reservations.tasks.send_confirmation", reservation.pk))
     return reservation

@@ -15,6 +15,7 @@ def reservation_urls(reservation: Reservation) -> dict[str, str]:
     return {
         "manage_url": f"{base}/reservation/{reservation.token}/",
         "ics_url": f"{base}/reservation/{reservation.token}/calendar.ics",
+        "change_url": f"{base}/reservation/{reservation.token}/change/",
     }
 
 

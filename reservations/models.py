@@ -266,6 +266,9 @@ class Slot(models.Model):
     end = models.TimeField()
     places = models.PositiveSmallIntegerField()
     booked = models.PositiveSmallIntegerField(default=0)
+    # What the rota alone gives: min(cap, qualified clerks on duty). `places` is never below `booked`, so a
+    # booking made before an absence keeps its place; when it leaves, `places` falls back to this.
+    rota_places = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = "予約枠"
@@ -385,12 +388,27 @@ class Reservation(models.Model):
     done_at = models.DateTimeField("終わった時刻", null=True, blank=True)
     # Set when issuance was refused because the photo was too old; an issue later the same visit means "delayed".
     photo_refused_at = models.DateTimeField("写真が古く交付できなかった時刻", null=True, blank=True)
+    # 担当者: chosen at booking time among the qualified clerks on duty in the slot.
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_reservations",
+        verbose_name="担当者",
+    )
 
     class Meta:
         verbose_name = "予約"
         verbose_name_plural = "予約"
         ordering = ["slot__day", "slot__start", "id"]
         constraints = [
+            # One clerk serves one resident at a time: never two active bookings of one clerk in one slot.
+            models.UniqueConstraint(
+                fields=["slot", "clerk"],
+                condition=Q(status__in=["booked", "arrived"]),
+                name="reservation_one_per_clerk_and_slot",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["booked", "arrived", "done", "no_show", "cancelled"]),
                 name="reservation_status_known",
@@ -494,3 +512,242 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.anonymised}"
+
+
+# --- who can serve, and when: qualifications, the duty rota, the counter guide ------------------------------
+
+
+class Qualification(models.Model):
+    """A staff member who can handle a procedure at the counter without fetching a veteran."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qualifications", verbose_name="職員"
+    )
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="qualifications", verbose_name="手続き"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "担当資格"
+        verbose_name_plural = "担当資格"
+        constraints = [models.UniqueConstraint(fields=["user", "procedure"], name="qualification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.procedure}"
+
+
+class DutyPattern(models.Model):
+    """The weekly pattern: this clerk is at the counter on this weekday from start to end."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_patterns", verbose_name="職員"
+    )
+    weekday = models.PositiveSmallIntegerField("曜日", choices=OpeningHours.WEEKDAYS)
+    start = models.TimeField("開始")
+    end = models.TimeField("終了")
+
+    class Meta:
+        verbose_name = "勤務の型（毎週）"
+        verbose_name_plural = "勤務の型（毎週）"
+        ordering = ["user_id", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="duty_pattern_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="duty_pattern_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class DutyException(models.Model):
+    """A single day (or hours of it) that differs from the pattern: an absence, or an extra turn at the counter."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", "休暇"
+        TRAINING = "training", "研修"
+        SICK = "sick", "病気休暇"
+        OTHER = "other", "その他の不在"
+        EXTRA = "extra", "臨時の勤務"
+
+    ABSENCES = (Kind.LEAVE, Kind.TRAINING, Kind.SICK, Kind.OTHER)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_exceptions", verbose_name="職員"
+    )
+    day = models.DateField("日付")
+    start = models.TimeField("開始（空欄で終日）", null=True, blank=True)
+    end = models.TimeField("終了（空欄で終日）", null=True, blank=True)
+    kind = models.CharField("種別", max_length=10, choices=Kind.choices)
+    note = models.CharField("メモ", max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "勤務の例外（休暇・研修など）"
+        verbose_name_plural = "勤務の例外（休暇・研修など）"
+        ordering = ["day", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True))
+                | (Q(start__isnull=False) & Q(end__isnull=False) & Q(end__gt=F("start"))),
+                name="duty_exception_hours",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["leave", "training", "sick", "other", "extra"]), name="duty_exception_kind"
+            ),
+            # An extra turn is always for given hours.
+            models.CheckConstraint(
+                condition=~Q(kind="extra") | Q(start__isnull=False), name="duty_exception_extra_has_hours"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        hours = f"{self.start:%H:%M}-{self.end:%H:%M}" if self.start and self.end else "終日"
+        return f"{self.user} {self.day} {hours} {self.get_kind_display()}"
+
+    @property
+    def is_absence(self) -> bool:
+        return self.kind in self.ABSENCES
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start is None
+
+
+class UnstaffedBooking(models.Model):
+    """A booking whose responsible clerk became absent while no other qualified clerk was free in its slot.
+
+    It stays on the supervisor's list until the resident has another time, another clerk took it, or it was
+    cancelled; offering another time (by e-mail with the change link, or by phone) is recorded here."""
+
+    class Channel(models.TextChoices):
+        MAIL = "mail", "メール"
+        PHONE = "phone", "電話"
+
+    class Resolution(models.TextChoices):
+        REASSIGNED = "reassigned", "別の担当者に変更"
+        MOVED = "moved", "別の日時に変更"
+        CANCELLED = "cancelled", "取消"
+        COVERED = "covered", "担当者が勤務に戻った"
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="unstaffed")
+    cause = models.ForeignKey(DutyException, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    absent_clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    offer_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        verbose_name = "担当者が不在の予約"
+        verbose_name_plural = "担当者が不在の予約"
+        ordering = ["found_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reservation"], condition=Q(resolved_at__isnull=True), name="unstaffed_open_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} {self.found_at:%Y-%m-%d}"
+
+
+class RotaLog(models.Model):
+    """Every step about who serves whom: qualifications, the rota, assignments, absences and their handling."""
+
+    class Action(models.TextChoices):
+        QUALIFIED = "qualified", "資格を付与"
+        UNQUALIFIED = "unqualified", "資格を取消"
+        PATTERN = "pattern", "勤務の型を変更"
+        EXCEPTION_ADDED = "exc_added", "勤務の例外を登録"
+        EXCEPTION_REMOVED = "exc_removed", "勤務の例外を削除"
+        ASSIGNED = "assigned", "担当者を割当"
+        REASSIGNED = "reassigned", "担当者を変更"
+        UNSTAFFED = "unstaffed", "担当者不在として一覧に追加"
+        OFFERED = "offered", "別の日時を案内"
+        RESOLVED = "resolved", "担当者不在を解消"
+        PLACES = "places", "定員を再計算"
+        GUIDE = "guide", "窓口案内を改版"
+        DEACTIVATED = "deactivated", "職員を無効化"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="rota_log"
+    )
+    # The absence (or extra turn) that led to this step, so its page can show every booking it touched.
+    cause = models.ForeignKey(
+        "DutyException", on_delete=models.SET_NULL, null=True, blank=True, related_name="log_entries"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "担当・勤務の記録"
+        verbose_name_plural = "担当・勤務の記録"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class GuideVersion(models.Model):
+    """One version of a procedure's counter guide: the steps a clerk follows, one per line.
+
+    A line starting with "#" is a heading; `{photo_date}` and `{photo_size}` are filled in per appointment."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="guides")
+    version = models.PositiveIntegerField("版")
+    steps = models.TextField("手順（1行に1項目、# で始まる行は見出し）")
+    note = models.CharField("改版の理由", max_length=200, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "窓口案内"
+        verbose_name_plural = "窓口案内"
+        ordering = ["procedure_id", "-version"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "version"], name="guide_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} 第{self.version}版"
+
+
+class GuideTick(models.Model):
+    """A step of the guide the clerk ticked while serving this appointment; all ticks of one booking share a
+    version, so the record shows which version was followed."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="guide_ticks")
+    guide = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="ticks")
+    step = models.PositiveSmallIntegerField()
+    done = models.BooleanField(default=True)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "窓口案内の確認"
+        verbose_name_plural = "窓口案内の確認"
+        ordering = ["reservation_id", "step"]
+        constraints = [models.UniqueConstraint(fields=["reservation", "step"], name="guide_tick_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} {self.step}"

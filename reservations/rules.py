@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from reservations import calendar
+from reservations import calendar, rota
 from reservations.models import CalendarDay, CapacityOverride, OpeningHours, Procedure, Reservation, Slot
 
 # How far back the previous office day is looked for; after a closure longer than this, the cut-off falls on the
@@ -109,8 +109,14 @@ def _slot_times(hours: OpeningHours) -> Iterator[tuple[time, time]]:
         start += step
 
 
-def slot_places(*, procedure: Procedure, start: date, end: date) -> dict[tuple[date, time], tuple[time, int]]:
-    """Every slot the opening hours give from start to end, as (day, start) -> (end, places).
+def places(*, cap: int, clerks_on_duty: int) -> int:
+    """THE places rule: a slot offers places only while a qualified clerk is on duty, one resident per clerk,
+    and never more than the cap."""
+    return max(0, min(cap, clerks_on_duty))
+
+
+def slot_caps(*, procedure: Procedure, start: date, end: date) -> dict[tuple[date, time], tuple[time, int]]:
+    """Every slot the opening hours give from start to end, as (day, start) -> (end, cap).
 
     A special opening day takes the hours of the weekday it is "like"; a capacity change for one time beats a
     change for the whole day, which beats the opening hours' places; none exceeds Procedure.places_per_slot."""
@@ -132,3 +138,19 @@ def slot_places(*, procedure: Procedure, start: date, end: date) -> dict[tuple[d
                 # The procedure's per-slot cap bounds every place count, whatever the hours or a change say.
                 wanted[(day, slot_start)] = (slot_end, min(places, procedure.places_per_slot))
     return wanted
+
+
+def slot_places(
+    *, procedure: Procedure, start: date, end: date, duty: rota.Duty | None = None
+) -> dict[tuple[date, time], tuple[time, int]]:
+    """Every slot the opening hours give from start to end, as (day, start) -> (end, places): the cap, lowered to
+    the number of clerks qualified for the procedure who are on duty for the whole slot (the duty rota)."""
+    duty = duty or rota.duty_for(start=start, end=end)
+    qualified = rota.qualified_ids(procedure)
+    return {
+        (day, slot_start): (
+            slot_end,
+            places(cap=cap, clerks_on_duty=len(duty.staff(day, slot_start, slot_end, qualified))),
+        )
+        for (day, slot_start), (slot_end, cap) in slot_caps(procedure=procedure, start=start, end=end).items()
+    }

@@ -6,11 +6,11 @@ import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
 
 from certificates.models import Certificate, Resident
 from reservations import calendar, rules
-from reservations.models import CalendarDay, Office, Procedure, Reservation, Slot, WalkIn
+from reservations.models import CalendarDay, Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
 
 
 @dataclass
@@ -59,10 +59,16 @@ def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:
 
 
 def day_list(*, day: date, office: Office | None = None) -> list[Slot]:
-    """Every slot of the day (at one office, or the whole city) with its reservations: three queries."""
-    reservations = Reservation.objects.select_related(
-        "resident", "certificate__kind", "procedure__certificate_kind", "issued_certificate", "invitation"
-    ).order_by("created_at", "id")
+    """Every slot of the day (at one office, or the whole city) with its reservations and their responsible clerk
+    (and whether that clerk is absent with nobody to take over): three queries."""
+    absent = UnstaffedBooking.objects.filter(reservation=OuterRef("pk"), resolved_at__isnull=True)
+    reservations = (
+        Reservation.objects.select_related(
+            "resident", "certificate__kind", "procedure__certificate_kind", "issued_certificate", "invitation", "clerk"
+        )
+        .annotate(open_unstaffed=Exists(absent))
+        .order_by("created_at", "id")
+    )
     return list(
         Slot.objects.filter(day=day, **({"procedure__office": office} if office else {}))
         .select_related("procedure__certificate_kind", "procedure__office")

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from certificates.models import Certificate, CertificateKind, Resident
-from reservations.models import Procedure, Slot
+from reservations.models import DutyException, DutyPattern, GuideVersion, Procedure, Qualification, Slot
 
 JST = ZoneInfo("Asia/Tokyo")
 # A Wednesday; the next office days are Thu 26 and Fri 27 November 2026, then Mon 30.
@@ -28,6 +28,8 @@ def ensure_defaults() -> None:
         import_module("certificates.migrations.0002_default_kinds").create_kinds(django_apps, None)
     if not Procedure.objects.exists():
         import_module("reservations.migrations.0002_default_procedure").create_defaults(django_apps, None)
+    if not GuideVersion.objects.exists():
+        import_module("reservations.migrations.0009_qualifications_rota_guide").create_first_guide(django_apps, None)
     for name in ("clerk", "supervisor"):
         Group.objects.get_or_create(name=name)
     if not django_apps.get_model("notices", "ComplaintCategory").objects.exists():
@@ -100,9 +102,44 @@ def certificate(
 def slot(
     day: date, start: time = time(9, 0), *, places: int = 2, booked: int = 0, proc: Procedure | None = None
 ) -> Slot:
+    """A slot with as many qualified clerks on duty as it has places (an extra turn each, for that slot only)."""
     proc = proc or procedure()
     end = time(start.hour, start.minute + 30) if start.minute < 30 else time(start.hour + 1, start.minute - 30)
-    return Slot.objects.create(procedure=proc, day=day, start=start, end=end, places=places, booked=booked)
+    for index in range(places):
+        on_duty(clerk(f"counter{index + 1}", proc), day, start, end)
+    return Slot.objects.create(
+        procedure=proc, day=day, start=start, end=end, places=places, booked=booked, rota_places=places
+    )
+
+
+def clerk(username: str, proc: Procedure | None = None, *, family_name: str = "", given_name: str = ""):
+    """A clerk qualified for the procedure (created once per username)."""
+    proc = proc or procedure()
+    User = get_user_model()
+    account = User.objects.filter(username=username).first()
+    if account is None:
+        account = user(username, "clerk")
+        account.last_name, account.first_name = family_name or username, given_name
+        account.save(update_fields=["last_name", "first_name"])
+    Qualification.objects.get_or_create(user=account, procedure=proc)
+    return account
+
+
+def on_duty(account, day: date, start: time, end: time) -> DutyException:
+    return DutyException.objects.create(user=account, day=day, start=start, end=end, kind="extra")
+
+
+def staffed(count: int = 2, proc: Procedure | None = None) -> list:
+    """`count` qualified clerks at the counter every day of the week, 8:00–18:00."""
+    accounts = [clerk(f"staff{index + 1}", proc) for index in range(count)]
+    for account in accounts:
+        weekly(account, weekdays=range(7), start=time(8, 0), end=time(18, 0))
+    return accounts
+
+
+def weekly(account, weekdays=range(5), start: time = time(8, 30), end: time = time(17, 15)) -> None:
+    for weekday in weekdays:
+        DutyPattern.objects.create(user=account, weekday=weekday, start=start, end=end)
 
 
 def office_with_procedure(name: str, *, phone: str, slug: str, **fields):

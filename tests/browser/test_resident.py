@@ -22,6 +22,7 @@ def booking_day():
 
 def prepare() -> None:
     factories.ensure_defaults()
+    factories.staffed(2)  # two qualified clerks at the counter, so every slot offers its two places
     slots_generate_all()
 
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from certificates.models import Certificate
 from notices.models import Letter, NoticeBatch
 from reservations.booking import Contact, reservation_book
-from reservations.models import Reservation, Slot, WalkIn
+from reservations.models import Reservation, WalkIn
 from tests import factories
 from tests.browser.conftest import axe_violations
 from tests.factories import PASSWORD
@@ -35,8 +35,15 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     begun = max(timezone.localtime() - timedelta(minutes=5), timezone.localtime().replace(hour=0, minute=0))
     start = begun.replace(second=0, microsecond=0)
     slot = Slot.objects.create(
-        procedure=procedure, day=day, start=start.time(), end=(start + timedelta(minutes=30)).time(), places=3
+        procedure=procedure,
+        day=day,
+        start=start.time(),
+        end=(start + timedelta(minutes=30)).time(),
+        places=3,
+        rota_places=3,
     )
+    for index in range(3):  # three qualified clerks on duty for it
+        factories.on_duty(factories.clerk(f"counter{index + 1}", procedure), day, slot.start, slot.end)
     clerk = factories.user("dora", "clerk")
     acks = list(procedure.acknowledgements.values_list("pk", flat=True))
     resident = factories.resident(

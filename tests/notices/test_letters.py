@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from notices import eligibility, services
 from notices.models import Letter, NoticeBatch
-from reservations.models import Reservation, WalkIn
+from reservations.models import DutyException, Reservation, WalkIn
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -192,13 +192,18 @@ def test_the_forecast_compares_expiring_certificates_with_bookable_places(superv
 
     for _ in range(3):
         factories.certificate(issued_on=date(2026, 7, 10))  # expiring January 2027
+    # Two qualified clerks at the counter every weekday; one of them on leave on 6 January.
+    sato, ito = factories.clerk("sato"), factories.clerk("ito")
+    factories.weekly(sato)
+    factories.weekly(ito)
+    DutyException.objects.create(user=sato, day=date(2027, 1, 6), kind="leave")
     rows = forecast(date(2026, 11, 25))
     january = next(r for r in rows if r.month == date(2027, 1, 1))
     assert january.expiring == 3
-    # 4 weeks before 1 January to 31 January: office days × 13 slots × 2 places.
+    # 4 weeks before 1 January to 31 January: office days × 13 slots × 2 places, less one place per slot on 6 January.
     from reservations.calendar import office_days
 
-    assert january.places == len(office_days(january.window_start, date(2027, 1, 31))) * 13 * 2
+    assert january.places == len(office_days(january.window_start, date(2027, 1, 31))) * 13 * 2 - 13
     assert not january.short
 
 

@@ -45,3 +45,26 @@ def test_seed_demo_prints_the_demo_supervisors_enrolment_link(settings, client, 
     client.post("/accounts/login/", {"username": "demo-supervisor", "password": settings.DEMO_PASSWORD})
     assert client.get(link.removeprefix(settings.SITE_URL))["Location"] == "/accounts/otp/setup/"
     assert "<svg" in client.get("/accounts/otp/setup/").content.decode()
+
+
+def test_seed_demo_sets_up_the_counter_staff_their_rota_and_assigned_bookings(settings, frozen) -> None:
+    from reservations.models import DutyException, Qualification, UnstaffedBooking
+
+    factories.ensure_defaults()
+    settings.DEBUG = True
+    call_command("seed_demo", residents=30, verbosity=0)
+    qualified = set(Qualification.objects.values_list("user__username", flat=True))
+    assert qualified == {"demo-veteran", "demo-clerk", "demo-clerk2"}
+    assert authenticate(username="demo-newcomer", password=settings.DEMO_PASSWORD) is not None
+    leave = DutyException.objects.get(kind="leave")
+    assert leave.user.username == "demo-clerk"
+    active = Reservation.objects.filter(status="booked")
+    assert active.exists()
+    assert not active.filter(clerk__isnull=True).exists()
+    assert not active.filter(clerk__username__in=["demo-newcomer", "demo-supervisor"]).exists()
+    # Nobody is served by the clerk on leave that day; what the training took away was moved or listed.
+    assert not active.filter(slot__day=leave.day, clerk=leave.user).exists()
+    training = DutyException.objects.get(kind="training")
+    assert UnstaffedBooking.objects.filter(resolved_at__isnull=True, reservation__slot__day=training.day).exists()
+    for r in active.filter(slot__day=training.day, clerk=training.user, slot__start__lt=training.end):
+        assert UnstaffedBooking.objects.filter(reservation=r, resolved_at__isnull=True).exists()

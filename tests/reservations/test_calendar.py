@@ -64,6 +64,7 @@ def test_previous_and_next_office_day_skip_closed_days() -> None:
 
 def test_slots_are_generated_from_opening_hours_only_on_office_days(frozen) -> None:
     procedure = factories.procedure()
+    factories.staffed(2)
     created = slots.slots_generate(procedure=procedure, start=date(2026, 11, 23), end=date(2026, 11, 29))
     days = sorted(set(Slot.objects.values_list("day", flat=True)))
     # 23 Nov is 勤労感謝の日; 28/29 are the weekend.
@@ -76,6 +77,7 @@ def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) 
     procedure = factories.procedure()
     procedure.places_per_slot = 3  # the cap allows the change to 3 places below
     procedure.save()
+    factories.staffed(3)
     day = date(2026, 11, 26)
     slots.slots_generate(procedure=procedure, start=day, end=day)
     Slot.objects.filter(day=day, start=time(9, 0)).update(booked=2)
@@ -90,6 +92,7 @@ def test_regenerating_applies_capacity_changes_but_never_below_bookings(frozen) 
 
 def test_a_day_that_becomes_closed_keeps_its_bookings_and_takes_no_more(frozen) -> None:
     procedure = factories.procedure()
+    factories.staffed(2)
     day = date(2026, 11, 26)
     slots.slots_generate(procedure=procedure, start=day, end=day)
     Slot.objects.filter(day=day, start=time(9, 0)).update(booked=1)

@@ -105,3 +105,32 @@ def test_parallel_changes_into_the_last_place_move_only_one_booking(frozen) -> N
     target.refresh_from_db()
     assert (source.booked, target.booked) == (19, 1)
     assert Reservation.objects.filter(slot=target).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_residents_racing_for_the_last_place_of_a_slot_served_by_one_clerk_give_one_booking(frozen) -> None:
+    from reservations import slots
+
+    procedure = factories.procedure()
+    veteran = factories.clerk("veteran", procedure)
+    factories.weekly(veteran, weekdays=[THURSDAY.weekday()], start=time(9, 0), end=time(9, 30))
+    slots.slots_generate(procedure=procedure, start=THURSDAY, end=THURSDAY)
+    slot = Slot.objects.get(procedure=procedure, day=THURSDAY, start=time(9, 0))
+    assert (slot.places, slot.rota_places) == (1, 1)  # the cap is 2; one clerk gives one place
+    won, full, errors = race(slot, 2)
+    assert errors == []
+    assert (won, full) == (1, 1)
+    booked = Reservation.objects.get(slot=slot, status="booked")
+    assert booked.clerk == veteran
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_bookings_of_a_slot_with_three_clerks_get_three_different_clerks(frozen) -> None:
+    slot = factories.slot(THURSDAY, time(9, 0), places=3)
+    won, full, errors = race(slot, 12)
+    assert errors == []
+    assert (won, full) == (3, 9)
+    clerks = list(Reservation.objects.filter(slot=slot, status="booked").values_list("clerk_id", flat=True))
+    assert len(set(clerks)) == 3 and None not in clerks

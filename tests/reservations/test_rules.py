@@ -63,6 +63,7 @@ def test_the_forecast_counts_exactly_the_places_slot_generation_makes() -> None:
     procedure = factories.procedure()
     procedure.places_per_slot = 5  # the cap allows the change to 5 places below
     procedure.save()
+    factories.staffed(5)
     start, end = date(2026, 11, 30), date(2026, 12, 13)
     CalendarDay.objects.create(day=date(2026, 12, 2), kind="closed", note="研修")
     CalendarDay.objects.create(day=date(2026, 12, 5), kind="open", hours_like=0, note="土曜開庁")

@@ -194,6 +194,7 @@ def test_a_walk_in_is_recorded_for_counting(clerk_client, alice, frozen) -> None
 
 def test_the_supervisor_adds_a_closure_and_the_slots_follow(supervisor_client, frozen) -> None:
     factories.procedure()
+    factories.staffed(1)
     from reservations.slots import slots_generate_all
 
     slots_generate_all()

@@ -7,7 +7,7 @@ production database by mistake.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,9 +19,18 @@ from django.utils import timezone
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident, ResidentCategory
 from notices.demo_evidence import build_year
-from reservations import calendar
+from reservations import calendar, staffing
 from reservations.booking import Contact, reservation_book
-from reservations.models import Office, Procedure, Reservation, ResidentOffice, Slot
+from reservations.models import (
+    DutyException,
+    DutyPattern,
+    Office,
+    Procedure,
+    Qualification,
+    Reservation,
+    ResidentOffice,
+    Slot,
+)
 from reservations.offices import office_procedure_copy
 from reservations.slots import slots_generate_all
 from staff.otp import enrolment_link_issue
@@ -121,11 +130,17 @@ class Command(BaseCommand):
         rng = random.Random(20261127)
         clerk = self._user("demo-clerk", "clerk", "窓口", "花子")
         supervisor = self._user("demo-supervisor", "supervisor", "係長", "一郎")
+        veteran = self._user("demo-veteran", "clerk", "山本", "和子")
+        second = self._user("demo-clerk2", "clerk", "中川", "誠")
+        newcomer = self._user("demo-newcomer", "clerk", "新井", "翔")
         offices = self._offices()
         today = timezone.localdate()
+        leave_day = self._rota(veteran=veteran, clerks=[clerk, second], newcomer=newcomer, today=today)
         created = self._residents(options["residents"], rng, clerk, today, offices)
         slots_generate_all(today=today)
         bookings = self._reservations(rng, clerk, today)
+        if bookings:
+            self._absence_after_bookings(second, supervisor, today)
         year = build_year(rng=random.Random(20261128), clerk=clerk, today=today)
         if options["verbosity"]:
             password = settings.DEMO_PASSWORD
@@ -141,7 +156,10 @@ class Command(BaseCommand):
                     f"{year.walk_ins} walk-ins, {year.complaints} complaints, {year.survey} survey answers."
                 )
             self.stdout.write(f"Staff accounts (password: {password}):")
-            self.stdout.write(f"  {clerk.username}  (clerk)")
+            self.stdout.write(f"  {veteran.username}  (clerk, qualified: the veteran, afternoons)")
+            self.stdout.write(f"  {clerk.username}  (clerk, qualified; on leave {leave_day:%Y-%m-%d})")
+            self.stdout.write(f"  {second.username}  (clerk, qualified)")
+            self.stdout.write(f"  {newcomer.username}  (clerk, newly transferred, not yet qualified)")
             if has_second_factor(supervisor):
                 self.stdout.write(f"  {supervisor.username}  (supervisor; uses the authenticator app set up earlier)")
             else:
@@ -163,6 +181,51 @@ class Command(BaseCommand):
 
     def _offices(self) -> list[Office]:
         """Two counters: the main office (本庁) and a branch (北支所) with its own hours, contact and slots."""
+
+    def _rota(self, *, veteran, clerks, newcomer, today: date) -> date:
+        """Who serves the procedure: the veteran every afternoon, two qualified clerks in turns in the mornings
+        (both on Mondays), and a newly transferred clerk at the counter who is not yet qualified; one of the
+        clerks takes a day of leave on the third office day from today."""
+        first, second = clerks
+        procedures = list(Procedure.objects.filter(is_active=True))
+        for user in (veteran, first, second):
+            for procedure in procedures:
+                Qualification.objects.get_or_create(user=user, procedure=procedure)
+        week = {
+            veteran: [(d, time(13, 0), time(17, 15)) for d in range(5)],
+            first: [(d, time(8, 45), time(12, 0)) for d in (0, 2, 4)],
+            second: [(d, time(8, 45), time(12, 0)) for d in (0, 1, 3)],
+            newcomer: [(d, time(8, 45), time(17, 15)) for d in range(5)],
+        }
+        for user, hours in week.items():
+            if not DutyPattern.objects.filter(user=user).exists():
+                DutyPattern.objects.bulk_create(
+                    [DutyPattern(user=user, weekday=d, start=start, end=end) for d, start, end in hours]
+                )
+        upcoming = calendar.office_days(today + timedelta(days=1), today + timedelta(days=30))
+        leave_day = next((d for d in upcoming[2:] if d.weekday() in (0, 2, 4)), upcoming[2])
+        if not DutyException.objects.filter(user=first).exists():
+            DutyException.objects.create(user=first, day=leave_day, kind=DutyException.Kind.LEAVE, note="年次休暇")
+        return DutyException.objects.filter(user=first).order_by("day").first().day
+
+    def _absence_after_bookings(self, clerk, supervisor, today: date) -> None:
+        """A training course entered after bookings exist: its bookings move to a colleague or wait for the
+        supervisor on the list of bookings without a clerk."""
+        # A Tuesday or Thursday morning, when this clerk is the only qualified one at the counter.
+        upcoming = calendar.office_days(today + timedelta(days=1), today + timedelta(days=14))[:5]
+        days = [d for d in upcoming if d.weekday() in (1, 3)]
+        if days and not DutyException.objects.filter(user=clerk, kind=DutyException.Kind.TRAINING).exists():
+            staffing.duty_exception_add(
+                user=clerk,
+                day=days[0],
+                kind=DutyException.Kind.TRAINING,
+                start=time(9, 0),
+                end=time(12, 0),
+                note="新任者研修の講師",
+                actor=supervisor,
+            )
+
+    def _office(self) -> None:
         Office.objects.filter(address__startswith="（").update(
             name="みなと市役所",
             department="生活支援課 証明書窓口",
