@@ -9,6 +9,7 @@ from reservations.models import (
     Acknowledgement,
     CalendarDay,
     CapacityOverride,
+    DutyException,
     OpeningHours,
     Procedure,
     Reservation,
@@ -174,3 +175,79 @@ class ReviewCancelForm(forms.Form):
         help_text="取り消した予約それぞれに記録されます。例：同じ端末から短時間に多数の予約があり、電話で確認できなかったため",
         widget=forms.TextInput(attrs={"class": "w-20"}),
     )
+
+
+# --- the rota, qualifications, the counter guide ----------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.last_name} {obj.first_name}".strip() or obj.get_username()
+
+
+def _staff_queryset():
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=["clerk", "supervisor"])
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class DutyPatternForm(forms.Form):
+    user = StaffChoiceField(label="職員", queryset=_staff_queryset(), empty_label="選んでください")
+    weekdays = forms.TypedMultipleChoiceField(
+        label="曜日",
+        choices=OpeningHours.WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選んだ曜日の毎週の勤務を、この時間で置き換えます",
+    )
+    start = forms.TimeField(label="開始", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label="終了", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    off = forms.BooleanField(label="この曜日は窓口に出ない", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _staff_queryset()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("off"):
+            if not data.get("start") or not data.get("end"):
+                raise forms.ValidationError(
+                    "開始と終了の時刻を入力するか、「この曜日は窓口に出ない」を選んでください。"
+                )
+            if data["end"] <= data["start"]:
+                self.add_error("end", "終了は開始より後の時刻にしてください。")
+        return data
+
+
+class DutyExceptionForm(forms.Form):
+    user = StaffChoiceField(label="職員", queryset=_staff_queryset(), empty_label="選んでください")
+    day = forms.DateField(label="日付", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label="種別", choices=[("", "選んでください"), *DutyException.Kind.choices])
+    start = forms.TimeField(
+        label="開始",
+        required=False,
+        help_text="時間単位の不在・臨時の勤務のとき。終日の不在は空欄",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    end = forms.TimeField(label="終了", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    note = forms.CharField(label="メモ", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _staff_queryset()
+
+
+class GuideForm(forms.Form):
+    steps = forms.CharField(
+        label="手順",
+        help_text="1行に1項目。# で始まる行は見出しになります。{photo_date} は予約ごとの写真の撮影期限、"
+        "{photo_size} は写真のサイズに置き換わります",
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+    note = forms.CharField(label="改版の理由", required=False, max_length=200)
