@@ -211,10 +211,10 @@ class DutyPatternForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _staff_queryset()
+        self.fields["user"].queryset = _staff_queryset()  # type: ignore[attr-defined]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("off"):
             if not data.get("start") or not data.get("end"):
                 raise forms.ValidationError(
@@ -240,7 +240,7 @@ class DutyExceptionForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _staff_queryset()
+        self.fields["user"].queryset = _staff_queryset()  # type: ignore[attr-defined]
 
 
 class GuideForm(forms.Form):

@@ -89,7 +89,7 @@ def duty_for(*, start: date, end: date, user_ids: Iterable[int] | None = None) -
             for e in found:
                 if not e.is_absence:
                     continue
-                if e.whole_day:
+                if e.start is None or e.end is None:
                     intervals = []
                     break
                 intervals = subtract(intervals, (e.start, e.end))

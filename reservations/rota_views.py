@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,7 +33,7 @@ from reservations.models import (
     UnstaffedBooking,
     WalkIn,
 )
-from staff.roles import is_supervisor, staff_required, supervisor_required
+from staff.roles import StaffRequest, is_supervisor, staff_required, supervisor_required
 from staff.shortcuts import apply_errors
 
 WEEKDAY_LABELS = dict(OpeningHours.WEEKDAYS)
@@ -48,7 +48,7 @@ def _staff_members() -> list:
     )
 
 
-def _period(request: HttpRequest) -> tuple[str, date, date, date, date]:
+def _period(request: StaffRequest) -> tuple[str, date, date, date, date]:
     """(span, first, last, previous start, next start) for ?span=week|month&start=YYYY-MM-DD."""
     span = "month" if request.GET.get("span") == "month" else "week"
     try:
@@ -73,7 +73,7 @@ def _fmt(intervals: list[rota.Interval]) -> str:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def rota_page(request: HttpRequest) -> HttpResponse:
+def rota_page(request: StaffRequest) -> HttpResponse:
     """The duty rota of a week or a month on one screen: the weekly pattern per clerk and the exceptions."""
     pattern_form = DutyPatternForm(prefix="pattern")
     exception_form = DutyExceptionForm(prefix="exc")
@@ -146,7 +146,7 @@ def rota_page(request: HttpRequest) -> HttpResponse:
                     "exceptions": found,
                 }
             )
-        weekly = {}
+        weekly: dict[int, list[rota.Interval]] = {}
         for p in patterns.get(member.pk, []):
             weekly.setdefault(p.weekday, []).append((p.start, p.end))
         rows.append(
@@ -178,7 +178,7 @@ def rota_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reservations/staff/rota.html", context)
 
 
-def _report(request: HttpRequest, result: staffing.Restaffed) -> None:
+def _report(request: StaffRequest, result: staffing.Restaffed) -> None:
     for reservation, old, new in result.moved:
         messages.info(
             request,
@@ -194,7 +194,7 @@ def _report(request: HttpRequest, result: staffing.Restaffed) -> None:
 
 
 @supervisor_required
-def duty_exception(request: HttpRequest, pk: int) -> HttpResponse:
+def duty_exception(request: StaffRequest, pk: int) -> HttpResponse:
     """What an absence did, at once: each booking it touched, moved to a colleague or listed for the supervisor."""
     exception = get_object_or_404(DutyException.objects.select_related("user"), pk=pk)
     entries = (
@@ -211,7 +211,7 @@ def duty_exception(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def qualifications(request: HttpRequest) -> HttpResponse:
+def qualifications(request: StaffRequest) -> HttpResponse:
     procedures = list(Procedure.objects.filter(is_active=True))
     members = _staff_members()
     if request.method == "POST":
@@ -219,10 +219,10 @@ def qualifications(request: HttpRequest) -> HttpResponse:
         if member is None:
             messages.error(request, "職員が見つかりません。")
         else:
-            wanted = [p for p in request.POST.getlist("procedure") if p.isdigit()]
+            wanted = [int(p) for p in request.POST.getlist("procedure") if p.isdigit()]
             # Procedures not shown here (inactive ones) keep their qualifications.
             hidden = Qualification.objects.filter(user=member).exclude(procedure__in=procedures)
-            wanted += [str(q.procedure_id) for q in hidden]
+            wanted += [q.procedure_id for q in hidden]
             try:
                 result = staffing.qualifications_set(user=member, procedure_ids=wanted, actor=request.user)
             except ValidationError as exc:
@@ -245,7 +245,7 @@ def qualifications(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def unstaffed(request: HttpRequest) -> HttpResponse:
+def unstaffed(request: StaffRequest) -> HttpResponse:
     """Bookings whose clerk is absent with no colleague free: offer another time by e-mail or by phone."""
     if request.method == "POST":
         item = get_object_or_404(
@@ -340,7 +340,7 @@ def _other_slots(reservation: Reservation, *, now: datetime) -> list[Slot]:
 
 
 @staff_required
-def my_appointments(request: HttpRequest) -> HttpResponse:
+def my_appointments(request: StaffRequest) -> HttpResponse:
     """The bookings this clerk is responsible for, from today on."""
     today = timezone.localdate()
     reservations = list(
@@ -361,7 +361,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def serve(request: HttpRequest, pk: int) -> HttpResponse:
+def serve(request: StaffRequest, pk: int) -> HttpResponse:
     """One appointment with the counter guide beside it; the clerk ticks the steps while serving."""
     reservation = get_object_or_404(
         Reservation.objects.select_related("slot", "procedure__certificate_kind", "clerk", "resident", "certificate"),
@@ -385,13 +385,13 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"確認した項目を記録しました（{count}項目）。")
         return redirect("reservations:serve", pk=reservation.pk)
     lines = staffing.guide_lines(guide, reservation=reservation) if guide else []
-    steps = [line for line in lines if not line.heading]
+    ticked = [line for line in lines if not line.heading]
     context = {
         "r": reservation,
         "guide": guide,
         "lines": lines,
-        "done": sum(1 for line in steps if line.done),
-        "total": len(steps),
+        "done": sum(1 for line in ticked if line.done),
+        "total": len(ticked),
         "clerk_name": staffing.staff_name(reservation.clerk),
         "open_unstaffed": reservation.unstaffed.filter(resolved_at__isnull=True).exists(),
         "clerks": _free_clerks(reservation) if is_supervisor(request.user) and reservation.is_active else [],
@@ -408,7 +408,7 @@ def serve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def reassign(request: StaffRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(Reservation, pk=pk)
     clerk_id = request.POST.get("clerk", "")
     if not clerk_id.isdigit():
@@ -424,7 +424,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def guide_print(request: HttpRequest, pk: int) -> HttpResponse:
+def guide_print(request: StaffRequest, pk: int) -> HttpResponse:
     """The current guide of a procedure as a printable checklist."""
     procedure = get_object_or_404(Procedure, pk=pk)
     guide = staffing.guide_current(procedure)
@@ -435,7 +435,7 @@ def guide_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @supervisor_required
-def guide_index(request: HttpRequest) -> HttpResponse:
+def guide_index(request: StaffRequest) -> HttpResponse:
     procedure = Procedure.objects.filter(is_active=True).order_by("id").first()
     if procedure is None:
         messages.error(request, "受付中の手続きがありません。")
@@ -445,7 +445,7 @@ def guide_index(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def guide_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def guide_edit(request: StaffRequest, pk: int) -> HttpResponse:
     procedure = get_object_or_404(Procedure, pk=pk)
     current = staffing.guide_current(procedure)
     form = GuideForm(request.POST or None, initial={"steps": current.steps if current else ""})
@@ -474,7 +474,7 @@ def guide_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def walk_ins_page(request: HttpRequest) -> HttpResponse:
+def walk_ins_page(request: StaffRequest) -> HttpResponse:
     """Can a walk-in be served now? Then record that they were served or turned away."""
     now = timezone.now()
     form = WalkInForm(request.POST or None)

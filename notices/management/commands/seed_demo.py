@@ -206,7 +206,7 @@ class Command(BaseCommand):
         leave_day = next((d for d in upcoming[2:] if d.weekday() in (0, 2, 4)), upcoming[2])
         if not DutyException.objects.filter(user=first).exists():
             DutyException.objects.create(user=first, day=leave_day, kind=DutyException.Kind.LEAVE, note="年次休暇")
-        return DutyException.objects.filter(user=first).order_by("day").first().day
+        return DutyException.objects.filter(user=first).order_by("day").values_list("day", flat=True)[0]
 
     def _absence_after_bookings(self, clerk, supervisor, today: date) -> None:
         """A training course entered after bookings exist: its bookings move to a colleague or wait for the
