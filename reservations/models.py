@@ -249,9 +249,16 @@ class CapacityOverride(models.Model):
         verbose_name_plural = "定員の変更"
         ordering = ["day", "start"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "day", "start"], name="override_unique_slot"),
             models.UniqueConstraint(
-                fields=["procedure", "day"], condition=Q(start__isnull=True), name="override_unique_day"
+                fields=["procedure", "day", "start"],
+                name="override_unique_slot",
+                violation_error_message="この枠の定員の変更はすでに登録されています。",
+            ),
+            models.UniqueConstraint(
+                fields=["procedure", "day"],
+                condition=Q(start__isnull=True),
+                name="override_unique_day",
+                violation_error_message="この日の定員の変更（終日）はすでに登録されています。",
             ),
         ]
 

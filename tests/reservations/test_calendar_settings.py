@@ -16,6 +16,7 @@ MONDAY = date(2026, 11, 30)
 @pytest.fixture
 def procedure(frozen):
     procedure = factories.procedure()
+    factories.staffed(2)  # two qualified clerks on duty all week, so places are the opening hours' places
     slots_generate_all()
     return procedure
 

@@ -157,25 +157,3 @@ def test_the_walk_in_screen_says_whether_a_walk_in_can_be_served_now(clerk_clien
     assert "予約に対応中です" in page
     clerk_client.post("/staff/walk-ins/", {"procedure": procedure.pk, "note": "担当者が対応中"})
     assert WalkIn.objects.get().served is False
-
-
-def test_a_capacity_change_in_the_admin_remakes_the_slots_at_once(client, frozen) -> None:
-    from django.contrib.auth import get_user_model
-
-    from reservations.models import CapacityOverride
-    from tests.conftest import verify_second_factor
-
-    procedure = factories.procedure()
-    one_morning_slot_hours(procedure, places=2)
-    factories.staffed(2)
-    staffing.slots_sync(procedure=procedure, start=THURSDAY, end=FRIDAY)
-    admin = get_user_model().objects.create_superuser("root", password=factories.PASSWORD)
-    client.force_login(admin)
-    verify_second_factor(client, admin)
-    response = client.post(
-        "/admin/reservations/capacityoverride/add/",
-        {"procedure": procedure.pk, "day": "2026-11-26", "start": "", "places": "1", "note": "研修"},
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-    assert CapacityOverride.objects.filter(day=THURSDAY).exists()
-    assert Slot.objects.get(day=THURSDAY).places == 1

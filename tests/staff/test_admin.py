@@ -138,6 +138,7 @@ def test_a_closure_saved_in_the_admin_regenerates_the_slots(
     from reservations.slots import slots_generate
 
     day = date(2026, 11, 26)
+    factories.staffed(2)
     slots_generate(procedure=factories.procedure(), start=day, end=day)
     assert Slot.objects.get(day=day, start=time(9, 0)).places == 2
     with django_capture_on_commit_callbacks(execute=True):
