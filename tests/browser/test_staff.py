@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from certificates.models import Certificate
 from notices.models import Letter, NoticeBatch
 from reservations.booking import Contact, reservation_book
-from reservations.models import Reservation, WalkIn
+from reservations.models import Reservation, Slot, WalkIn
 from tests import factories
 from tests.browser.conftest import axe_violations
 from tests.factories import PASSWORD
