@@ -20,6 +20,7 @@ THURSDAY = date(2026, 11, 26)
 
 def test_the_per_slot_cap_bounds_the_places_of_every_slot(frozen) -> None:
     procedure = factories.procedure()
+    factories.staffed(3)  # enough qualified clerks on duty that the cap, not the rota, decides
     procedure.places_per_slot = 1
     procedure.save()
     CapacityOverride.objects.create(procedure=procedure, day=THURSDAY, start=time(10, 0), places=1)
