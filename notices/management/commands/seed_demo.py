@@ -179,9 +179,6 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=group))
         return user
 
-    def _offices(self) -> list[Office]:
-        """Two counters: the main office (本庁) and a branch (北支所) with its own hours, contact and slots."""
-
     def _rota(self, *, veteran, clerks, newcomer, today: date) -> date:
         """Who serves the procedure: the veteran every afternoon, two qualified clerks in turns in the mornings
         (both on Mondays), and a newly transferred clerk at the counter who is not yet qualified; one of the
@@ -225,7 +222,8 @@ class Command(BaseCommand):
                 actor=supervisor,
             )
 
-    def _office(self) -> None:
+    def _offices(self) -> list[Office]:
+        """Two counters: the main office (本庁) and a branch (北支所) with its own hours, contact and slots."""
         Office.objects.filter(address__startswith="（").update(
             name="みなと市役所",
             department="生活支援課 証明書窓口",
