@@ -37,13 +37,12 @@ class LetterTemplateForm(forms.ModelForm):
         fields = [
             "title",
             *TEXT_FIELDS,
-            "what_to_bring",
             "address_top_mm",
             "address_left_mm",
             "address_width_mm",
             "address_height_mm",
         ]
-        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in [*TEXT_FIELDS, "what_to_bring"]}
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in TEXT_FIELDS}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -42,7 +42,6 @@ class LetterTemplate(models.Model):
         default="来庁日から{photo_months}か月以内に撮影した写真（{photo_size}、正面・上半身・無帽）をお持ちください。"
         "古い写真では証明書を発行できません。",
     )
-    what_to_bring = models.TextField("持ち物（1行に1つ）", default="写真（上記のとおり）\n今お持ちの証明書")
     booking_text = models.TextField(
         "予約の方法",
         default="左のQRコードを読み取るか、上のアドレスを入力して予約してください。"
@@ -75,12 +74,10 @@ class LetterTemplate(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        for name in (*self.WORDING_FIELDS, "what_to_bring"):
+        for name in self.WORDING_FIELDS:
             text = getattr(self, name) or ""
             if len(text) > self.WORDING_MAX_CHARS:
                 errors[name] = f"{self.WORDING_MAX_CHARS}文字以内で入力してください（いま{len(text)}文字です）。"
-                continue
-            if name == "what_to_bring":
                 continue
             bad = wording.problems(text, PLACEHOLDERS)
             if bad:

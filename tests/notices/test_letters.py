@@ -222,7 +222,6 @@ def test_the_wording_refuses_unknown_placeholders_and_previews(supervisor_client
             "message_photo",
             "booking_text",
             "phone_text",
-            "what_to_bring",
             "address_top_mm",
             "address_left_mm",
             "address_width_mm",
@@ -245,3 +244,13 @@ def test_the_contact_block_offers_fax_and_email_for_residents_who_cannot_phone(f
     text = pages_text(prepared_batch(1))[1]
     assert "FAX 06-0000-0001" in text
     assert "shomei@city.example.jp" in text
+
+
+def test_the_letter_lists_the_procedures_checklist_so_a_change_shows_on_the_next_letters(frozen) -> None:
+    procedure = factories.procedure()
+    procedure.what_to_bring = "今お持ちの証明書（更新の場合）\n本人確認書類（運転免許証など）"
+    procedure.save()
+    text = pages_text(prepared_batch(1))[1].replace("\n", "")
+    assert "写真（縦4cm×横3cm、ご来庁日の前6か月以内に撮影したもの）" in text
+    assert "本人確認書類（運転免許証など）" in text
+    assert "児童扶養手当証書" not in text

@@ -50,7 +50,7 @@ def test_filling_never_interprets_a_specification_even_in_text_saved_before_the_
 
 
 def _template_data(template: LetterTemplate) -> dict[str, object]:
-    fields = ["title", *LetterTemplate.WORDING_FIELDS, "what_to_bring"]
+    fields = ["title", *LetterTemplate.WORDING_FIELDS]
     fields += ["address_top_mm", "address_left_mm", "address_width_mm", "address_height_mm"]
     return {f: getattr(template, f) for f in fields}
 
