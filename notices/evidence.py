@@ -47,7 +47,9 @@ def _finish(table: Table) -> Table:
     return table
 
 
-def letters_table(f: report.Funnel, month_label: str) -> Table:
+def letters_table(f: report.Funnel, month_label: str, *, whose: str = "") -> Table:
+    """The letters' funnel; `whose` names the letters (default: those for the month's expiries)."""
+    whose = whose or f"{month_label}が有効期限の方"
     rows: list[list[Any]] = [
         ["発送したお知らせ", f.mailed, None],
         ["予約", f.booked, _pct(f.rate_of("booked"))],
@@ -60,7 +62,7 @@ def letters_table(f: report.Funnel, month_label: str) -> Table:
         rows.append(["資格の確認で取り下げ（発送せず）", f.withdrawn, None])
     chart = charts.bar_chart(
         ident="chart-letters",
-        title=f"{month_label}が有効期限の方へのお知らせの結果",
+        title=f"{whose}へのお知らせの結果",
         rows=[(r[0], r[1]) for r in rows],
         scale_to=f.mailed,
     )
@@ -71,7 +73,7 @@ def letters_table(f: report.Funnel, month_label: str) -> Table:
     return _finish(
         Table(
             "letters",
-            f"お知らせの結果（{month_label}が有効期限の方）",
+            f"お知らせの結果（{whose}）",
             ["項目", "件数", "発送に対する割合"],
             rows,
             chart,
@@ -117,7 +119,8 @@ def batches_table(batches: list[report.Funnel]) -> Table:
     return _finish(Table("batches", "作成した回ごとの結果", headers, rows))
 
 
-def channel_table(f: report.Funnel, month_label: str) -> Table:
+def channel_table(f: report.Funnel, month_label: str, *, whose: str = "") -> Table:
+    whose = whose or f"{month_label}が有効期限の方"
     rows: list[list[Any]] = [
         ["インターネット", f.by_channel["internet"], _pct(report.rate(f.by_channel["internet"], f.booked))],
         ["電話（予約コードを伝えた）", f.phone_with_code, _pct(report.rate(f.phone_with_code, f.booked))],
@@ -126,7 +129,7 @@ def channel_table(f: report.Funnel, month_label: str) -> Table:
     ]
     chart = charts.bar_chart(
         ident="chart-channel",
-        title=f"{month_label}が有効期限の方の予約の方法",
+        title=f"{whose}の予約の方法",
         rows=[(r[0], r[1]) for r in rows],
         scale_to=f.booked,
         colour=charts.PALETTE[1],
@@ -138,7 +141,7 @@ def channel_table(f: report.Funnel, month_label: str) -> Table:
     return _finish(
         Table(
             "channel",
-            f"予約の方法（{month_label}が有効期限の方）",
+            f"予約の方法（{whose}）",
             ["予約の方法", "件数", "予約に対する割合"],
             rows,
             chart,

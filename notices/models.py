@@ -194,6 +194,10 @@ class Letter(models.Model):
     outcome_visited = models.BooleanField(default=False)
     outcome_no_show = models.BooleanField(default=False)
     outcome_issued = models.BooleanField(default=False)
+    # How the booking that speaks for the letter was made (internet, phone, counter; empty when none or unknown)
+    # and whether it used the letter's code, so the channel figures also survive retention.
+    outcome_channel = models.CharField(max_length=10, blank=True)
+    outcome_with_code = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "お知らせ"

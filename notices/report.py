@@ -127,19 +127,59 @@ def _primary(reservations: list[Reservation]) -> Reservation | None:
     return ranked[0] if ranked else None
 
 
-def funnel(letters: QuerySet[Letter], *, label: str) -> Funnel:
-    """Letters → booked → visited → issued, no-shows and returns, for the letters of one month or batch."""
-    rows = list(letters.values("pk", "status", "certificate_id", "resident_id", "invitation_id", "created_at"))
-    result = Funnel(label=label, letters=len(rows))
-    mailed = [r for r in rows if r["status"] in (Letter.Status.MAILED, Letter.Status.RETURNED)]
-    result.mailed = len(mailed)
-    result.returned = sum(1 for r in mailed if r["status"] == Letter.Status.RETURNED)
-    result.withdrawn = sum(1 for r in rows if r["status"] == Letter.Status.WITHDRAWN)
-    if not mailed:
+@dataclass(frozen=True)
+class LetterOutcome:
+    """What became of one letter: the figures of the funnel, one letter at a time."""
+
+    booked: bool = False
+    with_code: bool = False
+    channel: str = ""  # "internet", "phone", "counter"; empty when not booked (or not known from kept figures)
+    visited: bool = False
+    issued: bool = False
+    no_show: bool = False
+
+
+def letter_outcomes(letters: QuerySet[Letter]) -> dict[int, LetterOutcome]:
+    """What became of each letter, by its pk.
+
+    From the live links (its code, its certificate, its resident) while they exist; once the retention job has cut
+    them, from what was kept on the letter at that moment (Letter.outcome_*), so the figures stay the same.
+    """
+    rows = list(
+        letters.values(
+            "pk",
+            "certificate_id",
+            "resident_id",
+            "invitation_id",
+            "created_at",
+            "outcome_kept_at",
+            "outcome_booked",
+            "outcome_with_code",
+            "outcome_channel",
+            "outcome_visited",
+            "outcome_issued",
+            "outcome_no_show",
+        )
+    )
+    result: dict[int, LetterOutcome] = {}
+    live = []
+    for row in rows:
+        if row["outcome_kept_at"] is None:
+            live.append(row)
+            continue
+        result[row["pk"]] = LetterOutcome(
+            booked=row["outcome_booked"],
+            with_code=row["outcome_with_code"],
+            channel=row["outcome_channel"] if row["outcome_booked"] else "",
+            visited=row["outcome_visited"],
+            issued=row["outcome_issued"],
+            no_show=row["outcome_no_show"],
+        )
+    if not live:
         return result
-    invitations = {r["invitation_id"] for r in mailed}
-    certificates = {r["certificate_id"] for r in mailed}
-    residents = {r["resident_id"] for r in mailed}
+    invitations = {r["invitation_id"] for r in live if r["invitation_id"]}
+    certificates = {r["certificate_id"] for r in live if r["certificate_id"]}
+    residents = {r["resident_id"] for r in live if r["resident_id"]}
     candidates = list(
         Reservation.objects.filter(procedure__in=letter_procedures())
         .exclude(status=Reservation.Status.CANCELLED)
@@ -147,37 +187,59 @@ def funnel(letters: QuerySet[Letter], *, label: str) -> Funnel:
         .only("pk", "status", "channel", "invitation_id", "certificate_id", "resident_id", "created_at")
     )
     renewed = set(Certificate.objects.filter(renews__in=certificates).values_list("renews_id", flat=True))
-    for letter in mailed:
+    for letter in live:
         mine = [
             r
             for r in candidates
-            if r.invitation_id == letter["invitation_id"]
-            or r.certificate_id == letter["certificate_id"]
-            or (r.resident_id == letter["resident_id"] and r.created_at >= letter["created_at"])
+            if (letter["invitation_id"] and r.invitation_id == letter["invitation_id"])
+            or (letter["certificate_id"] and r.certificate_id == letter["certificate_id"])
+            or (
+                letter["resident_id"]
+                and r.resident_id == letter["resident_id"]
+                and r.created_at >= letter["created_at"]
+            )
         ]
         primary = _primary(mine)
-        issued = letter["certificate_id"] in renewed
-        if primary is not None:
+        issued = letter["certificate_id"] is not None and letter["certificate_id"] in renewed
+        visited = issued or any(r.status in VISITED for r in mine)
+        result[letter["pk"]] = LetterOutcome(
+            booked=primary is not None,
+            with_code=primary is not None and primary.invitation_id == letter["invitation_id"],
+            channel=CHANNEL_OF.get(Reservation.Channel(primary.channel), "internet") if primary is not None else "",
+            visited=visited,
+            issued=issued,
+            no_show=not visited and any(r.status == Reservation.Status.NO_SHOW for r in mine),
+        )
+    return result
+
+
+def funnel(letters: QuerySet[Letter], *, label: str) -> Funnel:
+    """Letters → booked → visited → issued, no-shows and returns, for the letters of one month or batch."""
+    statuses = list(letters.values_list("status", flat=True))
+    mailed_statuses = (Letter.Status.MAILED, Letter.Status.RETURNED)
+    result = Funnel(label=label, letters=len(statuses))
+    result.mailed = sum(1 for s in statuses if s in mailed_statuses)
+    result.returned = statuses.count(Letter.Status.RETURNED)
+    result.withdrawn = statuses.count(Letter.Status.WITHDRAWN)
+    if not result.mailed:
+        return result
+    for outcome in letter_outcomes(letters.filter(status__in=mailed_statuses)).values():
+        if outcome.booked:
             result.booked += 1
-            with_code = primary.invitation_id == letter["invitation_id"]
-            if with_code:
+            if outcome.with_code:
                 result.booked_with_code += 1
             else:
                 result.booked_without_code += 1
-            channel = CHANNEL_OF.get(Reservation.Channel(primary.channel), "internet")
-            result.by_channel[channel] += 1
-            if channel == "phone":
-                if with_code:
+            if outcome.channel in result.by_channel:
+                result.by_channel[outcome.channel] += 1
+            if outcome.channel == "phone":
+                if outcome.with_code:
                     result.phone_with_code += 1
                 else:
                     result.phone_without_code += 1
-        visited = issued or any(r.status in VISITED for r in mine)
-        if visited:
-            result.visited += 1
-        if issued:
-            result.issued += 1
-        if not visited and any(r.status == Reservation.Status.NO_SHOW for r in mine):
-            result.no_shows += 1
+        result.visited += outcome.visited
+        result.issued += outcome.issued
+        result.no_shows += outcome.no_show
     return result
 
 

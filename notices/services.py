@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.rules import add_months, months_before
-from notices import letters, pdf, selectors
+from notices import letters, pdf, report
 from notices.locks import render_lock
 from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplate, NoticeBatch
 from reservations.invitations import invitation_create
-from reservations.models import Invitation, Office, Procedure
+from reservations.models import Invitation, Office, Procedure, Reservation
 from reservations.retention import reservations_anonymise, retention_cutoff
 
 logger = logging.getLogger(__name__)
@@ -366,25 +366,26 @@ RETENTION_REASON = "保存期間の経過により削除"
 
 
 def letters_keep_outcomes(letters_qs: QuerySet[Letter], *, now: datetime) -> int:
-    """Keep on each letter what became of it (booked, visited, no-show, renewed), before its links are cut.
+    """Keep on each letter what became of it (booked and how, visited, no-show, renewed), before its links are cut.
 
-    Called before the letters themselves are anonymised and before the reservations they led to lose their link
-    to the invitation, so the outcome report counts the same afterwards.
+    Called before the letters themselves are anonymised and before the reservations they led to lose their links,
+    so the outcome report (which computes each letter's outcome in one place, report.letter_outcomes) counts the
+    same afterwards.
     """
     kept = 0
-    rows = selectors.annotate_outcomes(letters_qs.filter(outcome_kept_at__isnull=True)).values_list(
-        "pk", "has_booking", "has_visit", "has_no_show", "has_issue"
-    )
-    by_outcome: dict[tuple[bool, bool, bool, bool], list[int]] = {}
-    for pk, *flags in rows:
-        by_outcome.setdefault(tuple(flags), []).append(pk)
-    for (booked, visited, no_show, issued), pks in by_outcome.items():
+    outcomes = report.letter_outcomes(letters_qs.filter(outcome_kept_at__isnull=True))
+    by_outcome: dict[report.LetterOutcome, list[int]] = {}
+    for pk, outcome in outcomes.items():
+        by_outcome.setdefault(outcome, []).append(pk)
+    for outcome, pks in by_outcome.items():
         kept += Letter.objects.filter(pk__in=pks, outcome_kept_at__isnull=True).update(
             outcome_kept_at=now,
-            outcome_booked=booked,
-            outcome_visited=visited,
-            outcome_no_show=no_show,
-            outcome_issued=issued,
+            outcome_booked=outcome.booked,
+            outcome_with_code=outcome.with_code,
+            outcome_channel=outcome.channel,
+            outcome_visited=outcome.visited,
+            outcome_no_show=outcome.no_show,
+            outcome_issued=outcome.issued,
         )
     return kept
 
@@ -434,9 +435,16 @@ def retention_run(*, now: datetime | None = None) -> LetterRetentionRun:
     forget the letters and batch PDFs past their own period."""
     now = now or timezone.now()
     cutoff = retention_cutoff(timezone.localdate(now))
-    leading = Letter.objects.filter(
-        invitation__reservations__slot__day__lt=cutoff, invitation__reservations__anonymised_at__isnull=True
-    ).values("pk")
-    letters_keep_outcomes(Letter.objects.filter(pk__in=leading), now=now)
+    # The letters one of whose bookings is about to lose its links: by the letter's code, its certificate, or its
+    # resident after the letter (the same attribution as report.letter_outcomes).
+    going = Reservation.objects.filter(
+        slot__day__lt=cutoff, anonymised_at__isnull=True, procedure__in=report.letter_procedures()
+    ).exclude(status=Reservation.Status.CANCELLED)
+    leading = Letter.objects.filter(outcome_kept_at__isnull=True).filter(
+        Exists(going.filter(invitation=OuterRef("invitation")))
+        | Exists(going.filter(certificate=OuterRef("certificate")))
+        | Exists(going.filter(resident=OuterRef("resident"), created_at__gte=OuterRef("created_at")))
+    )
+    letters_keep_outcomes(leading, now=now)
     reservations_anonymise(now=now)
     return letters_anonymise(now=now)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.models import AccessLog
 from certificates.services import access_log_record
-from notices import letters, pdf, selectors, services
+from notices import evidence, letters, pdf, report, services
 from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm
 from notices.models import Letter, NoticeBatch
 from reservations.models import Office
@@ -50,6 +50,16 @@ def batch_list(request: StaffRequest) -> HttpResponse:
     return render(request, "notices/batch_list.html", {"form": form, "batches": listed})
 
 
+def _batch_tables(batch: NoticeBatch) -> list[evidence.Table]:
+    """The batch's letters and how they were booked: the outcome report's own figures (report.funnel)."""
+    figures = report.funnel_for_batch(batch)
+    whose = f"{batch.label}の回"
+    return [
+        evidence.letters_table(figures, batch.label, whose=whose),
+        evidence.channel_table(figures, batch.label, whose=whose),
+    ]
+
+
 @supervisor_required
 @require_http_methods(["GET", "POST"])
 def batch_detail(request: StaffRequest, pk: int) -> HttpResponse:
@@ -76,7 +86,7 @@ def batch_detail(request: StaffRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "letters": letters_page,
         "mailed_form": mailed_form,
-        "outcome": selectors.outcome_for_batch(batch),
+        "tables": _batch_tables(batch),
         "status_form": LetterStatusForm(),
         "events": batch.events.select_related("user")[:20],
     }

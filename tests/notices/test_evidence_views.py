@@ -144,3 +144,17 @@ def test_the_survey_card_page_prints_a_qr_code_of_the_survey_address(clerk_clien
 def test_the_supervisor_reads_the_survey_comments_of_a_month(supervisor_client, office) -> None:
     html = supervisor_client.get("/staff/notices/survey/?month=2026-10").content.decode()
     assert "分かりやすかった" in html and "平均 4.50" in html
+
+
+def test_the_batch_page_shows_the_outcome_reports_figures_for_its_letters(supervisor_client, office) -> None:
+    html = supervisor_client.get(f"/staff/notices/batches/{office.batch.pk}/").content.decode()
+    # The same counting as the outcome report: bookings without the code count too (L3 by certificate, L4 by
+    # resident), with their rate against the letters mailed, and the channel of each.
+    assert '<th scope="row">発送したお知らせ</th><td>8</td><td>—</td>' in html
+    assert '<th scope="row">予約</th><td>4</td><td>50.0%</td>' in html
+    assert '<th scope="row">来庁</th><td>3</td><td>37.5%</td>' in html
+    assert '<th scope="row">交付</th><td>2</td><td>25.0%</td>' in html
+    assert '<th scope="row">来庁なし（予約したが来なかった）</th><td>1</td><td>12.5%</td>' in html
+    assert '<th scope="row">資格の確認で取り下げ（発送せず）</th><td>1</td><td>—</td>' in html
+    assert '<th scope="row">電話（予約コードなし）</th><td>1</td><td>25.0%</td>' in html
+    assert html.count('role="img"') == 2

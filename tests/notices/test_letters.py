@@ -180,7 +180,13 @@ def test_the_outcome_report_follows_letters_to_bookings_visits_and_certificates(
     factories.certificate(letters[0].resident, issued_on=date(2026, 11, 25), renews=letters[0].certificate)
     WalkIn.objects.create(procedure=slot.procedure, day=date(2027, 2, 3), recorded_by=alice)
     html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
-    assert "<td>3</td><td>0</td><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td><td>1</td><td>1</td>" in html
+    # 3 mailed: 2 booked, 1 visited and issued, 1 no-show; the walk-in of February is the report's, by month.
+    assert '<th scope="row">発送したお知らせ</th><td>3</td><td>—</td>' in html
+    assert '<th scope="row">予約</th><td>2</td><td>66.7%</td>' in html
+    assert '<th scope="row">来庁</th><td>1</td><td>33.3%</td>' in html
+    assert '<th scope="row">交付</th><td>1</td><td>33.3%</td>' in html
+    assert '<th scope="row">来庁なし（予約したが来なかった）</th><td>1</td><td>33.3%</td>' in html
+    assert '<th scope="row">返送</th><td>0</td><td>0.0%</td>' in html
     response = supervisor_client.get("/staff/notices/outcomes/?month=2027-02")
     assert "<svg" in response.content.decode() and "<script" not in response.content.decode()
     csv_body = supervisor_client.get("/staff/notices/outcomes/?month=2027-02&table=batches").content.decode("utf-8")

@@ -138,3 +138,30 @@ def test_the_command_rejects_a_month_it_cannot_read(db) -> None:
 
     with pytest.raises(CommandError, match="2027-01"):
         call_command("outcome_report", "--month", "January", stdout=io.StringIO())
+
+
+def test_the_figures_stay_the_same_after_retention_cuts_the_bookings_and_then_the_letters(office, settings) -> None:
+    from datetime import datetime
+
+    from notices import services
+    from notices.models import Letter
+    from reservations.models import Reservation
+
+    settings.RESERVATION_RETENTION_MONTHS = 13
+    settings.NOTICE_RETENTION_MONTHS = 24
+    before = report.funnel_for_month(fx.OCTOBER)
+    assert before.by_channel == {"internet": 2, "phone": 2, "counter": 0}
+
+    # December 2027: October 2026's bookings lose their links; the letters are kept whole for another year.
+    services.retention_run(now=datetime(2027, 12, 2, 3, 0, tzinfo=fx.JST))
+    assert not Reservation.objects.filter(slot__day__lt=date(2026, 11, 1), anonymised_at__isnull=True).exists()
+    assert Letter.objects.filter(anonymised_at__isnull=True).count() == 10
+    assert report.funnel_for_month(fx.OCTOBER) == before
+    assert report.month_report(fx.OCTOBER).as_dict() == fx.EXPECTED
+    # The resident of L9 had booked before the letter: that old booking going says nothing about the letter.
+    assert Letter.objects.get(pk=office.letters["L9"].pk).outcome_kept_at is None
+
+    services.retention_run(now=datetime(2028, 12, 2, 3, 0, tzinfo=fx.JST))
+    assert not Letter.objects.filter(anonymised_at__isnull=True).exists()
+    assert report.funnel_for_month(fx.OCTOBER) == before
+    assert report.month_report(fx.OCTOBER).as_dict() == fx.EXPECTED

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from notices import eligibility, selectors, services
+from notices import eligibility, report, services
 from notices.models import Letter, LetterRetentionRun, NoticeBatch
 from reservations.models import Invitation, Reservation
 from tests import factories
@@ -48,7 +48,7 @@ def test_letters_past_their_period_lose_name_address_links_and_pdf_and_counts_st
     batch = _batch_with_a_visit(bob)
     pdf = Path(settings.MEDIA_ROOT) / batch.pdf_path
     assert pdf.exists()
-    before = selectors.outcome_for_batch(batch)
+    before = report.funnel_for_batch(batch)
     assert (before.letters, before.booked, before.visited, before.issued) == (2, 1, 1, 1)
 
     run = services.letters_anonymise(now=LATER)
@@ -63,7 +63,7 @@ def test_letters_past_their_period_lose_name_address_links_and_pdf_and_counts_st
         assert letter.anonymised_at == LATER and letter.status == "mailed"
     assert not Invitation.objects.exists()
     assert Reservation.objects.get().invitation_id is None
-    assert selectors.outcome_for_batch(batch) == before
+    assert report.funnel_for_batch(batch) == before
     assert batch.events.filter(action="保存期間の処理").count() == 1
 
 
@@ -99,7 +99,7 @@ def test_an_anonymised_letter_cannot_be_opened_regenerated_or_changed(supervisor
 
 def test_the_nightly_run_cuts_reservations_loose_and_the_letters_still_count_them(frozen, bob) -> None:
     batch = _batch_with_a_visit(bob)
-    before = selectors.outcome_for_batch(batch)
+    before = report.funnel_for_batch(batch)
     reservation = Reservation.objects.get()
     # 13 months after the appointment (26 November 2026) but before the letters' own period ends.
     run = services.retention_run(now=datetime(2027, 12, 28, 3, 0, tzinfo=factories.JST))
@@ -108,9 +108,9 @@ def test_the_nightly_run_cuts_reservations_loose_and_the_letters_still_count_the
     assert (reservation.resident_id, reservation.certificate_id, reservation.invitation_id) == (None, None, None)
     assert reservation.issued_certificate_id is None and reservation.client_key == ""
     assert run.letters == 0 and Letter.objects.filter(anonymised_at__isnull=True).count() == 2
-    assert selectors.outcome_for_batch(batch) == before
+    assert report.funnel_for_batch(batch) == before
     services.retention_run(now=LATER)
-    assert selectors.outcome_for_batch(batch) == before
+    assert report.funnel_for_batch(batch) == before
     assert not Letter.objects.filter(anonymised_at__isnull=True).exists()
 
 
