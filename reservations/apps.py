@@ -27,10 +27,13 @@ class ReservationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from certificates.models import CertificateKind
-        from reservations import local_cache
+        from reservations import local_cache, staffing
         from reservations.models import Office, Procedure
+        from staff.signals import account_deactivated
 
         # The booking pages keep these rows for a minute in each process: an edit empties this process's copies.
         for model in (Office, Procedure, CertificateKind):
             post_save.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-save-{model.__name__}")
             post_delete.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-delete-{model.__name__}")
+        # A staff account switched off: its bookings go to colleagues or on the supervisor's list at once.
+        account_deactivated.connect(staffing.on_account_deactivated, dispatch_uid="rota-account-deactivated")

@@ -179,18 +179,10 @@ def rota_page(request: StaffRequest) -> HttpResponse:
 
 
 def _report(request: StaffRequest, result: staffing.Restaffed) -> None:
-    for reservation, old, new in result.moved:
-        messages.info(
-            request,
-            f"予約 {reservation.number}（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%H:%M}）の担当者を"
-            f"{staffing.staff_name(old)}さんから{staffing.staff_name(new)}さんに変えました。",
-        )
+    for sentence in result.moved_sentences():
+        messages.info(request, sentence)
     if result.unstaffed:
-        messages.warning(
-            request,
-            f"交代できる担当者がいない予約が{len(result.unstaffed)}件あります。「担当者が不在の予約」で"
-            "別の日時をご案内ください。",
-        )
+        messages.warning(request, result.unstaffed_sentence())
 
 
 @supervisor_required

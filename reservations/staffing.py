@@ -96,6 +96,21 @@ class Restaffed:
         self.covered_again += other.covered_again
         self.slots_changed += other.slots_changed
 
+    def moved_sentences(self) -> list[str]:
+        return [
+            f"予約 {r.number}（{r.slot.day:%-m月%-d日} {r.slot.start:%H:%M}）の担当者を"
+            f"{staff_name(old)}さんから{staff_name(new)}さんに変えました。"
+            for r, old, new in self.moved
+        ]
+
+    def unstaffed_sentence(self) -> str:
+        if not self.unstaffed:
+            return ""
+        return (
+            f"交代できる担当者がいない予約が{len(self.unstaffed)}件あります。「担当者が不在の予約」で"
+            "別の日時をご案内ください。"
+        )
+
 
 def slots_sync(
     *,
@@ -500,11 +515,24 @@ def duty_exception_remove(*, exception: DutyException, actor: Any, now: datetime
 
 
 def staff_deactivated(*, user: Any, actor: Any = None, now: datetime | None = None) -> Restaffed:
-    """An account was switched off: its future bookings go to colleagues or on the supervisor's list."""
+    """An account was switched off: its future bookings go to colleagues or on the supervisor's list, and every
+    slot's places are computed again without it (the public calendar's cache follows: slots_sync bumps it)."""
     now = now or timezone.now()
     with transaction.atomic():
         log(RotaLog.Action.DEACTIVATED, actor=actor, clerk=user, detail=staff_name(user), now=now)
         return _sync_days(timezone.localdate(now), timezone.localdate(now) + timedelta(days=366), actor=actor, now=now)
+
+
+def on_account_deactivated(
+    sender: Any, *, user: Any, by: Any = None, now: datetime | None = None, **kwargs: Any
+) -> list[str]:
+    """Receiver of staff.signals.account_deactivated (connected in ReservationsConfig.ready): runs inside the
+    transaction that switched the account off, and tells the supervisor what became of its bookings."""
+    result = staff_deactivated(user=user, actor=by, now=now)
+    sentences = result.moved_sentences()
+    if result.unstaffed:
+        sentences.append(result.unstaffed_sentence())
+    return sentences
 
 
 # --- the supervisor's list ----------------------------------------------------------------------------------

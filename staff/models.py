@@ -38,6 +38,11 @@ class SecurityEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", "認証アプリの登録"
         ENROLMENT_LINK = "enrol_link", "登録用リンクの発行"
         ADMIN_LOGIN = "admin_login", "管理サイトへのログイン"
+        ACCOUNT_CREATED = "account_created", "アカウントの作成"
+        PASSWORD_LINK = "password_link", "パスワード設定用リンクの発行"
+        PASSWORD_SET = "password_set", "パスワードの設定"
+        DEACTIVATED = "deactivated", "アカウントの無効化"
+        OTP_RESET = "otp_reset", "二段階認証のリセット"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
