@@ -58,9 +58,7 @@ def test_the_supervisor_creates_a_clerk_who_sets_a_password_with_the_link(superv
     desk = Client()
     form_page = desk.get(link, follow=True)
     assert "佐藤 花子さん（ユーザー名 sato.hanako）" in form_page.content.decode()
-    done = desk.post(
-        form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-    )
+    done = desk.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done["Location"] == "/accounts/login/"
     assert desk.post("/accounts/login/", {"username": "sato.hanako", "password": NEW_PASSWORD}).status_code == 302
     # The link works once.
