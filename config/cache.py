@@ -41,6 +41,12 @@ class RedisCache(BaseCache):
         self.servers = [s.strip() for s in servers if s.strip()]
         options = dict(params.get("OPTIONS") or {})
         self.clients = [redis.Redis.from_url(url, **options) for url in self.servers]
+        # EVALSHA with the script's digest; redis-py loads the script again after a server restart.
+        writer = self.clients[0]
+        self._window_hit = writer.register_script(self._WINDOW_HIT)
+        self._counter_value = writer.register_script(self._COUNTER_VALUE)
+        self._counter_increase = writer.register_script(self._COUNTER_INCREASE)
+        self._read_with_counter = writer.register_script(self._READ_WITH_COUNTER)
 
     def client(self, *, write: bool) -> redis.Redis:
         # Writes go to the first server; reads are spread over the replicas, like Django's backend.
@@ -133,6 +139,61 @@ class RedisCache(BaseCache):
         made = [self.make_and_validate_key(key, version=version) for key in keys]
         if made:
             self.client(write=True).delete(*made)
+
+    # Counters for staff.counters: each one Lua script, so it is atomic on the server whatever other clients do.
+    _WINDOW_HIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+return {1, 0}
+"""
+    _COUNTER_VALUE = """
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'NX')
+  v = redis.call('GET', KEYS[1])
+end
+return v
+"""
+    _COUNTER_INCREASE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+return redis.call('INCR', KEYS[1])
+"""
+
+    _READ_WITH_COUNTER = """
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'NX')
+  v = redis.call('GET', KEYS[1])
+end
+return {v, redis.call('GET', KEYS[2])}
+"""
+
+    def read_with_counter(self, counter: str, key: str, *, start: int) -> tuple[int, Any]:
+        """A counter (as counter_value) and a cached value, in one round trip to the primary: the value is never
+        older than the counter read with it, which a replica could not promise."""
+        number, data = self._read_with_counter(
+            keys=[self.make_and_validate_key(counter), self.make_and_validate_key(key)], args=[start]
+        )
+        return int(number), None if data is None else _loads(data)
+
+    def window_hit(self, key: str, *, limit: int, period: int) -> tuple[bool, int]:
+        """Count one attempt in a fixed window of `period` seconds that starts with the first attempt.
+
+        Returns (allowed, milliseconds until the window ends when refused); a refused attempt is not counted."""
+        allowed, ttl = self._window_hit(keys=[self.make_and_validate_key(key)], args=[limit, period * 1000])
+        return bool(allowed), max(int(ttl), 0)
+
+    def counter_value(self, key: str, *, start: int) -> int:
+        """A never-resetting counter; `start` when it is first read (or was lost with the server's memory)."""
+        return int(self._counter_value(keys=[self.make_and_validate_key(key)], args=[start]))
+
+    def counter_increase(self, key: str, *, start: int) -> int:
+        """Add one to a never-resetting counter that starts at `start`; the new value."""
+        return int(self._counter_increase(keys=[self.make_and_validate_key(key)], args=[start]))
 
     def clear(self) -> None:
         self.client(write=True).flushdb()

@@ -1,19 +1,21 @@
 """The month calendar of availability: the resident calendar's one cache, kept until the next booking,
 cancellation or calendar change.
 
-Every change to a slot's places or bookings bumps a version number after its transaction commits; the rendered
-month is stored under that version (and the current hour, since the booking cut-off falls on a full hour). A
-reader that computed a month just before a commit stores it under the old version, which nobody asks for again,
-so a stale month is never served after the change is visible. The page around the month is rendered on every
-request: it depends on the visitor's session.
+Every change to a slot's places or bookings bumps a version number after its transaction commits. The calendar
+page is stored with the version it was made under (and the current hour, since the booking cut-off falls on a
+full hour); a reader serves a stored page only when its version is the current one. A reader that computed a
+page just before a commit stores it under the old version, which never matches again, so a stale month is never
+served after the change is visible. Where Redis is the cache, the version and the stored page are read together
+in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database.
 
-The version is a counter in the database (staff.counters: one atomic UPDATE, never evicted), not a cache entry:
-a cache that culls or loses it would hand out a version that older pages are stored under. It is read and bumped
-only through `version()` and `bump()`.
+Two layers: the month table alone (shared by every variant of the page) and, for visitors who carry nothing
+that changes the page around it (no staff session, no message waiting), the whole page, served without
+rendering anything. The version is read and bumped only through `version()`, `bump()` and `cached_page()`.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.core.cache import cache
@@ -25,6 +27,8 @@ from reservations import selectors
 from reservations.models import Procedure
 from staff import counters
 
+logger = logging.getLogger(__name__)
+
 TIMEOUT = 300
 
 
@@ -33,16 +37,53 @@ def _version_key(procedure_id: int) -> str:
 
 
 def version(procedure_id: int) -> int:
-    return counters.value(_version_key(procedure_id))
+    return counters.value(_version_key(procedure_id), in_memory=True)
 
 
 def bump(procedure_id: int) -> None:
-    transaction.on_commit(lambda: counters.increase(_version_key(procedure_id)))
+    transaction.on_commit(lambda: _bump(procedure_id))
 
 
-def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> MonthTable:
+def _bump(procedure_id: int) -> None:
+    try:
+        counters.increase(_version_key(procedure_id), in_memory=True)
+    except Exception:
+        # The booking has committed; the resident is not shown an error for the calendar's sake. A stored page
+        # may then be served until it expires (TIMEOUT), while the times page and the booking itself always
+        # read the slots.
+        logger.exception("availability version of procedure %s not bumped", procedure_id)
+
+
+def _page_key(procedure_id: int, variant: str) -> str:
+    return f"avail-page:{procedure_id}:{variant}"
+
+
+def cached_page(procedure_id: int, variant: str) -> tuple[int, bytes | None]:
+    """The current version and the page stored under `variant` for that version, if any."""
+    current, stored = counters.value_and_cached(
+        _version_key(procedure_id), _page_key(procedure_id, variant), in_memory=True
+    )
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
+        return current, stored[1]
+    return current, None
+
+
+# The whole page also shows the office and the procedure, which each process keeps for a minute
+# (local_cache): it is kept no longer, so an edit of either shows within a minute or two.
+PAGE_TIMEOUT = 60
+
+
+def keep_page(procedure_id: int, variant: str, current: int, body: bytes) -> None:
+    cache.set(_page_key(procedure_id, variant), (current, body), timeout=PAGE_TIMEOUT)
+
+
+def month_table(
+    *, procedure: Procedure, year: int, month: int, now: datetime, language: str, current: int | None = None
+) -> MonthTable:
     local = timezone.localtime(now)
-    key = f"avail-month:{procedure.pk}:{version(procedure.pk)}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
+    if current is None:
+        current = version(procedure.pk)
+    key = f"avail-month:{procedure.pk}:{current}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
     html = cache.get(key)
     if html is not None:
         return MonthTable(html, cached=True)
@@ -67,4 +108,8 @@ class MonthTable(str):
         return table
 
     def server_timing(self) -> str:
-        return f"calendar;desc={'hit' if self.cached else 'miss'}"
+        return server_timing(cached=self.cached)
+
+
+def server_timing(*, cached: bool) -> str:
+    return f"calendar;desc={'hit' if cached else 'miss'}"

@@ -194,7 +194,18 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     year, month = _month_param(request.GET.get("month"), first)
     if (year, month) < (today.year, today.month) or (year, month) > (last.year, last.month):
         year, month = first.year, first.month
-    table = availability.month_table(procedure=procedure, year=year, month=month, now=now, language=lang)
+    variant = _page_variant(request, state, year=year, month=month, now=now, lang=lang)
+    current = None
+    if variant is not None:
+        current, body = availability.cached_page(procedure.pk, variant)
+        if body is not None:
+            response = HttpResponse(body)
+            response["Cache-Control"] = "no-store"
+            response["Server-Timing"] = availability.server_timing(cached=True)
+            return response
+    table = availability.month_table(
+        procedure=procedure, year=year, month=month, now=now, language=lang, current=current
+    )
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
@@ -209,19 +220,41 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     }
     response = _render(request, "reservations/public/calendar.html", context)
     response["Server-Timing"] = table.server_timing()
+    if variant is not None and current is not None:
+        availability.keep_page(procedure.pk, variant, current, response.content)
     return response
+
+
+def _page_variant(
+    request: HttpRequest, state: dict[str, Any], *, year: int, month: int, now: datetime, lang: str
+) -> str | None:
+    """What the whole calendar page depends on, as a cache key; None when the page must be rendered for this
+    visitor alone: a staff session (the staff header), a message waiting to be shown, or a query string other
+    than the month shown (the language link repeats the address)."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or len(messages.get_messages(request)):
+        return None
+    raw = request.GET.get("month", "")
+    if len(request.GET) > (1 if raw else 0) or (raw and raw != f"{year}-{month:02d}"):
+        return None
+    flags = f"{int(bool(state.get('change')))}{int(bool(state.get('invitation')))}"
+    return f"{year}-{month:02d}:{timezone.localtime(now):%Y%m%d%H}:{lang}:{flags}:{raw}"
 
 
 def _same_procedure_elsewhere(procedure: Procedure) -> list[Procedure]:
     """The same procedure at the city's other offices: a resident may book at any counter."""
     if procedure.certificate_kind_id is None:
         return []
-    return list(
-        Procedure.objects.filter(is_active=True, certificate_kind_id=procedure.certificate_kind_id)
-        .exclude(pk=procedure.pk)
-        .select_related("office")
-        .order_by("office_id", "id")
-    )
+    kind_id = procedure.certificate_kind_id
+
+    def load() -> list[Procedure]:
+        return list(
+            Procedure.objects.filter(is_active=True, certificate_kind_id=kind_id)
+            .select_related("office")
+            .order_by("office_id", "id")
+        )
+
+    # Offices and procedures change rarely: kept in the process like the procedure itself (local_cache).
+    return [p for p in local_cache.get_or_set(f"kind-procedures:{kind_id}", load) if p.pk != procedure.pk]
 
 
 @require_http_methods(["GET", "POST"])

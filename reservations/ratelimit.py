@@ -1,5 +1,6 @@
-"""Fixed-window rate limits on the shared counters (staff.counters): one atomic UPDATE per attempt, so they hold
-across processes and servers and under concurrent requests, and no cache eviction can reset them."""
+"""Fixed-window rate limits on the shared counters (staff.counters): one atomic change per attempt (a Lua script in
+Redis where the cache is Redis, else a conditional UPDATE), so they hold across processes and servers and under
+concurrent requests. In Redis the windows live in memory: a restart of Redis starts them again."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def hit(scope: str, key: str, rate: str) -> bool:
     number or address in the clear, and the hash cannot be reversed by trying every number."""
     limit, period = parse_rate(rate)
     digest = salted_hmac("ratelimit", f"{scope}:{key}").hexdigest()[:40]
-    return counters.hit(f"rl:{scope}:{digest}", limit=limit, period=period).allowed
+    return counters.hit(f"rl:{scope}:{digest}", limit=limit, period=period, in_memory=True).allowed
 
 
 def client_hit(scope: str, request: HttpRequest, rate: str) -> bool:

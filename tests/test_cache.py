@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from config.cache import RedisCache
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed (deploy/system-packages.sh --test installs it)")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from tests.redis_server import redis_url  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
-def cache(redis_url):
+def cache(redis_url):  # noqa: F811
     backend = RedisCache(redis_url, {"TIMEOUT": 300, "KEY_PREFIX": "t"})
     backend.clear()
     return backend
@@ -110,3 +78,29 @@ def test_the_settings_use_this_backend_for_a_redis_cache_url() -> None:
     code = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default'])"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert "'BACKEND': 'config.cache.RedisCache'" in result.stdout
+
+
+def test_a_window_counts_to_its_limit_refuses_without_counting_and_opens_again(cache) -> None:
+    assert [cache.window_hit("w", limit=3, period=1)[0] for _ in range(5)] == [True, True, True, False, False]
+    allowed, wait_ms = cache.window_hit("w", limit=3, period=1)
+    assert not allowed and 0 < wait_ms <= 1000
+    assert cache.get("w") == 3  # the refused attempts were not counted
+    time.sleep(1.1)
+    assert cache.window_hit("w", limit=3, period=1) == (True, 0)
+
+
+def test_a_window_lets_exactly_its_limit_through_under_concurrency(cache) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: cache.window_hit("busy", limit=50, period=60)[0], range(200)))
+    assert results.count(True) == 50
+
+
+def test_a_lost_counter_starts_again_above_every_number_handed_out(cache) -> None:
+    assert cache.counter_value("v", start=1_000) == 1_000
+    assert cache.counter_increase("v", start=5) == 1_001
+    assert cache.counter_value("v", start=7) == 1_001
+    cache.clear()  # what a restart of Redis does to it
+    assert cache.counter_increase("v", start=2_000) == 2_001
+    cache.set("page", (2_001, b"<html>"))
+    assert cache.read_with_counter("v", "page", start=9) == (2_001, (2_001, b"<html>"))
+    assert cache.read_with_counter("new", "absent", start=9) == (9, None)

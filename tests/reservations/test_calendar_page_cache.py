@@ -1,0 +1,131 @@
+"""The calendar page and the public rate limits with Redis as the cache, as in production: the whole page is
+served from the cache only while its availability version is current, and never to a visitor it was not made for."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from reservations import availability
+from staff.models import Counter
+from tests import factories
+from tests.redis_server import redis_url  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):  # noqa: F811
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "page-test"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    return cache
+
+
+def timing(response) -> str:
+    return response["Server-Timing"]
+
+
+def book(slot, django_capture_on_commit_callbacks) -> None:
+    from reservations.booking import Contact, reservation_book
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_book(
+            procedure=slot.procedure,
+            slot_id=slot.pk,
+            acknowledged=list(slot.procedure.acknowledgements.values_list("pk", flat=True)),
+            contact=Contact("佐藤", "花子", "サトウ", "ハナコ", "090-1234-5678"),
+        )
+
+
+def test_the_whole_page_is_served_from_the_cache_until_a_booking_changes_it(
+    redis_cache, frozen, django_capture_on_commit_callbacks, django_assert_num_queries
+) -> None:
+    slot = factories.slot(date(2026, 11, 26), places=1)
+    first = Client().get("/book/p/jr-pass/")
+    assert timing(first) == "calendar;desc=miss"
+    with django_assert_num_queries(0):
+        again = Client().get("/book/p/jr-pass/")
+    assert timing(again) == "calendar;desc=hit"
+    assert again.content == first.content
+    assert again["Cache-Control"] == "no-store"
+    assert 'href="/book/p/jr-pass/2026-11-26/"' in again.content.decode()
+
+    book(slot, django_capture_on_commit_callbacks)
+    after = Client().get("/book/p/jr-pass/")
+    assert timing(after) == "calendar;desc=miss"
+    # The only place of the 26th is taken: the day is no longer offered.
+    assert 'href="/book/p/jr-pass/2026-11-26/"' not in after.content.decode()
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=hit"
+
+
+def test_a_lost_version_never_brings_back_a_page_stored_under_an_older_one(redis_cache, frozen) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
+    procedure = factories.procedure()
+    before = availability.version(procedure.pk)
+    redis_cache.delete(f"avail-version:{procedure.pk}")  # as if Redis had lost it...
+    frozen.shift(1)  # ...a moment later
+    assert availability.version(procedure.pk) > before
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
+
+
+def test_a_staff_member_and_a_waiting_message_get_a_page_of_their_own(redis_cache, frozen, alice) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
+
+    staff = Client()
+    staff.force_login(alice)
+    mine = staff.get("/book/p/jr-pass/")
+    assert mine.status_code == 200
+    assert "ログアウト" in mine.content.decode()
+    # Served whole to a resident afterwards, the page still carries no staff header.
+    resident = Client().get("/book/p/jr-pass/")
+    assert timing(resident) == "calendar;desc=hit"
+    assert "ログアウト" not in resident.content.decode()
+
+    request = RequestFactory().get("/")
+    storage = CookieStorage(request)
+    storage.add(constants.INFO, "はじめから予約してください。")
+    response = HttpResponse()
+    storage.update(response)
+    with_message = Client()
+    with_message.cookies[storage.cookie_name] = response.cookies[storage.cookie_name].value
+    shown = with_message.get("/book/p/jr-pass/")
+    assert "はじめから予約してください。" in shown.content.decode()
+    assert timing(shown) == "calendar;desc=hit"  # the month table is shared; the page around it is not
+
+
+def stored_pages(redis_cache) -> list[bytes]:
+    return list(redis_cache.client(write=True).scan_iter(match="*avail-page:*"))
+
+
+def test_only_plain_addresses_are_stored_as_pages(redis_cache, frozen) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    for address in ("/book/p/jr-pass/?utm=letter", "/book/p/jr-pass/?month=2026-13", "/book/p/jr-pass/?month=x"):
+        assert Client().get(address).status_code == 200
+    # No page is stored under an address a stranger made up...
+    assert stored_pages(redis_cache) == []
+    # ...while the calendar's own addresses are.
+    Client().get("/book/p/jr-pass/")
+    Client().get("/book/p/jr-pass/?month=2026-12")
+    assert len(stored_pages(redis_cache)) == 2
+
+
+def test_public_rate_limits_count_in_redis_and_refuse_past_the_limit(redis_cache, settings, frozen) -> None:
+    settings.PUBLIC_POST_RATE = "3/10m"
+    factories.slot(date(2026, 11, 26), places=1)
+    client = Client(REMOTE_ADDR="198.51.100.40")
+    client.get("/book/p/jr-pass/")
+    answers = [client.post("/book/p/jr-pass/2026-11-26/", {"slot": "0"}).status_code for _ in range(5)]
+    assert answers[:3] != [429, 429, 429] and 429 not in answers[:3]
+    assert answers[3:] == [429, 429]
+    assert not Counter.objects.filter(key__startswith="rl:").exists()
