@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from certificates import jp
+
 
 class ResidentCategory(models.Model):
     """Why a household may hold the certificate (生活保護, 児童扶養手当 …): staff-only, never printed or e-mailed."""
@@ -69,6 +71,11 @@ class Resident(models.Model):
     @property
     def full_kana(self) -> str:
         return f"{self.family_name_kana} {self.given_name_kana}"
+
+    @property
+    def birth_date_wareki(self) -> str:
+        """The birth date as the counter hears it: 昭和35年(1960年)5月13日."""
+        return jp.wareki(self.birth_date) if self.birth_date else ""
 
     @property
     def is_eligible(self) -> bool:

@@ -400,7 +400,7 @@ def reservation_set_status(
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if expected and reservation.status != expected:
         raise ValidationError(
-            f"予約 {reservation.number} は別の職員がすでに「{reservation.get_status_display()}」にしています。"
+            f"予約 {reservation.display_number} は別の職員がすでに「{reservation.get_status_display()}」にしています。"
         )
     if status == reservation.status:
         return reservation
@@ -441,10 +441,11 @@ def reservation_mark_called(*, reservation: Reservation, user: User, now: dateti
     if called != 1:
         current = Reservation.objects.get(pk=reservation.pk)
         if current.called_at is not None:
-            raise ValidationError(
-                f"予約 {current.number} はすでに{timezone.localtime(current.called_at):%H:%M}に呼び出しています。"
-            )
-        raise ValidationError(f"予約 {current.number} はまだ来庁になっていません。先に「来庁」を押してください。")
+            called_time = timezone.localtime(current.called_at)
+            raise ValidationError(f"予約 {current.display_number} はすでに{called_time:%H:%M}に呼び出しています。")
+        raise ValidationError(
+            f"予約 {current.display_number} はまだ来庁になっていません。先に「来庁」を押してください。"
+        )
 
 
 def reservation_photo_refused(*, reservation: Reservation, now: datetime | None = None) -> None:
@@ -457,7 +458,8 @@ def _check_appointment_today(reservation: Reservation, *, now: datetime, doing: 
     day = Slot.objects.values_list("day", flat=True).get(pk=reservation.slot_id)
     if day != timezone.localdate(now):
         raise ValidationError(
-            f"予約 {reservation.number} は{day:%Y年%-m月%-d日}の予約です。{doing}ことができるのは、その日だけです。",
+            f"予約 {reservation.display_number} は{day:%Y年%-m月%-d日}の予約です。"
+            f"{doing}ことができるのは、その日だけです。",
             code="other_day",
         )
 

@@ -27,6 +27,12 @@ def normalize_code(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum())
 
 
+def display_code(value: str) -> str:
+    """A code or reservation number in groups of four (ACDE-FG34), the way the look-up forms ask for it."""
+    code = normalize_code(value)
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 class Office(models.Model):
     name = models.CharField("名称", max_length=100)
     department = models.CharField("課名", max_length=100, blank=True)
@@ -324,7 +330,7 @@ class Invitation(models.Model):
 
     @property
     def display_code(self) -> str:
-        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        return display_code(self.code)
 
     def is_open(self, today: date) -> bool:
         return self.used_at is None and today <= self.valid_until
@@ -427,7 +433,11 @@ class Reservation(models.Model):
         indexes = [models.Index(fields=["phone_digits", "procedure", "status"])]
 
     def __str__(self) -> str:
-        return self.number
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return display_code(self.number)
 
     @property
     def full_name(self) -> str:

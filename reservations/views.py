@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import rules as certificate_rules
@@ -18,7 +21,7 @@ from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Resident
-from reservations import booking, calendar, offices, review, rules, selectors, walk_ins
+from reservations import booking, calendar, invitations, offices, review, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
@@ -31,16 +34,20 @@ from reservations.forms import (
 from reservations.models import (
     CalendarDay,
     CapacityOverride,
+    Invitation,
     Office,
     OpeningHours,
     Procedure,
     Reservation,
     Slot,
     WalkIn,
+    display_code,
+    normalize_code,
 )
 from reservations.slots import slots_generate_all
 from staff.roles import StaffRequest, staff_required, supervisor_required
 from staff.shortcuts import CsvResponse, apply_errors
+from staff.templatetags.madoguchi import jdate
 
 
 @staff_required
@@ -131,7 +138,7 @@ def day_csv(request: StaffRequest, day: date) -> HttpResponse:
             response.writerow(
                 [
                     f"{slot.start:%H:%M}",
-                    r.number,
+                    r.display_number,
                     r.full_name,
                     r.full_kana,
                     slot.procedure.name,
@@ -165,7 +172,9 @@ def reservation_status(request: StaffRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
-            messages.success(request, f"予約 {reservation.number} を「{Reservation.Status(status).label}」にしました。")
+            messages.success(
+                request, f"予約 {reservation.display_number} を「{Reservation.Status(status).label}」にしました。"
+            )
     return redirect("reservations:day_date", day=reservation.slot.day)
 
 
@@ -262,7 +271,7 @@ def reservation_called(request: StaffRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, f"予約 {reservation.number} の方を呼び出しました。")
+        messages.success(request, f"予約 {reservation.display_number} の方を呼び出しました。")
     return redirect("reservations:day_date", day=reservation.slot.day)
 
 
@@ -286,15 +295,107 @@ def walk_in_step(request: StaffRequest, pk: int) -> HttpResponse:
     return redirect("reservations:day_date", day=walk_in.day)
 
 
+@dataclass
+class _CodeLookup:
+    """The letter's booking code a caller read out, and what the staff booking screen makes of it."""
+
+    code: str = ""
+    invitation: Invitation | None = None
+    error: str = ""
+
+
+def _code_lookup(request: StaffRequest, code: str, *, today: date) -> _CodeLookup:
+    """Find the letter's invitation for a code typed by a clerk; every look-up is in the access log, with the
+    resident when one is shown. The messages are for the clerk, who may know more than a resident is told."""
+    shown = display_code(code)
+    try:
+        invitation = invitations.invitation_find(code, today=today)
+    except ValidationError as exc:
+        found = (
+            Invitation.objects.select_related("resident").filter(code=normalize_code(code)).first()
+            if exc.code != "unknown"
+            else None
+        )
+        if exc.code == "used" and found is not None:
+            used_by = (
+                found.reservations.exclude(status=Reservation.Status.CANCELLED)
+                .select_related("slot")
+                .order_by("-created_at")
+                .first()
+            )
+            where = (
+                f"（予約番号 {used_by.display_number}、{jdate(used_by.slot.day)} {used_by.slot.start:%-H:%M}）"
+                if used_by
+                else ""
+            )
+            error = (
+                f"予約コード {shown} はすでに予約に使われています{where}。"
+                "日時を変えるときは、その日の予約一覧で今の予約を取り消してから、もう一度このコードで予約してください。"
+            )
+        elif exc.code == "expired" and found is not None:
+            error = (
+                f"予約コード {shown} は有効期限（{jdate(found.valid_until)}）が過ぎています。"
+                "コードを使わずに、氏名と電話番号を入力して予約してください。"
+            )
+        else:
+            error = (
+                f"予約コード {shown} は見つかりませんでした。お知らせに書かれた8文字を、もう一度確かめてください"
+                "（0・1・2・5・8 と O・I・L・Z・S・B は使っていません）。"
+            )
+        cert_services.access_log_record(
+            user=request.user,
+            action=AccessLog.Action.SEARCH,
+            resident=found.resident if found is not None else None,
+            detail=f"電話・窓口の予約で予約コードを照会（{exc.code}）",
+        )
+        return _CodeLookup(code=shown, error=error)
+    # Each showing of the resident's name and birth date on this screen is a logged view of their record.
+    cert_services.access_log_record(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        resident=invitation.resident,
+        detail=f"電話・窓口の予約で{invitation}を照会",
+    )
+    return _CodeLookup(code=shown, invitation=invitation)
+
+
+def _contact_initial(invitation: Invitation | None) -> dict[str, str]:
+    if invitation is None:
+        return {}
+    resident = invitation.resident
+    return {
+        "family_name": resident.family_name,
+        "given_name": resident.given_name,
+        "family_name_kana": resident.family_name_kana,
+        "given_name_kana": resident.given_name_kana,
+        "phone": resident.phone,
+        "email": resident.email,
+    }
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_book(request: StaffRequest) -> HttpResponse:
-    procedures = list(Procedure.objects.filter(is_active=True).select_related("certificate_kind"))
+    """Book for someone who phones or stands at the counter; with the letter's booking code when they have it,
+    so the booking is tied to the resident, the certificate and the letter (and counted for it)."""
+    procedures = list(Procedure.objects.filter(is_active=True).select_related("certificate_kind", "office"))
     if not procedures:
         messages.error(request, "予約できる手続きがありません。")
         return redirect("reservations:day")
-    procedure = next((p for p in procedures if str(p.pk) == request.GET.get("procedure")), procedures[0])
     today = timezone.localdate()
+    lookup = _CodeLookup()
+    if request.GET.get("code", "").strip():
+        lookup = _code_lookup(request, request.GET["code"][:20], today=today)
+    invitation = lookup.invitation
+    procedure = next((p for p in procedures if str(p.pk) == request.GET.get("procedure")), None)
+    if invitation is not None and (
+        procedure is None or procedure.certificate_kind_id != invitation.procedure.certificate_kind_id
+    ):
+        # The letter names its procedure; another office's counter for the same certificate is fine too.
+        procedure = next((p for p in procedures if p.pk == invitation.procedure_id), None) or next(
+            (p for p in procedures if p.certificate_kind_id == invitation.procedure.certificate_kind_id), None
+        )
+    procedure = procedure or procedures[0]
     try:
         chosen_day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
@@ -306,14 +407,17 @@ def staff_book(request: StaffRequest) -> HttpResponse:
         if s.left > 0 and rules.staff_can_book(s, now=now)
     ]
     acknowledgements = list(procedure.acknowledgements_to_agree())
-    form = StaffBookingForm(request.POST or None)
+    form = StaffBookingForm(request.POST or None, initial=_contact_initial(invitation))
     ack_form = AcknowledgementForm(request.POST or None, acknowledgements=acknowledgements)
     slot_error = ""
+    chosen_slot = request.POST.get("slot", "")
     if request.method == "POST":
-        slot_id = request.POST.get("slot", "")
         forms_ok = form.is_valid() & ack_form.is_valid()
-        if not slot_id.isdigit():
+        if not chosen_slot.isdigit():
             slot_error = "時間を選んでください。"
+        elif lookup.error:
+            # The code stopped working since the screen was shown: nothing is booked until the clerk decides.
+            lookup.error += "このまま「予約する」を押すと、コードなしで予約します。"
         elif forms_ok:
             data = dict(form.cleaned_data)
             channel = data.pop("channel")
@@ -321,34 +425,51 @@ def staff_book(request: StaffRequest) -> HttpResponse:
             try:
                 reservation = booking.reservation_book(
                     procedure=procedure,
-                    slot_id=int(slot_id),
+                    slot_id=int(chosen_slot),
                     contact=booking.Contact(**data),
                     acknowledged=ack_form.agreed_ids(),
                     channel=channel,
+                    invitation_code=invitation.code if invitation else None,
                     user=request.user,
                     notes=notes,
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
+                if getattr(exc, "code", None) == "invitation":
+                    # Used or expired between the look-up and this click: say so; the next click books without it.
+                    lookup = _CodeLookup(
+                        code=lookup.code,
+                        error=f"予約コード {lookup.code} は使えなくなりました"
+                        "（ほかの予約に使われたか、期限が過ぎました）。このまま「予約する」を押すと、コードなしで予約します。",
+                    )
+                    invitation = None
+                elif hasattr(exc, "error_dict"):
                     apply_errors(form, exc)
                 else:
                     slot_error = exc.messages[0]
             else:
                 messages.success(
                     request,
-                    f"予約しました。予約番号 {reservation.number}"
-                    f"（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%H:%M}）を"
-                    "お伝えください。",
+                    f"予約しました。予約番号 {reservation.display_number}"
+                    f"（{reservation.slot.day:%-m月%-d日} {reservation.slot.start:%-H:%M}）を"
+                    "お伝えください。" + ("お知らせの予約コードで予約しました。" if reservation.invitation_id else ""),
                 )
                 return redirect("reservations:day_date", day=reservation.slot.day)
+    query: dict[str, str | int] = {"procedure": procedure.pk, "day": chosen_day.isoformat()}
+    if invitation is not None:
+        query["code"] = invitation.code
     context = {
         "procedures": procedures,
         "procedure": procedure,
         "day": chosen_day,
         "slots": open_slots,
+        "chosen_slot": chosen_slot,
         "form": form,
         "ack_form": ack_form,
         "slot_error": slot_error,
+        "lookup": lookup,
+        "invitation": invitation,
+        # The booking form posts to the screen as shown: this procedure, this day and, while it can be used, the code.
+        "form_action": f"{reverse('reservations:staff_book')}?{urlencode(query)}",
         # The walk-in switch: the form says whether this procedure takes residents without a booking, and
         # "served" starts from that answer.
         "walk_in_form": WalkInForm(initial={"procedure": procedure, "served": procedure.walk_ins_accepted}),

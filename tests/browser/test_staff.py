@@ -72,10 +72,10 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     desk.goto(f"{live_server.url}/staff/day/{day.isoformat()}/")
     desk.get_by_role("heading", name="予約一覧").wait_for()
     assert axe_violations(desk) == []
-    row = desk.get_by_role("row").filter(has_text=arriving.number)
+    row = desk.get_by_role("row").filter(has_text=arriving.display_number)
     row.get_by_role("button", name="来庁", exact=True).click()
-    desk.get_by_text(f"予約 {arriving.number} を「来庁」にしました").wait_for()
-    desk.get_by_role("row").filter(has_text=arriving.number).get_by_role("link", name="証明書を交付").click()
+    desk.get_by_text(f"予約 {arriving.display_number} を「来庁」にしました").wait_for()
+    desk.get_by_role("row").filter(has_text=arriving.display_number).get_by_role("link", name="証明書を交付").click()
     assert desk.get_by_label("区間（から）").input_value() == "大阪"
     desk.get_by_label("写真の撮影日").fill((today - timedelta(days=10)).isoformat())
     desk.get_by_role("button", name="交付する").click()
@@ -84,8 +84,9 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     arriving.refresh_from_db()
     assert (arriving.status, arriving.issued_certificate) == ("done", renewal)
 
-    desk.get_by_role("row").filter(has_text=missing.number).get_by_role("button", name="来庁なし", exact=True).click()
-    desk.get_by_text(f"予約 {missing.number} を「来庁なし」にしました").wait_for()
+    missing_row = desk.get_by_role("row").filter(has_text=missing.display_number)
+    missing_row.get_by_role("button", name="来庁なし", exact=True).click()
+    desk.get_by_text(f"予約 {missing.display_number} を「来庁なし」にしました").wait_for()
     missing.refresh_from_db()
     assert missing.status == "no_show"
 
@@ -101,7 +102,7 @@ def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     assert desk.get_by_role("table").first.is_visible()
     pdf = desk.pdf(format="A4")  # what the printer gets
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert arriving.number in text and "ログアウト" not in text
+    assert arriving.display_number in text and "ログアウト" not in text
 
 
 def test_a_supervisor_prepares_the_letters_marks_them_mailed_and_reads_the_outcome(live_server, desk) -> None:

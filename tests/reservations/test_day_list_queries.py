@@ -37,7 +37,7 @@ def test_two_hundred_appointments_cost_the_queries_of_one(clerk_client, frozen) 
     first = _book(slots[0], 0)
     clerk_client.get(f"/staff/day/{THURSDAY.isoformat()}/")  # the session and the role caches, once
     one = _queries(clerk_client)
-    assert first.number in clerk_client.get(f"/staff/day/{THURSDAY.isoformat()}/").content.decode()
+    assert first.display_number in clerk_client.get(f"/staff/day/{THURSDAY.isoformat()}/").content.decode()
 
     # 199 more, in every state, most linked to a resident, a certificate and an issued certificate.
     resident = factories.resident()

@@ -48,7 +48,7 @@ def test_the_day_list_shows_each_appointment_with_its_resident_and_certificate(c
     reservation = make_booking(slot)
     Reservation.objects.filter(pk=reservation.pk).update(resident=resident, certificate=certificate)
     html = clerk_client.get("/staff/day/2026-11-26/").content.decode()
-    assert reservation.number in html
+    assert reservation.display_number in html
     assert "佐藤 花子" in html and "サトウ ハナコ" in html
     assert "CASE-9" in html
     assert "期限 2026-12-10" in html
