@@ -7,6 +7,7 @@ from django import forms
 
 from certificates.models import CertificateKind, Resident
 from certificates.services import RESIDENT_FIELDS
+from staff import form_messages
 
 
 class SplitDateMixin:
@@ -24,7 +25,7 @@ class SplitDateMixin:
             return None
 
 
-class ResidentForm(SplitDateMixin, forms.ModelForm):
+class ResidentForm(SplitDateMixin, form_messages.ModelForm):
     birth_year = forms.IntegerField(
         label="生年月日（年）",
         min_value=1900,
@@ -92,7 +93,7 @@ class ResidentForm(SplitDateMixin, forms.ModelForm):
         return data
 
 
-class ResidentSearchForm(forms.Form):
+class ResidentSearchForm(form_messages.Form):
     q = forms.CharField(label="氏名・フリガナ・電話番号・ケース番号", max_length=100, required=False)
 
 
@@ -100,7 +101,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CertificateIssueForm(forms.Form):
+class CertificateIssueForm(form_messages.Form):
     kind = forms.ModelChoiceField(label="証明書の種類", queryset=CertificateKind.objects.all(), empty_label=None)
     issued_on = forms.DateField(label="交付日", widget=date_input())
     photo_taken_on = forms.DateField(
@@ -113,18 +114,18 @@ class CertificateIssueForm(forms.Form):
     route_to = forms.CharField(label="区間（まで）", max_length=50, required=False)
 
 
-class CertificateRenewForm(forms.Form):
+class CertificateRenewForm(form_messages.Form):
     issued_on = forms.DateField(label="交付日", widget=date_input())
     photo_taken_on = forms.DateField(label="写真の撮影日", required=False, widget=date_input())
     route_from = forms.CharField(label="区間（から）", max_length=50, required=False)
     route_to = forms.CharField(label="区間（まで）", max_length=50, required=False)
 
 
-class CertificateRevokeForm(forms.Form):
+class CertificateRevokeForm(form_messages.Form):
     reason = forms.CharField(label="取消の理由", max_length=200)
 
 
-class ExpiringMonthForm(forms.Form):
+class ExpiringMonthForm(form_messages.Form):
     month = forms.CharField(label="月（YYYY-MM）", max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
     kind = forms.ModelChoiceField(
         label="証明書の種類", queryset=CertificateKind.objects.all(), required=False, empty_label="すべて"

@@ -25,6 +25,16 @@ def is_katakana(value: str) -> bool:
     return bool(value) and bool(_KATAKANA_RE.match(value))
 
 
+_LATIN_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z .'\-]*$")
+
+
+def latin_reading(value: str) -> str:
+    """A name's reading in Latin letters, as foreign residents write it: NFKC (full-width letters become ASCII),
+    spaces collapsed, upper case (SMITH); empty when the value is not Latin letters."""
+    value = _SPACES_RE.sub(" ", unicodedata.normalize("NFKC", value or "").strip())
+    return value.upper() if _LATIN_NAME_RE.match(value) else ""
+
+
 def normalize_digits(value: str) -> str:
     """NFKC (full-width digits become ASCII) and every dash-like character becomes '-'."""
     value = unicodedata.normalize("NFKC", value or "").strip()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import register
 from certificates.models import RegisterImport
+from staff import form_messages
 from staff.roles import StaffRequest, supervisor_required
 from staff.shortcuts import apply_errors
 
@@ -20,7 +21,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 REPORT_PAGE = 200
 
 
-class RegisterUploadForm(forms.Form):
+class RegisterUploadForm(form_messages.Form):
     file = forms.FileField(
         label="台帳のファイル",
         help_text="CSV（UTF-8 または Shift_JIS）か Excel（.xlsx）。1行目に列の見出しを入れてください。",
@@ -39,7 +40,7 @@ class RegisterUploadForm(forms.Form):
         return upload
 
 
-class RegisterMappingForm(forms.Form):
+class RegisterMappingForm(form_messages.Form):
     accept_computed_expiry = forms.BooleanField(
         label="有効期限がファイルと計算で違う行も、計算した日で取り込む",
         required=False,

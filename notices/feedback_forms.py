@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notices.models import Complaint, ComplaintCategory
+from staff import form_messages
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(form_messages.Form):
     category = forms.ModelChoiceField(
         label="区分",
         queryset=ComplaintCategory.objects.none(),
@@ -51,7 +52,7 @@ class ComplaintForm(forms.Form):
         self.fields["received_on"].initial = timezone.localdate()
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(form_messages.Form):
     name = forms.CharField(
         label="区分の名前",
         max_length=60,
@@ -69,7 +70,7 @@ SATISFACTION = [
 ]
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(form_messages.Form):
     """Every question may be left out; an answer with no question answered at all is not stored."""
 
     how_booked = forms.ChoiceField(

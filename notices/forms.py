@@ -7,9 +7,10 @@ from django import forms
 
 from notices.letters import TEXT_FIELDS
 from notices.models import PLACEHOLDERS, LetterTemplate
+from staff import form_messages
 
 
-class MonthForm(forms.Form):
+class MonthForm(form_messages.Form):
     month = forms.CharField(
         label="対象月（有効期限の月）", max_length=7, widget=forms.TextInput(attrs={"type": "month", "class": "w-8"})
     )
@@ -22,16 +23,16 @@ class MonthForm(forms.Form):
             raise forms.ValidationError("月は YYYY-MM の形で入力してください。") from exc
 
 
-class MailedForm(forms.Form):
+class MailedForm(form_messages.Form):
     mailed_on = forms.DateField(label="発送日", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class LetterStatusForm(forms.Form):
+class LetterStatusForm(form_messages.Form):
     status = forms.ChoiceField(label="記録", choices=[("returned", "返送"), ("cancelled", "取りやめ")])
     reason = forms.CharField(label="理由", max_length=200)
 
 
-class LetterTemplateForm(forms.ModelForm):
+class LetterTemplateForm(form_messages.ModelForm):
     class Meta:
         model = LetterTemplate
         fields = [

@@ -52,7 +52,12 @@ class Contact:
     email: str = ""
     pass_user_name: str = ""
 
-    def cleaned(self) -> Contact:
+    def cleaned(self, *, latin_reading: bool = False) -> Contact:
+        """The details normalised, or a ValidationError naming each field that is wrong and how to write it.
+
+        With `latin_reading` (a booking made in English) the reading may be given in Latin letters, and left
+        empty when the name itself is in Latin letters: it is stored upper-case in the kana fields (SMITH), where
+        the day list shows it; staff can add the katakana when they register the resident."""
         errors: dict[str, str] = {}
         family = (self.family_name or "").strip()
         given = (self.given_name or "").strip()
@@ -60,34 +65,59 @@ class Contact:
             errors["family_name"] = _("姓を入力してください。")
         if not given:
             errors["given_name"] = _("名を入力してください。")
-        kana_f = jp.to_katakana(self.family_name_kana)
-        kana_g = jp.to_katakana(self.given_name_kana)
-        if not jp.is_katakana(kana_f):
-            errors["family_name_kana"] = _("セイをカタカナで入力してください。")
-        if not jp.is_katakana(kana_g):
-            errors["given_name_kana"] = _("メイをカタカナで入力してください。")
+        kana_f = self._reading(self.family_name_kana, family, latin_reading)
+        kana_g = self._reading(self.given_name_kana, given, latin_reading)
+        if not kana_f:
+            errors["family_name_kana"] = (
+                _("セイ（フリガナ）は、カタカナかローマ字で入力してください（例：ヤマダ、SMITH）。")
+                if latin_reading
+                else _("セイ（フリガナ）は、カタカナで入力してください（例：ヤマダ）。")
+            )
+        if not kana_g:
+            errors["given_name_kana"] = (
+                _("メイ（フリガナ）は、カタカナかローマ字で入力してください（例：ハナコ、JOHN）。")
+                if latin_reading
+                else _("メイ（フリガナ）は、カタカナで入力してください（例：ハナコ）。")
+            )
         phone = jp.normalize_phone(self.phone)
-        if not 10 <= len(jp.phone_digits(phone)) <= 11:
-            errors["phone"] = _("電話番号は10桁または11桁の数字で入力してください。")
+        if not (self.phone or "").strip():
+            errors["phone"] = _("電話番号を入力してください。")
+        elif not 10 <= len(jp.phone_digits(phone)) <= 11:
+            errors["phone"] = _("電話番号は、10桁か11桁の数字で入力してください（例：090-1234-5678）。")
         email = (self.email or "").strip()
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                errors["email"] = _("メールアドレスの形式が正しくありません。")
-        for name, value, limit in (
-            ("family_name", family, 50),
-            ("given_name", given, 50),
-            ("family_name_kana", kana_f, 50),
-            ("given_name_kana", kana_g, 50),
-            ("email", email, 254),
-            ("pass_user_name", self.pass_user_name or "", 100),
+                errors["email"] = _("メールアドレスは、例のような形で入力してください（例：madoguchi@example.jp）。")
+        for name, label, value, limit in (
+            ("family_name", _("姓"), family, 50),
+            ("given_name", _("名"), given, 50),
+            ("family_name_kana", _("セイ（フリガナ）"), kana_f, 50),
+            ("given_name_kana", _("メイ（フリガナ）"), kana_g, 50),
+            ("email", _("メールアドレス"), email, 254),
+            ("pass_user_name", _("定期券を使う方の氏名"), self.pass_user_name or "", 100),
         ):
             if len(value) > limit:
-                errors[name] = _("%(limit)s文字以内で入力してください。") % {"limit": limit}
+                errors[name] = _("%(label)sは%(limit)s文字以内で入力してください（いま%(length)s文字）。") % {
+                    "label": label,
+                    "limit": limit,
+                    "length": len(value),
+                }
         if errors:
             raise ValidationError(errors)
         return Contact(family, given, kana_f, kana_g, phone, email, (self.pass_user_name or "").strip())
+
+    @staticmethod
+    def _reading(value: str, name: str, latin: bool) -> str:
+        """The reading in katakana (from katakana, hiragana or half-width kana), or with `latin` in Latin
+        letters, taken from the name when left empty; "" when it cannot be read."""
+        kana = jp.to_katakana(value)
+        if jp.is_katakana(kana):
+            return kana
+        if latin:
+            return jp.latin_reading(value) or ("" if (value or "").strip() else jp.latin_reading(name))
+        return ""
 
 
 def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
@@ -173,7 +203,7 @@ def reservation_book(
     """Book a place. `client_key` (reservations.review.client_key) says which client a web booking came from:
     a burst from one client is capped at BOOKING_BURST_RATE and shown to the supervisor."""
     now = now or timezone.now()
-    contact = contact.cleaned()
+    contact = contact.cleaned(latin_reading=language == "en")
     staff = channel != Reservation.Channel.WEB
     if staff and user is None:
         raise ValidationError("職員による予約には職員の記録が必要です。")

@@ -15,9 +15,10 @@ from reservations.models import (
     Reservation,
     WalkIn,
 )
+from staff import form_messages
 
 
-class AcknowledgementForm(forms.Form):
+class AcknowledgementForm(form_messages.Form):
     """One checkbox per active acknowledgement; required ones must be ticked."""
 
     def __init__(
@@ -25,18 +26,28 @@ class AcknowledgementForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.acknowledgements = acknowledgements
-        for ack in acknowledgements:
-            self.fields[f"ack_{ack.pk}"] = forms.BooleanField(
-                label=ack.render(language),
+        for number, ack in enumerate(acknowledgements, start=1):
+            # The whole statement is the checkbox's label; the error names it by number and its first words,
+            # so the summary at the top of the page stays one line per statement.
+            text = ack.render(language)
+            short = text if len(text) <= 16 else text[:15] + "…"
+            name = _("確認事項%(number)s") % {"number": number}
+            field = forms.BooleanField(
+                label=text,
                 required=ack.required,
-                error_messages={"required": _("確認してチェックを入れてください。")},
+                error_messages={
+                    "required": _("%(name)s「%(short)s」を読んで、チェックを入れてください。")
+                    % {"name": name, "short": short}
+                },
             )
+            field.summary_label = name  # type: ignore[attr-defined]
+            self.fields[f"ack_{ack.pk}"] = field
 
     def agreed_ids(self) -> list[int]:
         return [ack.pk for ack in self.acknowledgements if self.cleaned_data.get(f"ack_{ack.pk}")]
 
 
-class ContactForm(forms.Form):
+class ContactForm(form_messages.Form):
     family_name = forms.CharField(
         label=_("姓"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "family-name", "class": "w-14"})
     )
@@ -73,7 +84,7 @@ class ContactForm(forms.Form):
     )
 
 
-class LookupForm(forms.Form):
+class LookupForm(form_messages.Form):
     number = forms.CharField(
         label=_("予約番号"),
         max_length=20,
@@ -88,7 +99,7 @@ class LookupForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(form_messages.Form):
     code = forms.CharField(
         label=_("予約コード"),
         max_length=20,
@@ -111,7 +122,7 @@ class ProcedureField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.office.name}）"
 
 
-class WalkInForm(forms.Form):
+class WalkInForm(form_messages.Form):
     procedure = ProcedureField(
         label="手続き", queryset=Procedure.objects.filter(is_active=True).select_related("office"), empty_label=None
     )
@@ -145,7 +156,7 @@ class _WithinProcedureCap:
         return data
 
 
-class OpeningHoursForm(_WithinProcedureCap, forms.ModelForm):
+class OpeningHoursForm(_WithinProcedureCap, form_messages.ModelForm):
     class Meta:
         model = OpeningHours
         fields = ["procedure", "weekday", "start", "end", "slot_minutes", "places"]
@@ -153,14 +164,14 @@ class OpeningHoursForm(_WithinProcedureCap, forms.ModelForm):
         widgets = {"start": forms.TimeInput(attrs={"type": "time"}), "end": forms.TimeInput(attrs={"type": "time"})}
 
 
-class CalendarDayForm(forms.ModelForm):
+class CalendarDayForm(form_messages.ModelForm):
     class Meta:
         model = CalendarDay
         fields = ["day", "kind", "hours_like", "note"]
         widgets = {"day": forms.DateInput(attrs={"type": "date"})}
 
 
-class CapacityOverrideForm(_WithinProcedureCap, forms.ModelForm):
+class CapacityOverrideForm(_WithinProcedureCap, form_messages.ModelForm):
     class Meta:
         model = CapacityOverride
         fields = ["procedure", "day", "start", "places", "note"]
@@ -168,7 +179,7 @@ class CapacityOverrideForm(_WithinProcedureCap, forms.ModelForm):
         widgets = {"day": forms.DateInput(attrs={"type": "date"}), "start": forms.TimeInput(attrs={"type": "time"})}
 
 
-class ReviewCancelForm(forms.Form):
+class ReviewCancelForm(form_messages.Form):
     reason = forms.CharField(
         label="取り消す理由",
         max_length=150,
@@ -196,7 +207,7 @@ def _staff_queryset():
     )
 
 
-class DutyPatternForm(forms.Form):
+class DutyPatternForm(form_messages.Form):
     user = StaffChoiceField(label="職員", queryset=_staff_queryset(), empty_label="選んでください")
     weekdays = forms.TypedMultipleChoiceField(
         label="曜日",
@@ -225,7 +236,7 @@ class DutyPatternForm(forms.Form):
         return data
 
 
-class DutyExceptionForm(forms.Form):
+class DutyExceptionForm(form_messages.Form):
     user = StaffChoiceField(label="職員", queryset=_staff_queryset(), empty_label="選んでください")
     day = forms.DateField(label="日付", widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label="種別", choices=[("", "選んでください"), *DutyException.Kind.choices])
@@ -243,7 +254,7 @@ class DutyExceptionForm(forms.Form):
         self.fields["user"].queryset = _staff_queryset()  # type: ignore[attr-defined]
 
 
-class GuideForm(forms.Form):
+class GuideForm(form_messages.Form):
     steps = forms.CharField(
         label="手順",
         help_text="1行に1項目。# で始まる行は見出しになります。{photo_date} は予約ごとの写真の撮影期限、"

@@ -378,7 +378,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
         raw: dict[str, Any] = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
         contact = None
         try:
-            contact = booking.Contact(**raw).cleaned()
+            contact = booking.Contact(**raw).cleaned(latin_reading=_lang(request) == "en")
         except ValidationError as exc:
             for field, errors in exc.error_dict.items():
                 if field not in form.errors:

@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 
 from staff import counters
 from staff.events import security_event_record
+from staff.form_messages import ClearMessages
 from staff.models import SecurityEvent
 from staff.net import client_address, limit_key
 
@@ -63,7 +64,7 @@ class _Reservation:
     hit: counters.Hit
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(ClearMessages, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "locked": (

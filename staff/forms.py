@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from staff.accounts import ROLE_LABELS
+from staff.form_messages import Form
 
 LINK = "link"
 PASSWORD = "password"
 
 
-class AccountForm(forms.Form):
+class AccountForm(Form):
     family_name = forms.CharField(label="姓", max_length=150, widget=forms.TextInput(attrs={"class": "w-8"}))
     given_name = forms.CharField(
         label="名", max_length=150, required=False, widget=forms.TextInput(attrs={"class": "w-8"})

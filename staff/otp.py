@@ -35,6 +35,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from staff import form_messages
 from staff.events import security_event_record
 from staff.models import EnrolmentLink, SecurityEvent
 from staff.roles import has_second_factor, is_staff_member, is_supervisor, is_verified
@@ -42,7 +43,7 @@ from staff.roles import has_second_factor, is_staff_member, is_supervisor, is_ve
 ENROLMENT_SESSION_KEY = "otp_enrolment_link"
 
 
-class TokenForm(forms.Form):
+class TokenForm(form_messages.Form):
     token = forms.CharField(
         label="確認コード（6桁）",
         max_length=6,

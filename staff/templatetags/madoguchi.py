@@ -16,6 +16,28 @@ def is_checkbox(field: BoundField) -> bool:
 
 
 @register.filter
+def is_choice_group(field: BoundField) -> bool:
+    """Radio buttons or a group of checkboxes: one field of several inputs, shown as a fieldset with a legend."""
+    return isinstance(field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+
+
+@register.filter
+def error_anchor(field: BoundField) -> str:
+    """The id the error summary links to: the field's input, or the first of its inputs (radio buttons, a group
+    of checkboxes, a date in several parts)."""
+    return field.id_for_label or f"{field.auto_id}_0"
+
+
+@register.filter
+def summary_text(error: str, field: BoundField) -> str:
+    """An error as the summary at the top of the form lists it: the message alone when it names the field
+    (「電話番号を入力してください。」), else prefixed with the field's label. A field whose label is long (a
+    statement to tick) names itself in the summary by its `summary_label`."""
+    label = str(getattr(field.field, "summary_label", field.label))
+    return str(error) if label in str(error) else f"{label}：{error}"
+
+
+@register.filter
 def describe(field: BoundField) -> SafeString:
     """The widget with aria-describedby pointing at its help text and error, and aria-invalid on error."""
     ids = []

@@ -84,7 +84,7 @@ def test_the_acknowledgements_cannot_be_skipped(client, slot) -> None:
     first = slot.procedure.acknowledgements.order_by("order").first()
     response = client.post("/book/acknowledgements/", {f"ack_{first.pk}": "on"})
     assert response.status_code == 200
-    assert "確認してチェックを入れてください" in response.content.decode()
+    assert "確認事項2「" in response.content.decode()
     # Posting straight to the later steps goes back to the acknowledgements.
     assert client.post("/book/details/", CONTACT)["Location"] == "/book/acknowledgements/"
     assert client.post("/book/confirm/")["Location"] == "/book/acknowledgements/"
@@ -170,9 +170,9 @@ def test_bad_contact_details_get_messages_and_keep_what_was_typed(client, slot) 
         {**CONTACT, "family_name_kana": "Tanaka", "phone": "12", "email": "not-an-address", "given_name": "x" * 300},
     )
     html = response.content.decode()
-    assert "セイをカタカナで入力してください" in html
-    assert "電話番号は10桁または11桁" in html
-    assert "有効なメールアドレスを入力してください" in html
+    assert "セイ（フリガナ）は、カタカナで入力してください（例：ヤマダ）。" in html
+    assert "電話番号は、10桁か11桁の数字で入力してください（例：090-1234-5678）。" in html
+    assert "メールアドレスは、例のような形で入力してください（例：madoguchi@example.jp）。" in html
     assert 'value="Tanaka"' in html
     assert not Reservation.objects.exists()
 
@@ -427,8 +427,8 @@ def test_a_resident_can_book_in_english(client, slot) -> None:
     assert "Tue 26 May 2026" in html
     assert "I will bring a photo of the pass user taken within 6 months" in html
     client.post("/book/acknowledgements/", ack_data(slot.procedure))
-    response = client.post("/book/details/", {**CONTACT, "family_name_kana": "Tanaka"})
-    assert "Please enter your family name in katakana." in response.content.decode()
+    response = client.post("/book/details/", {**CONTACT, "family_name_kana": "田中"})
+    assert "Enter the reading of your family name in katakana or Latin letters" in response.content.decode()
     response = book(client, slot)
     assert "Your reservation is confirmed" in client.get(response["Location"]).content.decode()
     reservation = Reservation.objects.get()

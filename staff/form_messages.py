@@ -1,0 +1,136 @@
+"""Error messages in the manner of the Digital Agency design system, for every form of the product.
+
+Django's own messages say 「このフィールドは必須です。」 and 「有効なメールアドレスを入力してください。」: they do not
+name the field, and a format error does not say what is expected. Every form here derives from `Form` or
+`ModelForm` below (or mixes in `ClearMessages`), which replaces each message Django would give by one that names
+the field and says what to do: 「電話番号を入力してください。」, 「交付日は、年-月-日の形で入力してください
+（例：2026-12-03）。」. A message a form sets itself is kept. `tests/staff/test_form_messages.py` finds every form
+class of the project and fails on one that does not use them.
+
+The messages are made when the form is cleaned, so fields a form adds in its own `__init__` get them too, in the
+language of the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.forms.utils import pretty_name
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+# Widgets where the resident chooses rather than types.
+CHOOSING_WIDGETS = (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.SelectMultiple)
+
+
+def _default_messages(field: forms.Field) -> dict[str, Any]:
+    """The messages Django gives this field class (what Field.__init__ collects from the class hierarchy)."""
+    messages: dict[str, Any] = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def _format_example(field: forms.Field) -> str | None:
+    """What a well-formed value looks like, for the fields whose format can be wrong."""
+    if isinstance(field, forms.EmailField):
+        return _("{label}は、例のような形で入力してください（例：madoguchi@example.jp）。")
+    if isinstance(field, forms.URLField):
+        return _("{label}は、例のような形で入力してください（例：https://www.example.jp/）。")
+    if isinstance(field, forms.DateTimeField):
+        return _("{label}は、年-月-日 時:分の形で入力してください（例：2026-12-03 9:30）。")
+    if isinstance(field, forms.DateField):
+        return _("{label}は、年-月-日の形で入力してください（例：2026-12-03）。")
+    if isinstance(field, forms.TimeField):
+        return _("{label}は、時:分の形で入力してください（例：9:30）。")
+    if isinstance(field, forms.IntegerField):
+        return _("{label}は、数字で入力してください（例：3）。")
+    if isinstance(field, (forms.DecimalField, forms.FloatField)):
+        return _("{label}は、数字で入力してください（例：12.5）。")
+    return None
+
+
+def _label_in_sentence(label: str) -> str:
+    """The label as it reads inside a sentence: English labels lose their capital (Enter phone number); a label
+    with a % would be read as a placeholder by ValidationError."""
+    if translation.get_language() == "en" and label[:1].isupper() and not label[1:2].isupper():
+        label = label[0].lower() + label[1:]
+    return label.replace("%", "%%")
+
+
+def clear_messages(field: forms.Field, label: str) -> dict[str, str]:
+    """The design system's message for each error code of this field."""
+    safe_label = _label_in_sentence(label)
+    if isinstance(field, forms.BooleanField):
+        required = _("{label}にチェックを入れてください。")
+    elif isinstance(field, (forms.ChoiceField, forms.FileField)) or isinstance(field.widget, CHOOSING_WIDGETS):
+        required = _("{label}を選んでください。")
+    else:
+        required = _("{label}を入力してください。")
+    messages = {
+        "required": required,
+        "invalid_choice": _("{label}は、表示されている選択肢から選んでください。"),
+        "invalid_list": _("{label}は、表示されている選択肢から選んでください。"),
+        "missing": _("{label}のファイルを選んでください。"),
+        "empty": _("{label}に選んだファイルは空です。中身のあるファイルを選んでください。"),
+        "contradiction": _("{label}は、ファイルを選ぶか「削除」にチェックを入れるかの、どちらかにしてください。"),
+        "invalid_image": _("{label}は、画像のファイルを選んでください。"),
+        "incomplete": _("{label}をすべて入力してください。"),
+    }
+    example = _format_example(field)
+    if example:
+        messages["invalid"] = example
+    elif isinstance(field, forms.FileField):
+        messages["invalid"] = _("{label}のファイルを選び直してください。")
+    return {code: text.format(label=safe_label) for code, text in messages.items()}
+
+
+def _clear_validator(validator: Any, label: str) -> Any:
+    """A copy of Django's length and range validators with a message that names the field (the validator objects
+    are shared between form instances, so they are replaced, never changed)."""
+    safe_label = _label_in_sentence(label)
+    too_long = _("{label}は%(limit_value)d文字以内で入力してください（いま%(show_value)d文字）。")
+    too_short = _("{label}は%(limit_value)d文字以上で入力してください（いま%(show_value)d文字）。")
+    texts = {
+        validators.MaxLengthValidator: too_long,
+        validators.MinLengthValidator: too_short,
+        validators.MaxValueValidator: _("{label}は%(limit_value)s以下にしてください。"),
+        validators.MinValueValidator: _("{label}は%(limit_value)s以上にしてください。"),
+    }
+    for cls, text in texts.items():
+        if type(validator) is cls and validator.message is cls.message:
+            return cls(validator.limit_value, message=text.format(label=safe_label))
+    return validator
+
+
+def apply_clear_messages(form: forms.BaseForm) -> None:
+    for name, field in form.fields.items():
+        if getattr(field, "_clear_messages", False):
+            continue
+        label = str(field.label) if field.label else pretty_name(name)
+        defaults = _default_messages(field)
+        for code, text in clear_messages(field, label).items():
+            current = field.error_messages.get(code)
+            # "invalid" may come from a validator (an e-mail address): the field's message for the code wins.
+            if current is defaults.get(code) and (current is not None or code == "invalid"):
+                field.error_messages[code] = text
+        field.validators = [_clear_validator(v, label) for v in field.validators]
+        field._clear_messages = True  # type: ignore[attr-defined]
+
+
+class ClearMessages:
+    """Mix into a form class (before Django's) to give it the design system's messages."""
+
+    def full_clean(self) -> None:
+        apply_clear_messages(self)  # type: ignore[arg-type]
+        super().full_clean()  # type: ignore[misc]
+
+
+class Form(ClearMessages, forms.Form):
+    pass
+
+
+class ModelForm(ClearMessages, forms.ModelForm):
+    pass

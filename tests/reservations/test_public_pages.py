@@ -1,0 +1,60 @@
+"""The resident's pages beyond the booking steps themselves: messages, the calendar's first month, the done page,
+needs at the counter, English with a Latin name, the error pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+import pytest
+
+from reservations.models import Reservation
+from tests import factories
+from tests.reservations.helpers import CONTACT, ack_data
+
+pytestmark = pytest.mark.django_db
+
+THURSDAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def slot(frozen):
+    return factories.slot(THURSDAY, time(9, 0), places=2)
+
+
+def to_details(client, slot) -> None:
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    client.post("/book/acknowledgements/", ack_data(slot.procedure))
+
+
+def test_empty_details_get_a_summary_that_names_and_links_each_field(client, slot) -> None:
+    to_details(client, slot)
+    html = client.post("/book/details/", {**CONTACT, "family_name": "", "phone": "", "email": "yoko@"}).content.decode()
+    summary = html[html.index('class="error-summary"') : html.index("</div>", html.index('class="error-summary"'))]
+    assert '<a href="#id_family_name">姓を入力してください。</a>' in summary
+    assert '<a href="#id_phone">電話番号を入力してください。</a>' in summary
+    assert "例：madoguchi@example.jp" in summary
+    assert "このフィールドは必須です" not in html
+    # The field keeps what was typed, and its own message sits under it.
+    assert 'value="たなか"' in html
+    assert re.search(r'id="id_phone"[^>]*aria-invalid="true"', html) or 'aria-invalid="true"' in html
+    assert not Reservation.objects.exists()
+
+
+def test_an_unticked_statement_is_named_shortly_in_the_summary(client, slot) -> None:
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    # A browser always sends the CSRF token, so the form is never posted empty.
+    html = client.post("/book/acknowledgements/", {"csrfmiddlewaretoken": "x"}).content.decode()
+    summary = html[html.index('class="error-summary"') : html.index("</div>", html.index('class="error-summary"'))]
+    items = re.findall(r"<li><a [^>]*>([^<]*)</a></li>", summary)
+    assert len(items) == 2
+    assert items[0].startswith("確認事項1「") and items[0].endswith("…」を読んで、チェックを入れてください。")
+    assert len(items[0]) < 45  # one line on a phone, not the whole statement
+
+
+def test_a_staff_form_gets_the_same_summary(clerk_client, frozen) -> None:
+    resident = factories.resident()
+    html = clerk_client.post(f"/staff/residents/{resident.pk}/certificates/new/", {"issued_on": "12/3"})
+    html = html.content.decode()
+    assert 'class="error-summary"' in html
+    assert "交付日は、年-月-日の形で入力してください（例：2026-12-03）。" in html
