@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from staff import accounts as account_services
 from staff import auth, otp
 from staff.events import security_event_record
+from staff.form_messages import ClearMessages
 from staff.forms import AccountForm
 from staff.models import SecurityEvent
 from staff.roles import CLERK, SUPERVISOR, StaffRequest, has_second_factor, role_label, supervisor_required
@@ -175,7 +176,7 @@ def second_factor_reset(request: StaffRequest, pk: int) -> HttpResponse:
     )
 
 
-class _PasswordSetForm(SetPasswordForm):
+class _PasswordSetForm(ClearMessages, SetPasswordForm):
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit)
         security_event_record(kind=SecurityEvent.Kind.PASSWORD_SET, user=user, detail="設定用リンクから")

@@ -96,10 +96,10 @@ def test_the_supervisor_creates_a_supervisor_with_a_first_password(supervisor_cl
         ({"username": "alice"}, "このユーザー名はすでに使われています"),
         ({"username": "ALICE"}, "このユーザー名はすでに使われています"),
         ({"username": "sato hanako"}, "ユーザー名"),
-        ({"family_name": ""}, "このフィールドは必須です"),
+        ({"family_name": ""}, "姓を入力してください。"),
         ({"start": "password", "password": ""}, "初期パスワードを入力するか"),
         ({"start": "password", "password": "password"}, "パスワード"),
-        ({"role": "admin"}, "正しく選択してください"),
+        ({"role": "admin"}, "役割は、表示されている選択肢から選んでください。"),
     ],
 )
 def test_a_bad_new_account_is_refused_with_a_message_and_nothing_is_made(
