@@ -44,9 +44,11 @@ OVERBOOKED_SLOTS = (
 )
 
 
-def staff_the_counter(places: int) -> str:
-    """Code for `manage.py shell -c` (or exec) that puts `places` qualified clerks at the counter every day and
-    lets each slot take that many bookings: places follow the duty rota, so a benchmark needs one."""
+def staff_the_counter(places: int, clerks: int | None = None) -> str:
+    """Code for `manage.py shell -c` (or exec) that puts `clerks` (default `places`) qualified clerks at the
+    counter every day and lets each slot take `places` bookings: places follow the duty rota, so a benchmark
+    needs one."""
+    clerks = max(places, clerks or 0)
     return (
         "from datetime import time\n"
         "from django.contrib.auth.models import Group, User\n"
@@ -54,7 +56,7 @@ def staff_the_counter(places: int) -> str:
         f"OpeningHours.objects.update(places={places})\n"
         f"Procedure.objects.update(places_per_slot={places})\n"
         "clerk_group = Group.objects.get(name='clerk')\n"
-        f"for index in range({places}):\n"
+        f"for index in range({clerks}):\n"
         "    user, _ = User.objects.get_or_create(username=f'bench-clerk-{index}')\n"
         "    user.groups.add(clerk_group)\n"
         "    for procedure in Procedure.objects.all():\n"
@@ -105,9 +107,10 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def manage_shell(env: dict[str, str], code: str) -> str:
-    return subprocess.run(
-        MANAGE + ["shell", "-v0", "-c", code], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    done = subprocess.run(MANAGE + ["shell", "-v0", "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"the set-up failed:\n{done.stderr}")
+    return done.stdout.strip()
 
 
 def start_gunicorn(port: int, env: dict[str, str], *, workers: int = 2, quiet: bool = False) -> subprocess.Popen:

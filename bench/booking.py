@@ -432,7 +432,8 @@ def main() -> None:
     manage_shell(env, "from django.core.cache import cache; cache.clear()")
     slots = manage_shell(
         env,
-        staff_the_counter(args.places)
+        # The day list's day holds more appointments per slot than --places: enough clerks to serve them.
+        staff_the_counter(args.places, clerks=args.day_list_appointments // 8)
         + "from reservations.slots import slots_generate_all\nprint(slots_generate_all())",
     )
     day, session = "", ""

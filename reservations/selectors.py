@@ -63,9 +63,8 @@ def day_list(*, day: date, office: Office | None = None) -> list[Slot]:
     (and whether that clerk is absent with nobody to take over): three queries."""
     absent = UnstaffedBooking.objects.filter(reservation=OuterRef("pk"), resolved_at__isnull=True)
     reservations = (
-        Reservation.objects.select_related(
-            "resident", "certificate__kind", "procedure__certificate_kind", "issued_certificate", "invitation", "clerk"
-        )
+        # Only what the list shows: the letter is named by its id, the procedure is the slot's.
+        Reservation.objects.select_related("resident", "certificate", "issued_certificate", "clerk")
         .annotate(open_unstaffed=Exists(absent))
         .order_by("created_at", "id")
     )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Resident
-from reservations import booking, calendar, invitations, offices, review, rules, selectors, walk_ins
+from reservations import booking, calendar, day_rows, invitations, offices, review, rules, selectors, walk_ins
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
@@ -81,7 +82,7 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
     )
     context = {
         "day": day,
-        "rows": rows,
+        "rows_html": day_rows.rows_html(rows, csrf_token=get_token(request)),
         "counts": counts,
         "walk_ins": len(day_walk_ins),
         "walk_in_rows": day_walk_ins,

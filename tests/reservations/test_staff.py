@@ -56,6 +56,44 @@ def test_the_day_list_shows_each_appointment_with_its_resident_and_certificate(c
     assert 'href="/staff/day/2026-11-25/"' in html and 'href="/staff/day/2026-11-27/"' in html
 
 
+def test_the_day_list_escapes_what_people_typed_and_offers_each_status_its_buttons(clerk_client, frozen) -> None:
+    slot = factories.slot(THURSDAY, time(9, 0), places=3)
+    booked = make_booking(slot, "090-5000-0001")
+    Reservation.objects.filter(pk=booked.pk).update(
+        family_name="<script>alert(1)</script>", notes="車いす\n<b>同行者</b>あり", pass_user_name="佐藤 & 子"
+    )
+    arrived = make_booking(slot, "090-5000-0002")
+    Reservation.objects.filter(pk=arrived.pk).update(status=Reservation.Status.ARRIVED)
+    absent = make_booking(slot, "090-5000-0003")
+    Reservation.objects.filter(pk=absent.pk).update(status=Reservation.Status.NO_SHOW)
+    html = clerk_client.get("/staff/day/2026-11-26/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "車いす<br>&lt;b&gt;同行者&lt;/b&gt;あり" in html
+    assert "使用者：佐藤 &amp; 子" in html
+    for number, expected in ((booked, "booked"), (arrived, "arrived"), (absent, "no_show")):
+        assert f'action="/staff/reservations/{number.pk}/status/"' in html
+        assert f'name="expected" value="{expected}"' in html
+    assert f'action="/staff/reservations/{arrived.pk}/called/"' in html
+    assert f'href="/staff/reservations/{arrived.pk}/issue/"' in html
+    assert html.count('name="csrfmiddlewaretoken"') == 3 + 2 + 1 + html.count('action="/accounts/logout/"')
+    # A status change from the list still passes the CSRF check.
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = clerk_client.cookies
+    page = strict.get("/staff/day/2026-11-26/").content.decode()
+    import re
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    done = strict.post(
+        f"/staff/reservations/{booked.pk}/status/",
+        {"csrfmiddlewaretoken": token, "expected": "booked", "status": "cancelled"},
+    )
+    assert done.status_code == 302
+    assert Reservation.objects.get(pk=booked.pk).status == Reservation.Status.CANCELLED
+
+
 def test_the_day_list_query_count_does_not_grow_with_reservations(clerk_client, frozen) -> None:
     slots = [factories.slot(THURSDAY, time(9 + i // 2, 30 * (i % 2)), places=5) for i in range(6)]
     make_booking(slots[0], "090-3000-0000")
