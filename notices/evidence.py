@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from notices import charts, report
 from notices.charts import Series
-from reservations.models import WalkIn
+from reservations.models import Office, WalkIn
 
 
 @dataclass
@@ -339,18 +339,73 @@ def survey_tables(s: report.Survey, month_label: str) -> list[Table]:
     return tables
 
 
-def month_tables(month: date) -> tuple[report.MonthReport, list[Table]]:
-    r = report.month_report(month)
+def offices_table(rows: list[report.MonthReport]) -> Table:
+    """Each office's main figures beside the city's total (the last row)."""
+    data: list[list[Any]] = []
+    for r in rows:
+        f, c = r.letters, r.counter
+        data.append(
+            [
+                r.office_label,
+                f.mailed,
+                f.booked,
+                _pct(f.rate_of("booked")),
+                f.visited,
+                f.issued,
+                c.booked_visits,
+                c.walk_ins,
+                _pct(c.booked_share),
+                c.booked_times.median_wait,
+                c.walk_in_times.median_wait,
+            ]
+        )
+    headers = [
+        "窓口",
+        "発送したお知らせ",
+        "予約",
+        "予約率",
+        "来庁",
+        "交付",
+        "予約して来庁",
+        "予約なしの来庁",
+        "予約の割合",
+        "待ち 中央値（予約）",
+        "待ち 中央値（予約なし）",
+    ]
+    chart = charts.share_chart(
+        ident="chart-offices",
+        title="窓口ごとの来庁のうち予約していた方の割合",
+        rows=[(r.office_label, r.counter.booked_visits, r.counter.walk_ins) for r in rows],
+        series=(Series("予約", charts.PALETTE[0]), Series("予約なし", charts.PALETTE[2])),
+    )
+    note = (
+        "お知らせは案内した窓口ごと、来庁と待ち時間はその窓口での来庁、最後の行が市全体です。"
+        "苦情・意見とアンケートは窓口を分けずに数えます。"
+    )
+    return _finish(Table("offices", "窓口ごとの結果と市全体", headers, data, chart, note))
+
+
+def month_tables(month: date, office: Office | None = None) -> tuple[report.MonthReport, list[Table]]:
+    """The month's tables for the city (with a table per office when there are several) or for one office."""
+    r = report.month_report(month, office)
+    city_wide = " 市全体で数えます（窓口を分けていません）。" if office is not None else ""
+    complaints = complaints_table(r.complaints, r.label)
+    complaints.note = (complaints.note + city_wide).strip()
+    survey = survey_tables(r.survey, r.label)
+    survey[0].note = (survey[0].note + city_wide).strip()
     tables = [
         letters_table(r.letters, r.label),
         batches_table(r.batches),
         channel_table(r.letters, r.label),
         walk_ins_table(r.counter, r.label),
-        before_after_table(report.before_after(r.month), report.first_letters_month()),
+        before_after_table(report.before_after(r.month, office=office), report.first_letters_month(office)),
         times_table(r.counter, r.label),
         photos_table(r.photos, r.label),
         photo_age_table(r.photos, r.label),
-        complaints_table(r.complaints, r.label),
-        *survey_tables(r.survey, r.label),
+        complaints,
+        *survey,
     ]
+    offices = list(Office.objects.order_by("id"))
+    if office is None and len(offices) > 1:
+        tables.insert(1, offices_table([report.month_report(month, o) for o in offices] + [r]))
     return r, tables

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from notices import evidence, feedback, pdf, report, selectors
 from notices.feedback_forms import CategoryForm, ComplaintForm
 from notices.models import Complaint, ComplaintCategory
+from reservations.models import Office
 from staff.roles import StaffRequest, staff_required, supervisor_required
 from staff.shortcuts import CsvResponse, apply_errors
 
@@ -39,6 +40,21 @@ def _month_choices(today: date, count: int = 24) -> list[date]:
     return months
 
 
+class UnknownOffice(Exception):
+    pass
+
+
+def _office(request: HttpRequest) -> Office | None:
+    """The office asked for with ?office=<id>, None for the whole city; UnknownOffice for anything else."""
+    value = request.GET.get("office", "")
+    if not value:
+        return None
+    office = Office.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if office is None:
+        raise UnknownOffice(value)
+    return office
+
+
 @supervisor_required
 def outcomes(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
@@ -47,15 +63,21 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     if requested and month is None:
         messages.error(request, "月は YYYY-MM の形で指定してください（例：2027-01）。")
         return redirect("notices:outcomes")
+    try:
+        office = _office(request)
+    except UnknownOffice:
+        messages.error(request, "指定された窓口が見つかりません。一覧から選んでください。")
+        return redirect("notices:outcomes")
     # In the first days of a month there is little to show yet: open on the month just ended.
     month = month or report.month_start(today if today.day >= 10 else today - timedelta(days=10))
-    month_report, tables = evidence.month_tables(month)
+    month_report, tables = evidence.month_tables(month, office)
     wanted = request.GET.get("table")
     if wanted:
         table = next((t for t in tables if t.ident == wanted), None)
         if table is None:
             raise Http404("no such table")
-        response = CsvResponse(f"outcome-{month:%Y-%m}-{table.ident}.csv", table.headers)
+        place = f"-office{office.pk}" if office is not None else ""
+        response = CsvResponse(f"outcome-{month:%Y-%m}{place}-{table.ident}.csv", table.headers)
         for row in table.rows:
             response.writerow(["" if value is None else value for value in row])
         return response
@@ -64,6 +86,8 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         "report": month_report,
         "tables": tables,
         "months": _month_choices(today),
+        "office": office,
+        "offices": Office.objects.order_by("id"),
         "forecast": selectors.forecast(today),
     }
     return render(request, "notices/outcomes.html", context)
@@ -74,7 +98,11 @@ def outcomes_pdf(request: HttpRequest, month: str) -> HttpResponse:
     parsed = _month(month)
     if parsed is None:
         raise Http404("bad month")
-    month_report, tables = evidence.month_tables(parsed)
+    try:
+        office = _office(request)
+    except UnknownOffice as exc:
+        raise Http404("no such office") from exc
+    month_report, tables = evidence.month_tables(parsed, office)
     by_ident = {t.ident: t for t in tables}
     html = render_to_string(
         "notices/outcome_report_pdf.html",
@@ -87,7 +115,8 @@ def outcomes_pdf(request: HttpRequest, month: str) -> HttpResponse:
         },
     )
     response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="outcome-{parsed:%Y-%m}.pdf"'
+    place = f"-office{office.pk}" if office is not None else ""
+    response["Content-Disposition"] = f'inline; filename="outcome-{parsed:%Y-%m}{place}.pdf"'
     return response
 
 

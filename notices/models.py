@@ -175,6 +175,11 @@ class Letter(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
     )
+    # The office whose contact the letter carries and where it invites the resident; kept after retention cuts the
+    # invitation, so the outcome report can still be read per office.
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letters", verbose_name="窓口"
+    )
     postal_code = models.CharField(max_length=8)
     address = models.CharField(max_length=200)
     name = models.CharField(max_length=101)

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from certificates.models import Certificate
 from certificates.rules import months_before
 from notices.models import Complaint, ComplaintCategory, Letter, NoticeBatch, SurveyResponse
-from reservations.models import Procedure, Reservation, WalkIn
+from reservations.models import Office, Procedure, Reservation, WalkIn
 
 VISITED = (Reservation.Status.ARRIVED, Reservation.Status.DONE)
 CHANNELS = ("internet", "phone", "counter")
@@ -80,8 +80,10 @@ def _minutes(later: datetime, earlier: datetime) -> float:
     return max((later - earlier).total_seconds() / 60, 0.0)
 
 
-def letter_procedures() -> QuerySet[Procedure]:
-    return Procedure.objects.filter(certificate_kind__is_letter_kind=True)
+def letter_procedures(office: Office | None = None) -> QuerySet[Procedure]:
+    """This procedure (the letters' certificate kind), at every office or at one."""
+    procedures = Procedure.objects.filter(certificate_kind__is_letter_kind=True)
+    return procedures if office is None else procedures.filter(office=office)
 
 
 # --- letters: counts and rates against the letters mailed ------------------------------------------------
@@ -243,12 +245,17 @@ def funnel(letters: QuerySet[Letter], *, label: str) -> Funnel:
     return result
 
 
-def funnel_for_month(month: date) -> Funnel:
-    return funnel(Letter.objects.filter(batch__month=month_start(month)), label=month_label(month))
+def letters_of(office: Office | None) -> QuerySet[Letter]:
+    """The letters inviting to one office (all of them for the city)."""
+    return Letter.objects.all() if office is None else Letter.objects.filter(office=office)
 
 
-def funnel_for_batch(batch: NoticeBatch) -> Funnel:
-    return funnel(Letter.objects.filter(batch=batch), label=batch.label)
+def funnel_for_month(month: date, office: Office | None = None) -> Funnel:
+    return funnel(letters_of(office).filter(batch__month=month_start(month)), label=month_label(month))
+
+
+def funnel_for_batch(batch: NoticeBatch, office: Office | None = None) -> Funnel:
+    return funnel(letters_of(office).filter(batch=batch), label=batch.label)
 
 
 # --- the counter: visits of a calendar month ---------------------------------------------------------------
@@ -301,22 +308,23 @@ def _month_bounds(month: date) -> tuple[date, date]:
     return start, next_month(start)
 
 
-def booked_visits(start: date, end: date) -> QuerySet[Reservation]:
+def booked_visits(start: date, end: date, office: Office | None = None) -> QuerySet[Reservation]:
     return Reservation.objects.filter(
-        procedure__in=letter_procedures(), slot__day__gte=start, slot__day__lt=end, status__in=VISITED
+        procedure__in=letter_procedures(office), slot__day__gte=start, slot__day__lt=end, status__in=VISITED
     )
 
 
-def walk_ins(start: date, end: date) -> QuerySet[WalkIn]:
-    return WalkIn.objects.filter(procedure__in=letter_procedures(), day__gte=start, day__lt=end)
+def walk_ins(start: date, end: date, office: Office | None = None) -> QuerySet[WalkIn]:
+    return WalkIn.objects.filter(procedure__in=letter_procedures(office), day__gte=start, day__lt=end)
 
 
-def counter_for_month(month: date) -> CounterVisits:
+def counter_for_month(month: date, office: Office | None = None) -> CounterVisits:
+    """Visits at the counter (one office's, or every office's) on the days of the month."""
     start, end = _month_bounds(month)
     booked_wait, booked_service = [], []
     visits = 0
     for r in (
-        booked_visits(start, end)
+        booked_visits(start, end, office)
         .select_related("slot")
         .only("arrived_at", "called_at", "done_at", "slot__day", "slot__start", "slot__end")
     ):
@@ -330,7 +338,7 @@ def counter_for_month(month: date) -> CounterVisits:
     walk_wait, walk_service = [], []
     by_letter = {choice: {"served": 0, "turned_away": 0} for choice in WalkIn.HadLetter.values}
     served = turned_away = 0
-    for w in walk_ins(start, end).only("at", "called_at", "done_at", "served", "had_letter"):
+    for w in walk_ins(start, end, office).only("at", "called_at", "done_at", "served", "had_letter"):
         key = "served" if w.served else "turned_away"
         by_letter.setdefault(w.had_letter, {"served": 0, "turned_away": 0})[key] += 1
         if w.served:
@@ -376,29 +384,34 @@ class BeforeAfterRow:
         return rate(self.walk_ins, self.visits)
 
 
-def first_letters_month() -> date | None:
-    """The month the first letters were mailed (by their mailing date)."""
-    first = (
-        NoticeBatch.objects.filter(mailed_on__isnull=False).order_by("mailed_on").values_list("mailed_on", flat=True)
-    ).first()
+def first_letters_month(office: Office | None = None) -> date | None:
+    """The month the first letters (to one office's residents, or to anyone) were mailed (by their mailing date)."""
+    batches = NoticeBatch.objects.filter(mailed_on__isnull=False)
+    if office is not None:
+        batches = batches.filter(letters__office=office)
+    first = batches.order_by("mailed_on").values_list("mailed_on", flat=True).first()
     return month_start(first) if first else None
 
 
-def before_after(until: date, months: int = 12) -> list[BeforeAfterRow]:
+def before_after(until: date, months: int = 12, office: Office | None = None) -> list[BeforeAfterRow]:
     """Booked versus walk-in visits for each of the `months` months up to `until`, letters or not."""
     last = month_start(until)
     first = month_start(months_before(last, months - 1))
     booked = Counter(
-        month_start(day) for day in booked_visits(first, next_month(last)).values_list("slot__day", flat=True)
+        month_start(day) for day in booked_visits(first, next_month(last), office).values_list("slot__day", flat=True)
     )
-    walked = Counter(month_start(day) for day in walk_ins(first, next_month(last)).values_list("day", flat=True))
+    walked = Counter(
+        month_start(day) for day in walk_ins(first, next_month(last), office).values_list("day", flat=True)
+    )
     mailed = Counter(
         month_start(day)
-        for day in Letter.objects.filter(
+        for day in letters_of(office)
+        .filter(
             status__in=[Letter.Status.MAILED, Letter.Status.RETURNED],
             batch__mailed_on__gte=first,
             batch__mailed_on__lt=next_month(last),
-        ).values_list("batch__mailed_on", flat=True)
+        )
+        .values_list("batch__mailed_on", flat=True)
         if day is not None
     )
     rows = []
@@ -431,12 +444,31 @@ def photo_age_bucket(photo_taken_on: date, issued_on: date) -> int:
     return 6
 
 
-def photos_for_month(month: date) -> Photos:
+def certificates_issued_at(office: Office | None) -> QuerySet[Certificate]:
+    """This procedure's certificates issued at one office: through a booking there, or, issued without a booking,
+    to a resident who belongs to it (the main office has everyone without an office of their own)."""
+    issued = Certificate.objects.filter(kind__is_letter_kind=True)
+    if office is None:
+        return issued
+    from_bookings = Reservation.objects.filter(issued_certificate=OuterRef("pk"))
+    belongs = Q(resident__office_link__office=office)
+    main = Office.main()
+    if main is not None and main.pk == office.pk:
+        belongs |= Q(resident__office_link__isnull=True)
+    return issued.filter(
+        Q(Exists(from_bookings.filter(procedure__office=office))) | (Q(~Exists(from_bookings)) & belongs)
+    )
+
+
+def photos_for_month(month: date, office: Office | None = None) -> Photos:
     start, end = _month_bounds(month)
     refused = delayed = 0
     for issued_id in (
         Reservation.objects.filter(
-            procedure__in=letter_procedures(), slot__day__gte=start, slot__day__lt=end, photo_refused_at__isnull=False
+            procedure__in=letter_procedures(office),
+            slot__day__gte=start,
+            slot__day__lt=end,
+            photo_refused_at__isnull=False,
         )
         .exclude(status=Reservation.Status.CANCELLED)
         .values_list("issued_certificate_id", flat=True)
@@ -445,15 +477,15 @@ def photos_for_month(month: date) -> Photos:
             delayed += 1
         else:
             refused += 1
-    for served in walk_ins(start, end).filter(photo_too_old=True).values_list("served", flat=True):
+    for served in walk_ins(start, end, office).filter(photo_too_old=True).values_list("served", flat=True):
         if served:
             delayed += 1
         else:
             refused += 1
     issued = list(
-        Certificate.objects.filter(
-            kind__is_letter_kind=True, issued_on__gte=start, issued_on__lt=end, photo_taken_on__isnull=False
-        ).values_list("photo_taken_on", "issued_on", "renews__photo_taken_on", "renews__issued_on")
+        certificates_issued_at(office)
+        .filter(issued_on__gte=start, issued_on__lt=end, photo_taken_on__isnull=False)
+        .values_list("photo_taken_on", "issued_on", "renews__photo_taken_on", "renews__issued_on")
     )
     buckets = [0] * len(PHOTO_AGE_BUCKETS)
     ages = []
@@ -548,10 +580,16 @@ class MonthReport:
     photos: Photos
     complaints: dict[str, int]
     survey: Survey
+    # One office's figures; None for the whole city. Complaints and the anonymous survey are the city's either way.
+    office: Office | None = None
 
     @property
     def label(self) -> str:
         return month_label(self.month)
+
+    @property
+    def office_label(self) -> str:
+        return self.office.name if self.office is not None else "市全体"
 
     def as_dict(self) -> dict[str, Any]:
         """The figures for the city's own analysis; the keys are a public interface, keep them stable."""
@@ -570,6 +608,7 @@ class MonthReport:
         c = self.counter
         return {
             "month": f"{self.month:%Y-%m}",
+            "office": self.office.name if self.office is not None else None,
             "letters_mailed": f.mailed,
             "letters_returned": letter_figure(f.returned),
             "letters_withdrawn": letter_figure(f.withdrawn),
@@ -611,17 +650,21 @@ class MonthReport:
         }
 
 
-def month_report(month: date) -> MonthReport:
+def month_report(month: date, office: Office | None = None) -> MonthReport:
+    """The month's figures for the whole city, or for one office (its letters, its counter, its issues)."""
     month = month_start(month)
-    batches = NoticeBatch.objects.filter(month=month).order_by("sequence")
+    batches = NoticeBatch.objects.filter(month=month).order_by("sequence", "office_id")
+    if office is not None:
+        batches = batches.filter(letters__office=office).distinct()
     return MonthReport(
         month=month,
-        letters=funnel_for_month(month),
-        batches=[funnel_for_batch(b) for b in batches],
-        counter=counter_for_month(month),
-        photos=photos_for_month(month),
+        letters=funnel_for_month(month, office),
+        batches=[funnel_for_batch(b, office) for b in batches],
+        counter=counter_for_month(month, office),
+        photos=photos_for_month(month, office),
         complaints=complaints_for_month(month),
         survey=survey_for_month(month),
+        office=office,
     )
 
 

@@ -122,6 +122,7 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
                 certificate=certificate,
                 resident=resident,
                 invitation=invitation,
+                office=procedure.office,
                 postal_code=resident.postal_code,
                 address=resident.address,
                 name=f"{resident.family_name} {resident.given_name}",

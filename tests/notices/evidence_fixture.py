@@ -77,6 +77,7 @@ class Office:
             certificate=cert,
             resident=resident,
             invitation=invitation,
+            office=self.proc.office,
             postal_code=resident.postal_code,
             address=resident.address,
             name=resident.full_name,
@@ -242,6 +243,7 @@ def build(clerk) -> Office:
 
 EXPECTED = {
     "month": "2026-10",
+    "office": None,
     "letters_mailed": 8,
     "letters_returned": 1,
     "letters_withdrawn": 1,

@@ -125,6 +125,22 @@ def test_the_command_prints_the_same_as_one_csv_row(office) -> None:
     assert row["median_wait_minutes_walk_in"] == "30.0"
 
 
+def test_the_command_writes_a_category_name_that_looks_like_a_formula_as_inert_text(office, alice) -> None:
+    from notices import feedback
+
+    category = feedback.complaint_category_add(name='=HYPERLINK("http://evil.example/","詳細")')
+    feedback.complaint_record(
+        user=alice, category=category, channel="counter", received_on=date(2026, 10, 20), today=date(2026, 10, 20)
+    )
+    out = io.StringIO()
+    call_command("outcome_report", "--month", "2026-10", "--format", "csv", stdout=out)
+    header, values = list(csv.reader(io.StringIO(out.getvalue())))
+    row = dict(zip(header, values, strict=True))
+    # The name a supervisor typed sits behind the key's prefix, and no cell starts as a formula would.
+    assert row['complaints_by_category.=HYPERLINK("http://evil.example/","詳細")'] == "1"
+    assert not [cell for cell in header + values if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
 def test_the_command_leaves_empty_cells_for_nulls(db) -> None:
     out = io.StringIO()
     call_command("outcome_report", "--month", "2027-01", "--format", "csv", stdout=out)
