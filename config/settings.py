@@ -160,6 +160,8 @@ STAFF_SESSION_MAX_AGE = env.int("STAFF_SESSION_MAX_AGE", default=10 * 60 * 60)
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A form sent with a stale token (opened long ago, or before a login) gets a page in Japanese saying to reload.
+CSRF_FAILURE_VIEW = "staff.errors.csrf_failure"
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

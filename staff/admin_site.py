@@ -43,7 +43,7 @@ class StaffAdminSite(AdminSite):
         if not user.is_authenticated:
             return redirect_to_login(next_url, reverse("login"))
         if not (user.is_active and user.is_staff):
-            raise PermissionDenied
+            raise PermissionDenied("管理サイトは、システム管理者の権限のあるアカウントだけが使えます。")
         if not is_verified(user):
             step = "otp_verify" if has_second_factor(user) else "otp_setup"
             return redirect(f"{reverse(step)}?next={quote(next_url)}")

@@ -38,7 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from staff import form_messages
 from staff.events import security_event_record
 from staff.models import EnrolmentLink, SecurityEvent
-from staff.roles import has_second_factor, is_staff_member, is_supervisor, is_verified
+from staff.roles import NOT_STAFF, has_second_factor, is_staff_member, is_supervisor, is_verified
 
 ENROLMENT_SESSION_KEY = "otp_enrolment_link"
 
@@ -154,7 +154,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     """Register an authenticator app: scan the QR code, then prove it works with one code."""
     user = request.user
     if not is_staff_member(user):
-        raise PermissionDenied
+        raise PermissionDenied(NOT_STAFF)
     has_device = has_second_factor(user)
     if has_device and not is_verified(user):
         return redirect(_with_next("otp_verify", request))
@@ -186,7 +186,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         security_event_record(kind=SecurityEvent.Kind.OTP_FAILED, request=request, user=user, detail="登録時")
         form.add_error("token", "確認コードが違います。アプリに表示中のコードを入力してください。")
     qr = mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4))  # generated SVG
-    secret = base64.b32encode(device.bin_key).decode()
+    # Typed by hand when the QR code cannot be read: in groups of four, as authenticator apps show and accept it.
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    secret = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
     return render(
         request, "registration/otp_setup.html", {"form": form, "qr": qr, "secret": secret, "next": _next(request)}
     )

@@ -26,6 +26,16 @@ class StaffRequest(HttpRequest):
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
 
+# Shown on the 403 page (templates/403.html) to the person who was refused.
+NOT_STAFF = (
+    "このページは職員だけが使えます。このアカウントには職員の役割（窓口職員・係長）が設定されていません。"
+    "必要な場合は、係長に役割の設定を依頼してください。"
+)
+NOT_SUPERVISOR = (
+    "このページは係長だけが使えます（開庁日・定員、お知らせ、閲覧記録、職員アカウントなど）。"
+    "必要な操作があるときは、係長に依頼してください。"
+)
+
 
 def user_roles(user: Any) -> set[str]:
     if not user.is_authenticated:
@@ -83,7 +93,7 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_staff_member(request.user):
-            raise PermissionDenied
+            raise PermissionDenied(NOT_STAFF)
         needed = _second_factor(request, required=is_supervisor(request.user))
         return needed or view(request, *args, **kwargs)
 
@@ -95,7 +105,7 @@ def supervisor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_supervisor(request.user):
-            raise PermissionDenied
+            raise PermissionDenied(NOT_SUPERVISOR)
         needed = _second_factor(request, required=True)
         return needed or view(request, *args, **kwargs)
 
