@@ -8,9 +8,9 @@ page just before a commit stores it under the old version, which never matches a
 served after the change is visible. Where Redis is the cache, the version and the stored page are read together
 in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database.
 
-Two layers: the month table alone (shared by every variant of the page) and, for visitors who carry nothing
-that changes the page around it (no staff session, no message waiting), the whole page, served without
-rendering anything. The version is read and bumped only through `version()`, `bump()` and `cached_page()`.
+One layer: the whole page, for visitors who carry nothing that changes it (no staff session, no message
+waiting), served without rendering anything; for the others it is computed. The version is read and bumped only
+through `version()`, `bump()` and `cached_page()`.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from reservations import selectors
 from reservations.models import Procedure
 from staff import counters
 
 logger = logging.getLogger(__name__)
-
-TIMEOUT = 300
 
 
 def _version_key(procedure_id: int) -> str:
@@ -49,7 +46,7 @@ def _bump(procedure_id: int) -> None:
         counters.increase(_version_key(procedure_id), in_memory=True)
     except Exception:
         # The booking has committed; the resident is not shown an error for the calendar's sake. A stored page
-        # may then be served until it expires (TIMEOUT), while the times page and the booking itself always
+        # may then be served until it expires (PAGE_TIMEOUT), while the times page and the booking itself always
         # read the slots.
         logger.exception("availability version of procedure %s not bumped", procedure_id)
 
@@ -77,39 +74,16 @@ def keep_page(procedure_id: int, variant: str, current: int, body: bytes) -> Non
     cache.set(_page_key(procedure_id, variant), (current, body), timeout=PAGE_TIMEOUT)
 
 
-def month_table(
-    *, procedure: Procedure, year: int, month: int, now: datetime, language: str, current: int | None = None
-) -> MonthTable:
-    local = timezone.localtime(now)
-    if current is None:
-        current = version(procedure.pk)
-    key = f"avail-month:{procedure.pk}:{current}:{year}-{month:02d}:{local:%Y%m%d%H}:{language}"
-    html = cache.get(key)
-    if html is not None:
-        return MonthTable(html, cached=True)
+def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:
+    """The month's days and their states, rendered (computed each time: the page above is the cache)."""
     weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
-    html = render_to_string(
+    return render_to_string(
         "reservations/public/calendar_table.html",
         {"procedure": procedure, "weeks": weeks, "lang": language, "month_year": year, "month_month": month},
     )
-    cache.set(key, html, timeout=TIMEOUT)
-    return MonthTable(html, cached=False)
-
-
-class MonthTable(str):
-    """The rendered month, and whether it came from the cache: the page says so in its Server-Timing header
-    (`calendar;desc=hit` or `miss`), which is how the load benchmark measures the cache's hit rate."""
-
-    cached: bool
-
-    def __new__(cls, html: str, *, cached: bool) -> MonthTable:
-        table = super().__new__(cls, html)
-        table.cached = cached
-        return table
-
-    def server_timing(self) -> str:
-        return server_timing(cached=self.cached)
 
 
 def server_timing(*, cached: bool) -> str:
+    """The calendar page says whether it came from the cache in its Server-Timing header (`calendar;desc=hit` or
+    `miss`), which is how the load benchmark measures the cache's hit rate."""
     return f"calendar;desc={'hit' if cached else 'miss'}"

@@ -203,9 +203,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
             response["Cache-Control"] = "no-store"
             response["Server-Timing"] = availability.server_timing(cached=True)
             return response
-    table = availability.month_table(
-        procedure=procedure, year=year, month=month, now=now, language=lang, current=current
-    )
+    table = availability.month_table(procedure=procedure, year=year, month=month, now=now, language=lang)
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {
@@ -219,7 +217,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "step": 1,
     }
     response = _render(request, "reservations/public/calendar.html", context)
-    response["Server-Timing"] = table.server_timing()
+    response["Server-Timing"] = availability.server_timing(cached=False)
     if variant is not None and current is not None:
         availability.keep_page(procedure.pk, variant, current, response.content)
     return response
