@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,8 +23,9 @@ from certificates.models import Certificate, CertificateKind, Resident
 from notices.feedback import token_digest
 from notices.models import Complaint, ComplaintCategory, Letter, NoticeBatch, SurveyResponse
 from notices.report import month_start, next_month
-from reservations import calendar
+from reservations import booking, calendar
 from reservations.models import Invitation, Procedure, Reservation, Slot, WalkIn, random_code
+from reservations.walk_ins import walk_in_mark, walk_in_record
 
 BEFORE_LETTERS = 7  # months of walk-ins only
 MONTHS = 12
@@ -254,6 +256,7 @@ class YearBuilder:
             certificate=old,
             resident=resident,
             invitation=invitation,
+            office=self.procedure.office,
             postal_code=resident.postal_code,
             address=resident.address,
             name=resident.full_name,
@@ -417,3 +420,94 @@ def build_year(*, rng: random.Random, clerk, today: date) -> Built | None:
         builder.survey(month)
         month = next_month(month)
     return builder.built
+
+
+@dataclass
+class Today:
+    bookings: int = 0
+    timed: int = 0
+    walk_ins: int = 0
+
+
+def today_so_far(*, rng: random.Random, clerk, now: datetime) -> Today:
+    """Today's counter up to `now`, through the same services the day list calls: bookings phoned in yesterday for
+    the slots that have already started, each marked arrived, called and done at its time (or a no-show), and a few
+    walk-ins called and served; so the day list and this month's waiting times show something on the demo.
+
+    Once: nothing is added when today already has a visit on record."""
+    made = Today()
+    today = timezone.localdate(now)
+    if Reservation.objects.filter(slot__day=today, arrived_at__isnull=False).exists():
+        return made
+    if WalkIn.objects.filter(day=today).exists():
+        return made
+    booked_at = _at(today, time(12, 0), -60 * 24)
+    for procedure in Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id"):
+        ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
+        for slot in Slot.objects.filter(procedure=procedure, day=today, places__gt=0).order_by("start"):
+            start = slot.starts_at
+            if start >= now:
+                break
+            if rng.random() < 0.25:
+                continue
+            family, family_kana = rng.choice(FAMILY)
+            given, given_kana = rng.choice(GIVEN)
+            phone = f"090-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+            try:
+                reservation = booking.reservation_book(
+                    procedure=procedure,
+                    slot_id=slot.pk,
+                    contact=booking.Contact(family, given, family_kana, given_kana, phone),
+                    acknowledged=ack_ids,
+                    channel=Reservation.Channel.PHONE,
+                    user=clerk,
+                    now=booked_at,
+                )
+            except ValidationError:  # a slot the rota leaves without a place is simply skipped
+                continue
+            made.bookings += 1
+            arrived = start - timedelta(minutes=rng.uniform(0, 10))
+            called = start + timedelta(minutes=rng.choice([0, 1, 2, 3, 5, 8, 12]))
+            done = called + timedelta(minutes=rng.uniform(8, 20))
+            if arrived > now:
+                continue
+            if rng.random() < 0.1 and now - start > timedelta(minutes=30):
+                booking.reservation_set_status(
+                    reservation=reservation,
+                    status=Reservation.Status.NO_SHOW,
+                    user=clerk,
+                    now=start + timedelta(minutes=30),
+                )
+                continue
+            booking.reservation_set_status(
+                reservation=reservation, status=Reservation.Status.ARRIVED, user=clerk, now=arrived
+            )
+            if called <= now:
+                booking.reservation_mark_called(reservation=reservation, user=clerk, now=called)
+                made.timed += 1
+                if done <= now:
+                    booking.reservation_set_status(
+                        reservation=reservation, status=Reservation.Status.DONE, user=clerk, now=done
+                    )
+        opening = _at(today, time(9, 0))
+        for _ in range(rng.randint(1, 3)):
+            arrived = opening + timedelta(minutes=rng.uniform(0, 240))
+            if arrived > now:
+                continue
+            served = rng.random() < 0.7
+            walk_in = walk_in_record(
+                procedure=procedure,
+                user=clerk,
+                served=served,
+                note="" if served else "担当者が不在のため",
+                had_letter=rng.choice([WalkIn.HadLetter.YES, WalkIn.HadLetter.NO]),
+                now=arrived,
+            )
+            made.walk_ins += 1
+            called = arrived + timedelta(minutes=rng.uniform(10, 45))
+            if served and called <= now:
+                walk_in_mark(walk_in=walk_in, step="called", now=called)
+                done = called + timedelta(minutes=rng.uniform(10, 25))
+                if done <= now:
+                    walk_in_mark(walk_in=walk_in, step="done", now=done)
+    return made

@@ -68,3 +68,29 @@ def test_seed_demo_sets_up_the_counter_staff_their_rota_and_assigned_bookings(se
     assert UnstaffedBooking.objects.filter(resolved_at__isnull=True, reservation__slot__day=training.day).exists()
     for r in active.filter(slot__day=training.day, clerk=training.user, slot__start__lt=training.end):
         assert UnstaffedBooking.objects.filter(reservation=r, resolved_at__isnull=True).exists()
+
+
+def test_seed_demo_times_todays_visits_so_the_waiting_times_show(settings, frozen) -> None:
+    from notices import report
+    from reservations.models import WalkIn
+
+    factories.ensure_defaults()
+    settings.DEBUG = True
+    call_command("seed_demo", residents=20, verbosity=0)
+    # Frozen at 10:00 on 25 November 2026: the morning's slots have been served, each step at its time.
+    today = factories.TODAY
+    visits = Reservation.objects.filter(slot__day=today, arrived_at__isnull=False).select_related("slot")
+    assert visits.exists()
+    for visit in visits:
+        assert visit.arrived_at <= factories.NOW
+        assert visit.called_at is None or visit.arrived_at <= visit.called_at <= factories.NOW
+        assert visit.done_at is None or visit.called_at <= visit.done_at <= factories.NOW
+        assert visit.acknowledgements.exists() and visit.clerk_id is not None
+    assert visits.filter(status="done", done_at__isnull=False).exists()
+    assert not Reservation.objects.filter(slot__day=today, slot__start__gte="10:00", arrived_at__isnull=False).exists()
+    assert WalkIn.objects.filter(day=today).exists()
+    counter = report.counter_for_month(today)
+    assert counter.booked_times.median_wait is not None and counter.walk_in_times.median_wait is not None
+    timed = Reservation.objects.filter(slot__day=today, called_at__isnull=False).count()
+    call_command("seed_demo", residents=20, verbosity=0)
+    assert Reservation.objects.filter(slot__day=today, called_at__isnull=False).count() == timed

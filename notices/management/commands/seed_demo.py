@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident, ResidentCategory
-from notices.demo_evidence import build_year
+from notices.demo_evidence import build_year, today_so_far
 from reservations import calendar, staffing
 from reservations.booking import Contact, reservation_book
 from reservations.models import (
@@ -142,6 +142,7 @@ class Command(BaseCommand):
         if bookings:
             self._absence_after_bookings(second, supervisor, today)
         year = build_year(rng=random.Random(20261128), clerk=clerk, today=today)
+        so_far = today_so_far(rng=random.Random(20261129), clerk=clerk, now=timezone.now())
         if options["verbosity"]:
             password = settings.DEMO_PASSWORD
             self.stdout.write(
@@ -154,6 +155,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Past year for the outcome report: {year.letters} letters, {year.reservations} bookings, "
                     f"{year.walk_ins} walk-ins, {year.complaints} complaints, {year.survey} survey answers."
+                )
+            if so_far.bookings or so_far.walk_ins:
+                self.stdout.write(
+                    f"Today so far: {so_far.bookings} bookings of slots already started ({so_far.timed} called, "
+                    f"with their times), {so_far.walk_ins} walk-ins."
                 )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {veteran.username}  (clerk, qualified: the veteran, afternoons)")
