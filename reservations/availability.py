@@ -16,7 +16,7 @@ through `version()`, `bump()` and `cached_page()`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.cache import cache
 from django.db import transaction
@@ -79,7 +79,7 @@ def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, l
     weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
     return render_to_string(
         "reservations/public/calendar_table.html",
-        {"procedure": procedure, "weeks": weeks, "lang": language, "month_year": year, "month_month": month},
+        {"procedure": procedure, "weeks": weeks, "lang": language, "month_first": date(year, month, 1)},
     )
 
 

@@ -167,13 +167,13 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("public:book_calendar", slug=invitation.procedure.slug)
 
 
-def _month_param(value: str | None, today: date) -> tuple[int, int]:
+def _month_param(value: str) -> tuple[int, int] | None:
     try:
-        year, month = (int(x) for x in (value or "").split("-"))
+        year, month = (int(x) for x in value.split("-"))
         date(year, month, 1)
         return year, month
     except ValueError:
-        return today.year, today.month
+        return None
 
 
 def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
@@ -191,10 +191,19 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     lang = _lang(request)
     today = timezone.localdate(now)
     first, last = rules.bookable_range(procedure=procedure, now=now)
-    year, month = _month_param(request.GET.get("month"), first)
-    if (year, month) < (today.year, today.month) or (year, month) > (last.year, last.month):
-        year, month = first.year, first.month
-    variant = _page_variant(request, state, year=year, month=month, now=now, lang=lang)
+    # Without a month asked for, the calendar opens on the month of the first day with a free place: on the
+    # 28th, a resident should not face a month of greyed-out days and have to find the next-month button.
+    raw = request.GET.get("month", "")
+    wanted = _month_param(raw) if raw else None
+    not_yet = None
+    if wanted is not None and wanted > (last.year, last.month):
+        # A letter's reader looks for the month their certificate runs out, before it can be booked.
+        month_start = date(*wanted, 1)
+        not_yet = {"month": month_start, "opens_on": month_start - timedelta(days=procedure.days_ahead)}
+        wanted = None
+    if wanted is not None and wanted < (today.year, today.month):
+        wanted = None
+    variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
     current = None
     if variant is not None:
         current, body = availability.cached_page(procedure.pk, variant)
@@ -203,6 +212,10 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
             response["Cache-Control"] = "no-store"
             response["Server-Timing"] = availability.server_timing(cached=True)
             return response
+    if wanted is None:
+        opens = selectors.first_open_day(procedure=procedure, now=now) or first
+        wanted = (opens.year, opens.month)
+    year, month = wanted
     table = availability.month_table(procedure=procedure, year=year, month=month, now=now, language=lang)
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
@@ -215,6 +228,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "next_month": next_month if next_month <= last else None,
         "state": state,
         "step": 1,
+        "not_yet": not_yet,
     }
     response = _render(request, "reservations/public/calendar.html", context)
     response["Server-Timing"] = availability.server_timing(cached=False)
@@ -224,18 +238,25 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _page_variant(
-    request: HttpRequest, state: dict[str, Any], *, year: int, month: int, now: datetime, lang: str
+    request: HttpRequest,
+    state: dict[str, Any],
+    *,
+    wanted: tuple[int, int] | None,
+    raw: str,
+    now: datetime,
+    lang: str,
 ) -> str | None:
     """What the whole calendar page depends on, as a cache key; None when the page must be rendered for this
     visitor alone: a staff session (the staff header), a message waiting to be shown, or a query string other
-    than the month shown (the language link repeats the address)."""
+    than the month shown (the language link repeats the address). Without a month asked for, the page shows the
+    first month with a free place, which changes only with the availability version the page is kept under."""
     if settings.SESSION_COOKIE_NAME in request.COOKIES or len(messages.get_messages(request)):
         return None
-    raw = request.GET.get("month", "")
-    if len(request.GET) > (1 if raw else 0) or (raw and raw != f"{year}-{month:02d}"):
+    shown = f"{wanted[0]}-{wanted[1]:02d}" if wanted else "first"
+    if len(request.GET) > (1 if raw else 0) or (raw and raw != shown):
         return None
     flags = f"{int(bool(state.get('change')))}{int(bool(state.get('invitation')))}"
-    return f"{year}-{month:02d}:{timezone.localtime(now):%Y%m%d%H}:{lang}:{flags}:{raw}"
+    return f"{shown}:{timezone.localtime(now):%Y%m%d%H}:{lang}:{flags}:{raw}"
 
 
 def _same_procedure_elsewhere(procedure: Procedure) -> list[Procedure]:

@@ -6,7 +6,7 @@ import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Sum
 
 from certificates.models import Certificate, Resident
 from reservations import calendar, rules
@@ -52,6 +52,22 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
             day += timedelta(days=1)
         weeks.append(week)
     return weeks
+
+
+def first_open_day(*, procedure: Procedure, now: datetime) -> date | None:
+    """The first day a resident can book online now with a place still free: the calendar opens on its month.
+    Two queries: the days with a free place, and the booking window over them."""
+    first, last = rules.bookable_range(procedure=procedure, now=now)
+    days = list(
+        Slot.objects.filter(procedure=procedure, day__gte=first, day__lte=last, booked__lt=F("places"))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by("day")
+    )
+    if not days:
+        return None
+    states = rules.day_states(procedure=procedure, start=days[0], end=days[-1], now=now)
+    return next((day for day in days if states[day] == rules.BOOKABLE), None)
 
 
 def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:

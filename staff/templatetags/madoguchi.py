@@ -62,3 +62,13 @@ def jdate(value: date | None) -> str:
         return value.strftime("%a ") + f"{value.day} " + value.strftime("%B %Y")
     weekday = "月火水木金土日"[value.weekday()]
     return f"{value.year}年{value.month}月{value.day}日（{weekday}）"
+
+
+@register.filter
+def jmonth(value: date | None) -> str:
+    """A month as residents read it: 2027年1月, or January 2027 in English."""
+    if not value:
+        return ""
+    if translation.get_language() == "en":
+        return value.strftime("%B %Y")
+    return f"{value.year}年{value.month}月"

@@ -58,3 +58,40 @@ def test_a_staff_form_gets_the_same_summary(clerk_client, frozen) -> None:
     html = html.content.decode()
     assert 'class="error-summary"' in html
     assert "交付日は、年-月-日の形で入力してください（例：2026-12-03）。" in html
+
+
+def caption(html: str) -> str:
+    return re.search(r"<caption><h2>([^<]*)</h2></caption>", html).group(1)
+
+
+def test_the_calendar_opens_on_the_first_month_with_a_free_place(client, frozen) -> None:
+    factories.slot(date(2026, 11, 27), places=1, booked=1)  # November's only day is full
+    factories.slot(date(2026, 12, 3), places=2)
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert caption(html) == "2026年12月"
+    assert '<a href="/book/p/jr-pass/2026-12-03/">' in html
+    # The months stay reachable: back to November, and November when asked for.
+    assert 'href="?month=2026-11"' in html
+    assert caption(client.get("/book/p/jr-pass/?month=2026-11").content.decode()) == "2026年11月"
+
+
+def test_the_calendar_opens_on_this_month_when_it_has_a_free_place(client, frozen) -> None:
+    factories.slot(date(2026, 11, 27), places=2)
+    factories.slot(date(2026, 12, 3), places=2)
+    assert caption(client.get("/book/p/jr-pass/").content.decode()) == "2026年11月"
+
+
+def test_a_month_not_open_yet_says_from_when_it_can_be_booked(client, frozen) -> None:
+    factories.slot(date(2026, 12, 3), places=2)
+    html = client.get("/book/p/jr-pass/?month=2027-03").content.decode()
+    assert "2027年3月の日は、2026年12月31日（木）から予約できます。" in html
+    assert caption(html) == "2026年12月"
+
+
+def test_the_english_calendar_names_the_month(client, frozen) -> None:
+    factories.slot(date(2026, 12, 3), places=2)
+    client.get("/language/en/?next=/")
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert caption(html) == "December 2026"
+    html = client.get("/book/p/jr-pass/?month=2027-03").content.decode()
+    assert "Days in March 2027 can be booked from Thu 31 December 2026." in html
