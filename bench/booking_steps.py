@@ -39,7 +39,23 @@ ACK_RE = re.compile(r'name="(ack_\d+)"')
 class Meter:
     """Counts cache round trips, session writes and template rendering time while it is switched on."""
 
-    CACHE_METHODS = ("get", "set", "add", "incr", "delete", "get_many", "set_many", "delete_many", "touch", "has_key")
+    CACHE_METHODS = (
+        "get",
+        "set",
+        "add",
+        "incr",
+        "delete",
+        "get_many",
+        "set_many",
+        "delete_many",
+        "touch",
+        "has_key",
+        # config.cache.RedisCache's counters, one round trip each
+        "window_hit",
+        "counter_value",
+        "counter_increase",
+        "read_with_counter",
+    )
 
     def __init__(self) -> None:
         self.cache_calls = 0
@@ -59,8 +75,10 @@ class Meter:
         from django.core.cache.backends import redis as redis_cache
         from django.template.backends import django as django_backend
 
+        from config import cache as project_cache
+
         meter = self
-        for cls in (redis_cache.RedisCacheClient, db_cache.DatabaseCache):
+        for cls in (redis_cache.RedisCacheClient, db_cache.DatabaseCache, project_cache.RedisCache):
             for name in self.CACHE_METHODS:
                 original = getattr(cls, name, None)
                 if original is None or getattr(original, "_metered", False):
