@@ -55,11 +55,17 @@ def _page_key(procedure_id: int, variant: str) -> str:
     return f"avail-page:{procedure_id}:{variant}"
 
 
-def cached_page(procedure_id: int, variant: str) -> tuple[int, bytes | None]:
-    """The current version and the page stored under `variant` for that version, if any."""
-    current, stored = counters.value_and_cached(
-        _version_key(procedure_id), _page_key(procedure_id, variant), in_memory=True
-    )
+def cached_page(procedure_id: int, variant: str) -> tuple[int | None, bytes | None]:
+    """The current version and the page stored under `variant` for that version, if any; no version when the
+    cache cannot be reached."""
+    try:
+        current, stored = counters.value_and_cached(
+            _version_key(procedure_id), _page_key(procedure_id, variant), in_memory=True
+        )
+    except Exception:
+        # Redis unreachable: the page is made from the database, and not stored.
+        logger.warning("calendar cache unavailable", exc_info=True)
+        return None, None
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
         return current, stored[1]
     return current, None
@@ -71,7 +77,10 @@ PAGE_TIMEOUT = 60
 
 
 def keep_page(procedure_id: int, variant: str, current: int, body: bytes) -> None:
-    cache.set(_page_key(procedure_id, variant), (current, body), timeout=PAGE_TIMEOUT)
+    try:
+        cache.set(_page_key(procedure_id, variant), (current, body), timeout=PAGE_TIMEOUT)
+    except Exception:
+        logger.warning("calendar cache unavailable", exc_info=True)
 
 
 def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:

@@ -129,3 +129,33 @@ def test_public_rate_limits_count_in_redis_and_refuse_past_the_limit(redis_cache
     assert answers[:3] != [429, 429, 429] and 429 not in answers[:3]
     assert answers[3:] == [429, 429]
     assert not Counter.objects.filter(key__startswith="rl:").exists()
+
+
+def test_with_redis_unreachable_the_calendar_and_the_booking_go_on_from_the_database(
+    settings, frozen, django_capture_on_commit_callbacks
+) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    settings.PUBLIC_POST_RATE = "2/10m"
+    slot = factories.slot(date(2026, 11, 26), places=1)
+    page = Client().get("/book/p/jr-pass/")
+    assert page.status_code == 200 and timing(page) == "calendar;desc=miss"
+    assert 'href="/book/p/jr-pass/2026-11-26/"' in page.content.decode()
+    # The public rate limits are counted in the database meanwhile.
+    client = Client(REMOTE_ADDR="198.51.100.41")
+    answers = [client.post("/book/p/jr-pass/2026-11-26/", {"slot": "0"}).status_code for _ in range(3)]
+    assert answers[2] == 429 and 429 not in answers[:2]
+    assert Counter.objects.filter(key__startswith="rl:").count() == 1
+    book(slot, django_capture_on_commit_callbacks)  # the version cannot be bumped: logged, the booking stands
+    assert slot.reservations.count() == 1
+    assert 'href="/book/p/jr-pass/2026-11-26/"' not in Client().get("/book/p/jr-pass/").content.decode()
