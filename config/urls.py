@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 
@@ -8,8 +9,21 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and bookmark apps ask for /favicon.ico whatever the page links: send them to the static file
+    (whose name carries its hash in production)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# The friendly "page not found" in the visitor's language; the 500 page is templates/500.html, rendered by Django's
+# own handler without a database.
+handler404 = "reservations.public_views.page_not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("reservations.public_urls")),
     path("survey/", include("notices.public_urls")),
     path("staff/", include("certificates.urls")),

@@ -110,6 +110,11 @@ def language(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The friendly 404 (templates/404.html): in the visitor's language, with the ways on and the office's phone."""
+    return _render(request, "404.html", {}, status=404)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     procedures = Procedure.objects.filter(is_active=True).prefetch_related("hours")
     return _render(request, "reservations/public/home.html", {"procedures": procedures})

@@ -7,6 +7,7 @@ import re
 from datetime import date, time
 
 import pytest
+from django.urls import path
 
 from reservations.models import Reservation
 from tests import factories
@@ -95,3 +96,48 @@ def test_the_english_calendar_names_the_month(client, frozen) -> None:
     assert caption(html) == "December 2026"
     html = client.get("/book/p/jr-pass/?month=2027-03").content.decode()
     assert "Days in March 2027 can be booked from Thu 31 December 2026." in html
+
+
+def test_a_missing_page_is_friendly_in_both_languages(client, frozen) -> None:
+    factories.ensure_defaults()
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "ページが見つかりません" in html and 'href="/book/code/"' in html and 'href="/reservation/"' in html
+    assert 'rel="icon"' in html
+    client.get("/language/en/?next=/")
+    html = client.get("/book/p/no-such-procedure/").content.decode()
+    assert "Page not found" in html and "Book with a code" in html
+
+
+def test_the_error_page_renders_without_a_request_or_the_database() -> None:
+    from django.template import Context, loader
+
+    # Django's server_error renders 500.html with a bare Context: no request, no context processors.
+    html = loader.get_template("500.html").template.render(Context({}))
+    assert "ただいま表示できません" in html and "Something went wrong" in html
+    assert 'href="/reservation/"' in html
+
+
+def broken(request):
+    raise RuntimeError("the database is down")
+
+
+urlpatterns = [path("boom/", broken)]
+
+
+def test_a_server_error_shows_the_error_page(client, settings) -> None:
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "ただいま表示できません" in response.content.decode()
+
+
+def test_the_favicon_is_linked_and_served_at_the_root(client, frozen) -> None:
+    factories.ensure_defaults()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith(".ico")
+    html = client.get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon' in html
