@@ -5,7 +5,8 @@ from typing import Any
 
 from django import forms
 
-from certificates.models import CertificateKind, Resident
+from certificates import jp, rules
+from certificates.models import Certificate, CertificateKind, Resident
 from certificates.services import RESIDENT_FIELDS
 from staff import form_messages
 
@@ -101,24 +102,110 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CertificateIssueForm(form_messages.Form):
+class PhotoCheckMixin:
+    """The photo date on the issue and renew forms.
+
+    Marked required (必須) when the kind being issued needs a photo, and its help says how old it may be. When the
+    date looks like the photo of the previous certificate (rules.photo_may_be_reused), the form comes back once
+    with a warning and a box the clerk ticks after comparing the photo; nothing is issued before that."""
+
+    REUSE_FIELD = "photo_reuse_checked"
+    photo_reuse_confirmed = False
+    previous_photo: Certificate | None = None
+    photo_kind: CertificateKind | None = None
+
+    def setup_photo(self, *, kind: CertificateKind | None, previous: Certificate | None) -> None:
+        self.previous_photo = previous
+        self.photo_kind = kind
+        field = self.fields["photo_taken_on"]  # type: ignore[attr-defined]
+        if kind is not None and kind.photo_required:
+            field.required = True
+            field.help_text = (
+                f"ご本人に撮影日を確かめて入力してください。交付日の前{kind.photo_max_age_months}か月以内に"
+                f"撮影した写真（{kind.photo_size}）が必要です。"
+            )
+        elif kind is not None:
+            field.help_text = f"「{kind.name}」は写真が不要です。写真を受け取った場合だけ入力してください。"
+
+    def check_photo_reuse(self, data: dict[str, Any]) -> None:
+        previous, kind = self.previous_photo, self.photo_kind
+        photo, issued_on = data.get("photo_taken_on"), data.get("issued_on")
+        if previous is None or photo is None or issued_on is None or kind is None or not kind.photo_required:
+            return
+        if not rules.photo_is_acceptable(photo, issued_on, kind.photo_max_age_months):
+            return  # the service refuses it for its age, which is the message that matters
+        if not rules.photo_may_be_reused(
+            photo,
+            previous_photo_taken_on=previous.photo_taken_on,
+            previous_issued_on=previous.issued_on,
+            issued_on=issued_on,
+        ):
+            return
+        fields = self.fields  # type: ignore[attr-defined]
+        fields[self.REUSE_FIELD] = forms.BooleanField(
+            label="ご本人の写真を見て、前回の証明書と同じ写真ではないことを確かめました", required=False
+        )
+        names = [name for name in fields if name != self.REUSE_FIELD]
+        names.insert(names.index("photo_taken_on") + 1, self.REUSE_FIELD)
+        self.order_fields(names)  # type: ignore[attr-defined]
+        if self.data.get(self.REUSE_FIELD):  # type: ignore[attr-defined]
+            self.photo_reuse_confirmed = True
+            return
+        reason = (
+            f"前回の証明書（{jp.wareki(previous.issued_on)}交付）の写真と同じ撮影日です。"
+            if previous.photo_taken_on == photo
+            else f"前回の証明書の交付日（{jp.wareki(previous.issued_on)}）より前に撮影された写真です。"
+        )
+        self.add_error(  # type: ignore[attr-defined]
+            self.REUSE_FIELD,
+            f"{reason}前回と同じ写真ではありませんか。写真を確かめてからチェックを入れ、もう一度「交付する」を"
+            "押してください。同じ写真のときは、撮り直しをお願いしてください。",
+        )
+
+
+class CertificateIssueForm(PhotoCheckMixin, form_messages.Form):
     kind = forms.ModelChoiceField(label="証明書の種類", queryset=CertificateKind.objects.all(), empty_label=None)
     issued_on = forms.DateField(label="交付日", widget=date_input())
-    photo_taken_on = forms.DateField(
-        label="写真の撮影日",
-        required=False,
-        widget=date_input(),
-        help_text="写真が必要な種類では必須です。交付日から6か月以内に撮影したもの。",
-    )
+    photo_taken_on = forms.DateField(label="写真の撮影日（申告）", required=False, widget=date_input())
     route_from = forms.CharField(label="区間（から）", max_length=50, required=False)
     route_to = forms.CharField(label="区間（まで）", max_length=50, required=False)
 
+    def __init__(self, *args: Any, previous: Certificate | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_photo(kind=self._chosen_kind(), previous=previous)
 
-class CertificateRenewForm(form_messages.Form):
+    def _chosen_kind(self) -> CertificateKind | None:
+        """The kind the form is about: the one sent, else the one it opened with."""
+        if self.is_bound:
+            value = str(self.data.get("kind", ""))
+            return CertificateKind.objects.filter(pk=value).first() if value.isdigit() else None
+        initial = self.initial.get("kind")
+        if initial is None or isinstance(initial, CertificateKind):
+            return initial
+        return CertificateKind.objects.filter(pk=initial).first()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_photo_reuse(data)
+        return data
+
+
+class CertificateRenewForm(PhotoCheckMixin, form_messages.Form):
     issued_on = forms.DateField(label="交付日", widget=date_input())
-    photo_taken_on = forms.DateField(label="写真の撮影日", required=False, widget=date_input())
+    photo_taken_on = forms.DateField(label="写真の撮影日（申告）", required=False, widget=date_input())
     route_from = forms.CharField(label="区間（から）", max_length=50, required=False)
     route_to = forms.CharField(label="区間（まで）", max_length=50, required=False)
+
+    def __init__(
+        self, *args: Any, kind: CertificateKind | None = None, previous: Certificate | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_photo(kind=kind, previous=previous)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_photo_reuse(data)
+        return data
 
 
 class CertificateRevokeForm(form_messages.Form):

@@ -59,3 +59,16 @@ def earliest_photo_date(visit_day: date, months: int) -> date:
 
 def photo_is_acceptable(photo_taken_on: date, visit_day: date, months: int) -> bool:
     return earliest_photo_date(visit_day, months) <= photo_taken_on <= visit_day
+
+
+def photo_may_be_reused(
+    photo_taken_on: date, *, previous_photo_taken_on: date | None, previous_issued_on: date, issued_on: date
+) -> bool:
+    """Whether a photo looks like the one shown for the previous certificate: the same date as that photo, or
+    taken on or before that certificate was issued. A certificate issued the same day (another kind at the same
+    visit) does not count as a previous one."""
+    if previous_issued_on >= issued_on:
+        return False
+    if previous_photo_taken_on is not None and photo_taken_on == previous_photo_taken_on:
+        return True
+    return photo_taken_on <= previous_issued_on

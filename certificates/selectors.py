@@ -38,3 +38,12 @@ def certificates_expiring_in(year: int, month: int, kind_id: int | None = None) 
     if kind_id:
         qs = qs.filter(kind_id=kind_id)
     return qs.select_related("resident", "kind").order_by("expires_on", "resident__family_name_kana")
+
+
+def latest_photo_certificate(resident: Resident) -> Certificate | None:
+    """The resident's most recent certificate issued with a photo: what a new photo is compared with."""
+    return (
+        Certificate.objects.filter(resident=resident, photo_taken_on__isnull=False)
+        .order_by("-issued_on", "-id")
+        .first()
+    )

@@ -147,7 +147,10 @@ def certificate_issue(
     route_to: str = "",
     renews: Certificate | None = None,
     today: date | None = None,
+    photo_reuse_confirmed: bool = False,
 ) -> Certificate:
+    """Issue a certificate; `photo_reuse_confirmed` records that the clerk compared a photo that looked like the
+    previous certificate's and found it new (certificates.forms.PhotoCheckMixin)."""
     today = today or timezone.localdate()
     if issued_on > today:
         raise ValidationError({"issued_on": "交付日に未来の日付は指定できません。"})
@@ -179,7 +182,11 @@ def certificate_issue(
     certificate.number = f"{kind.number_prefix}{issued_on:%Y}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
     access_log_record(
-        user=user, action=AccessLog.Action.ISSUE, resident=resident, detail=f"証明書 {certificate.number}"
+        user=user,
+        action=AccessLog.Action.ISSUE,
+        resident=resident,
+        detail=f"証明書 {certificate.number}"
+        + ("（前回と同じ写真ではないことを確認）" if photo_reuse_confirmed else ""),
     )
     return certificate
 
@@ -193,6 +200,7 @@ def certificate_renew(
     route_from: str | None = None,
     route_to: str | None = None,
     today: date | None = None,
+    photo_reuse_confirmed: bool = False,
 ) -> Certificate:
     return certificate_issue(
         resident=certificate.resident,
@@ -204,6 +212,7 @@ def certificate_renew(
         route_to=certificate.route_to if route_to is None else route_to,
         renews=certificate,
         today=today,
+        photo_reuse_confirmed=photo_reuse_confirmed,
     )
 
 

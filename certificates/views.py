@@ -127,10 +127,16 @@ def certificate_issue(request: StaffRequest, pk: int) -> HttpResponse:
     for key in ("route_from", "route_to"):
         if request.GET.get(key):
             initial[key] = request.GET[key][:50]
-    form = CertificateIssueForm(request.POST or None, initial=initial)
+    previous = selectors.latest_photo_certificate(resident)
+    form = CertificateIssueForm(request.POST or None, initial=initial, previous=previous)
     if request.method == "POST" and form.is_valid():
         try:
-            certificate = services.certificate_issue(resident=resident, user=request.user, **form.cleaned_data)
+            certificate = services.certificate_issue(
+                resident=resident,
+                user=request.user,
+                photo_reuse_confirmed=form.photo_reuse_confirmed,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
@@ -141,7 +147,9 @@ def certificate_issue(request: StaffRequest, pk: int) -> HttpResponse:
             return redirect("certificates:resident_detail", pk=resident.pk)
     _log_view(request, resident, "交付画面")
     return render(
-        request, "certificates/certificate_form.html", {"form": form, "resident": resident, "title": "証明書の交付"}
+        request,
+        "certificates/certificate_form.html",
+        {"form": form, "resident": resident, "previous_photo": previous, "title": "証明書の交付"},
     )
 
 
@@ -149,6 +157,7 @@ def certificate_issue(request: StaffRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def certificate_renew(request: StaffRequest, pk: int) -> HttpResponse:
     certificate = get_object_or_404(Certificate.objects.select_related("resident", "kind"), pk=pk)
+    previous = selectors.latest_photo_certificate(certificate.resident)
     form = CertificateRenewForm(
         request.POST or None,
         initial={
@@ -156,10 +165,17 @@ def certificate_renew(request: StaffRequest, pk: int) -> HttpResponse:
             "route_from": certificate.route_from,
             "route_to": certificate.route_to,
         },
+        kind=certificate.kind,
+        previous=previous,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.certificate_renew(certificate=certificate, user=request.user, **form.cleaned_data)
+            new = services.certificate_renew(
+                certificate=certificate,
+                user=request.user,
+                photo_reuse_confirmed=form.photo_reuse_confirmed,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             apply_errors(form, exc, aliases=RESIDENT_FORM_ALIASES)
         else:
@@ -175,6 +191,7 @@ def certificate_renew(request: StaffRequest, pk: int) -> HttpResponse:
             "form": form,
             "resident": certificate.resident,
             "certificate": certificate,
+            "previous_photo": previous,
             "title": f"証明書 {certificate.number} の更新",
         },
     )

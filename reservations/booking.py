@@ -506,6 +506,7 @@ def reservation_issue_certificate(
     route_from: str = "",
     route_to: str = "",
     now: datetime | None = None,
+    photo_reuse_confirmed: bool = False,
 ) -> Certificate:
     """Issue (or renew) the certificate at the counter from today's appointment, in one transaction: the
     certificate, the link from the appointment, its "done" status and the access-log entry all happen, or none."""
@@ -534,6 +535,7 @@ def reservation_issue_certificate(
         route_to=route_to,
         renews=renews,
         today=timezone.localdate(now),
+        photo_reuse_confirmed=photo_reuse_confirmed,
     )
     reservation.issued_certificate = certificate
     reservation.resident = resident

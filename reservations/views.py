@@ -221,11 +221,16 @@ def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
         "route_from": previous.route_from if previous else "",
         "route_to": previous.route_to if previous else "",
     }
-    form = CertificateIssueForm(request.POST or None, initial=initial)
+    previous_photo = cert_selectors.latest_photo_certificate(resident)
+    form = CertificateIssueForm(request.POST or None, initial=initial, previous=previous_photo)
     if request.method == "POST" and form.is_valid():
         try:
             certificate = booking.reservation_issue_certificate(
-                reservation=reservation, resident=resident, user=request.user, **form.cleaned_data
+                reservation=reservation,
+                resident=resident,
+                user=request.user,
+                photo_reuse_confirmed=form.photo_reuse_confirmed,
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             if _photo_too_old(exc):
@@ -252,6 +257,7 @@ def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
             "form": form,
             "resident": resident,
             "certificate": previous,
+            "previous_photo": previous_photo,
             "reservation": reservation,
             "title": "証明書の交付（予約から）",
         },
