@@ -69,7 +69,8 @@ admin.site.register(Office)
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(RegeneratesSlots):
-    pass
+    list_display = ["day", "office", "kind", "note"]
+    list_filter = ["office", "kind"]
 
 
 @admin.register(CapacityOverride)

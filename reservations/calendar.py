@@ -1,8 +1,9 @@
 """The office calendar: which days the counter is open.
 
 Closed on Saturdays, Sundays, national holidays (祝日, 振替休日 and 国民の休日, from jpholiday) and the
-year-end closure 12/29–1/3, which no holiday library knows; the office's own CalendarDay rows close or open
-single days on top of that.
+year-end closure 12/29–1/3, which no holiday library knows; the CalendarDay rows close or open single days on
+top of that, at every office or at one (本庁, a 支所): an office's calendar is the standing rules, the days for
+every office, and its own days, its own winning.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import jpholiday
+from django.db.models import Q
 
-from reservations.models import CalendarDay
+from reservations.models import CalendarDay, Office
 
 
 def is_year_end_closure(day: date) -> bool:
@@ -42,24 +44,34 @@ def closed_reason(day: date, exception: CalendarDay | None = None) -> str:
     return ""
 
 
-def _exceptions(start: date, end: date) -> dict[date, CalendarDay]:
-    return {c.day: c for c in CalendarDay.objects.filter(day__gte=start, day__lte=end)}
+def exceptions(start: date, end: date, office: Office | None = None) -> dict[date, CalendarDay]:
+    """The closures and openings from start to end that apply at `office`: its own, and those for every office,
+    its own winning on the same day. Without an office, only those for every office. One query."""
+    rows = CalendarDay.objects.filter(day__gte=start, day__lte=end)
+    if office is None:
+        return {c.day: c for c in rows.filter(office__isnull=True)}
+    found: dict[date, CalendarDay] = {}
+    for c in rows.filter(Q(office__isnull=True) | Q(office=office)):
+        if c.day not in found or c.office_id is not None:
+            found[c.day] = c
+    return found
 
 
-def is_office_day(day: date) -> bool:
-    exception = CalendarDay.objects.filter(day=day).first()
+def is_office_day(day: date, office: Office | None = None) -> bool:
+    exception = exceptions(day, day, office).get(day)
     if exception is not None:
         return exception.kind == CalendarDay.Kind.OPEN
     return is_default_office_day(day)
 
 
-def office_days(start: date, end: date) -> list[date]:
-    """Every office day from start to end, both included; one query whatever the range."""
-    exceptions = _exceptions(start, end)
+def office_days(start: date, end: date, office: Office | None = None) -> list[date]:
+    """Every office day (of `office`, or of every office) from start to end, both included; one query whatever
+    the range."""
+    found = exceptions(start, end, office)
     days = []
     day = start
     while day <= end:
-        exception = exceptions.get(day)
+        exception = found.get(day)
         if exception is not None:
             if exception.kind == CalendarDay.Kind.OPEN:
                 days.append(day)
@@ -69,11 +81,11 @@ def office_days(start: date, end: date) -> list[date]:
     return days
 
 
-def previous_office_day(day: date, *, limit: int = 40) -> date:
-    candidates = office_days(day - timedelta(days=limit), day - timedelta(days=1))
+def previous_office_day(day: date, *, limit: int = 40, office: Office | None = None) -> date:
+    candidates = office_days(day - timedelta(days=limit), day - timedelta(days=1), office)
     return candidates[-1] if candidates else day - timedelta(days=1)
 
 
-def next_office_day(day: date, *, limit: int = 40) -> date | None:
-    candidates = office_days(day + timedelta(days=1), day + timedelta(days=limit))
+def next_office_day(day: date, *, limit: int = 40, office: Office | None = None) -> date | None:
+    candidates = office_days(day + timedelta(days=1), day + timedelta(days=limit), office)
     return candidates[0] if candidates else None

@@ -167,8 +167,12 @@ class OpeningHoursForm(_WithinProcedureCap, form_messages.ModelForm):
 class CalendarDayForm(form_messages.ModelForm):
     class Meta:
         model = CalendarDay
-        fields = ["day", "kind", "hours_like", "note"]
+        fields = ["day", "office", "kind", "hours_like", "note"]
         widgets = {"day": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["office"].empty_label = "すべての窓口"  # type: ignore[attr-defined]
 
 
 class CapacityOverrideForm(_WithinProcedureCap, form_messages.ModelForm):

@@ -215,13 +215,23 @@ class OpeningHours(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A date the office is closed although it would be open, or open although it would be closed."""
+    """A date the offices are closed although they would be open, or open although they would be closed: at every
+    office (office empty) or at one. An office's own row for a day beats the one for every office."""
 
     class Kind(models.TextChoices):
         CLOSED = "closed", "休業"
         OPEN = "open", "臨時開庁"
 
-    day = models.DateField("日付", unique=True)
+    day = models.DateField("日付")
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_days",
+        verbose_name="窓口",
+        help_text="空欄のときは、すべての窓口",
+    )
     kind = models.CharField("種別", max_length=10, choices=Kind.choices)
     hours_like = models.PositiveSmallIntegerField(
         "受付時間（この曜日と同じ）",
@@ -235,10 +245,25 @@ class CalendarDay(models.Model):
         verbose_name = "休業日・臨時開庁日"
         verbose_name_plural = "休業日・臨時開庁日"
         ordering = ["day"]
-        constraints = [models.CheckConstraint(condition=Q(kind__in=["closed", "open"]), name="calday_kind_known")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["closed", "open"]), name="calday_kind_known"),
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=Q(office__isnull=True),
+                name="calday_unique_day_all_offices",
+                violation_error_message="この日は、すべての窓口の休業日・臨時開庁日としてすでに登録されています。",
+            ),
+            models.UniqueConstraint(
+                fields=["day", "office"],
+                condition=Q(office__isnull=False),
+                name="calday_unique_day_per_office",
+                violation_error_message="この日は、この窓口の休業日・臨時開庁日としてすでに登録されています。",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.get_kind_display()}"
+        where = self.office.name if self.office_id and self.office else "すべての窓口"
+        return f"{self.day} {self.get_kind_display()}（{where}）"
 
 
 class CapacityOverride(models.Model):

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from reservations import calendar, rota
-from reservations.models import CalendarDay, CapacityOverride, OpeningHours, Procedure, Reservation, Slot
+from reservations.models import CalendarDay, CapacityOverride, Office, OpeningHours, Procedure, Reservation, Slot
 
 # How far back the previous office day is looked for; after a closure longer than this, the cut-off falls on the
 # calendar day before.
@@ -38,9 +38,9 @@ def _cutoff(procedure: Procedure, previous_office_day: date) -> datetime:
     return timezone.make_aware(datetime.combine(previous_office_day, time(procedure.cutoff_hour, 0)))
 
 
-def _office_days_and_previous(start: date, end: date) -> tuple[set[date], dict[date, date]]:
-    """The office days from start to end, and for every day from start to end the office day before it."""
-    days = calendar.office_days(start - timedelta(days=LOOK_BACK_DAYS), end)
+def _office_days_and_previous(start: date, end: date, office: Office | None) -> tuple[set[date], dict[date, date]]:
+    """The office's days from start to end, and for every day from start to end the office day before it."""
+    days = calendar.office_days(start - timedelta(days=LOOK_BACK_DAYS), end, office)
     previous: dict[date, date] = {}
     earlier = iter(days)
     pending = next(earlier, None)
@@ -57,7 +57,7 @@ def _office_days_and_previous(start: date, end: date) -> tuple[set[date], dict[d
 
 def booking_deadline(*, procedure: Procedure, day: date) -> datetime:
     """Bookings, changes and cancellations for `day` close at the cut-off hour of the previous office day."""
-    _, previous = _office_days_and_previous(day, day)
+    _, previous = _office_days_and_previous(day, day, procedure.office)
     return _cutoff(procedure, previous[day])
 
 
@@ -65,7 +65,7 @@ def day_states(*, procedure: Procedure, start: date, end: date, now: datetime) -
     """Each day from start to end: CLOSED (not an office day), OUTSIDE (outside the bookable range or past its
     cut-off) or BOOKABLE online at `now`."""
     first, last = bookable_range(procedure=procedure, now=now)
-    open_days, previous = _office_days_and_previous(start, end)
+    open_days, previous = _office_days_and_previous(start, end, procedure.office)
     states: dict[date, str] = {}
     for day in previous:
         if day not in open_days:
@@ -123,13 +123,13 @@ def slot_caps(*, procedure: Procedure, start: date, end: date) -> dict[tuple[dat
     hours_by_weekday: dict[int, list[OpeningHours]] = {}
     for hours in procedure.hours.all():
         hours_by_weekday.setdefault(hours.weekday, []).append(hours)
-    exceptions = {c.day: c for c in CalendarDay.objects.filter(day__gte=start, day__lte=end)}
+    exceptions = calendar.exceptions(start, end, procedure.office)
     overrides = {
         (o.day, o.start): o.places
         for o in CapacityOverride.objects.filter(procedure=procedure, day__gte=start, day__lte=end)
     }
     wanted: dict[tuple[date, time], tuple[time, int]] = {}
-    for day in calendar.office_days(start, end):
+    for day in calendar.office_days(start, end, procedure.office):
         exception = exceptions.get(day)
         weekday = exception.hours_like if exception and exception.kind == CalendarDay.Kind.OPEN else day.weekday()
         for hours in hours_by_weekday.get(weekday, []):

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Sum
 
 from certificates.models import Certificate, Resident
 from reservations import calendar, rules
-from reservations.models import CalendarDay, Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
+from reservations.models import Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
 
 
 @dataclass
@@ -29,7 +29,7 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
     grid_start = first - timedelta(days=first.weekday())
     grid_end = last + timedelta(days=6 - last.weekday())
     states = rules.day_states(procedure=procedure, start=grid_start, end=grid_end, now=now)
-    exceptions = {c.day: c for c in CalendarDay.objects.filter(day__gte=grid_start, day__lte=grid_end)}
+    exceptions = calendar.exceptions(grid_start, grid_end, procedure.office)
     totals = {
         row["day"]: (row["places"] or 0) - (row["booked"] or 0)
         for row in Slot.objects.filter(procedure=procedure, day__gte=grid_start, day__lte=grid_end)

@@ -86,10 +86,10 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         "counts": counts,
         "walk_ins": len(day_walk_ins),
         "walk_in_rows": day_walk_ins,
-        "previous_day": calendar.previous_office_day(day),
-        "next_day": calendar.next_office_day(day),
-        "is_office_day": calendar.is_office_day(day),
-        "closed_reason": calendar.closed_reason(day),
+        "previous_day": calendar.previous_office_day(day, office=office),
+        "next_day": calendar.next_office_day(day, office=office),
+        "is_office_day": calendar.is_office_day(day, office),
+        "closed_reason": calendar.closed_reason(day, calendar.exceptions(day, day, office).get(day)),
         "statuses": Reservation.Status,
         "offices": office_list,
         "office": office,
@@ -406,7 +406,7 @@ def staff_book(request: StaffRequest) -> HttpResponse:
     try:
         chosen_day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        chosen_day = calendar.next_office_day(today) or today
+        chosen_day = calendar.next_office_day(today, office=procedure.office) or today
     now = timezone.now()
     open_slots = [
         s
@@ -542,7 +542,7 @@ def calendar_settings(request: StaffRequest) -> HttpResponse:
     context = {
         "forms": forms_by_name,
         "hours": OpeningHours.objects.select_related("procedure__office").order_by("procedure_id", "weekday", "start"),
-        "days": CalendarDay.objects.filter(day__gte=today - timedelta(days=7)),
+        "days": CalendarDay.objects.filter(day__gte=today - timedelta(days=7)).select_related("office"),
         "overrides": CapacityOverride.objects.filter(day__gte=today - timedelta(days=7)).select_related(
             "procedure__office"
         ),

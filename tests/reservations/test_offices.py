@@ -82,3 +82,92 @@ def test_a_clerk_assigns_a_resident_to_another_office_and_the_change_is_logged(c
     ).exists()
     clerk_client.post(f"/staff/residents/{resident.pk}/office/", {"office": "999"})
     assert ResidentOffice.objects.get(resident=resident).office == office
+
+
+def test_a_closure_for_one_office_closes_only_its_calendar_and_slots(supervisor_client, client, north) -> None:
+    from reservations import calendar, rules
+    from reservations.models import CalendarDay, Slot
+    from reservations.slots import slots_generate_all
+
+    office, procedure = north
+    main = factories.procedure()
+    factories.staffed(2, main)
+    factories.staffed(2, procedure)
+    slots_generate_all()
+    friday = date(2026, 12, 4)
+    assert Slot.objects.filter(procedure=procedure, day=friday, places__gt=0).exists()
+
+    response = supervisor_client.post(
+        "/staff/calendar/",
+        {
+            "action": "day",
+            "day-day": "2026-12-04",
+            "day-office": office.pk,
+            "day-kind": "closed",
+            "day-hours_like": "0",
+            "day-note": "北支所 停電",
+        },
+    )
+    assert response.status_code == 302
+    closure = CalendarDay.objects.get()
+    assert closure.office == office
+
+    # The branch's slots close and its calendar says why; the main office keeps its day.
+    assert not Slot.objects.filter(procedure=procedure, day=friday, places__gt=0).exists()
+    assert Slot.objects.filter(procedure=main, day=friday, places__gt=0).exists()
+    assert not calendar.is_office_day(friday, office) and calendar.is_office_day(friday, main.office)
+    assert calendar.is_office_day(friday)  # the city's own calendar knows only closures for every office
+    now = factories.NOW
+    assert rules.day_states(procedure=procedure, start=friday, end=friday, now=now)[friday] == rules.CLOSED
+    assert rules.day_states(procedure=main, start=friday, end=friday, now=now)[friday] == rules.BOOKABLE
+    # The cut-off for the Monday after is the branch's previous office day: Thursday 17:00, not Friday.
+    monday = date(2026, 12, 7)
+    assert rules.booking_deadline(procedure=procedure, day=monday).date() == date(2026, 12, 3)
+    assert rules.booking_deadline(procedure=main, day=monday).date() == friday
+
+    branch_page = client.get("/book/p/jr-pass-kita/?month=2026-12").content.decode()
+    assert '<td class="closed"><span>4<span class="mark">休み</span>' in branch_page
+    assert "/book/p/jr-pass-kita/2026-12-03/" in branch_page
+    main_page = client.get(f"/book/p/{main.slug}/?month=2026-12").content.decode()
+    assert f"/book/p/{main.slug}/2026-12-04/" in main_page
+    day_list = supervisor_client.get(f"/staff/day/2026-12-04/?office={office.pk}").content.decode()
+    assert "北支所 停電" in day_list
+    settings_page = supervisor_client.get("/staff/calendar/").content.decode()
+    assert "<td>北支所</td><td>休業</td>" in settings_page
+
+
+def test_an_office_may_open_on_a_day_every_other_office_is_closed(north) -> None:
+    from reservations import calendar
+    from reservations.models import CalendarDay
+
+    office, _procedure = north
+    day = date(2026, 12, 9)
+    CalendarDay.objects.create(day=day, kind="closed", note="全庁 システム更新")
+    CalendarDay.objects.create(day=day, office=office, kind="open", note="北支所は開庁")
+    assert not calendar.is_office_day(day)
+    assert calendar.is_office_day(day, office)
+    assert calendar.office_days(date(2026, 12, 8), date(2026, 12, 10), office) == [
+        date(2026, 12, 8),
+        day,
+        date(2026, 12, 10),
+    ]
+
+
+def test_the_same_closure_entered_twice_for_an_office_is_refused_in_japanese(supervisor_client, north) -> None:
+    from reservations.models import CalendarDay
+
+    office, _procedure = north
+    data = {
+        "action": "day",
+        "day-day": "2026-12-04",
+        "day-office": office.pk,
+        "day-kind": "closed",
+        "day-hours_like": "0",
+        "day-note": "",
+    }
+    supervisor_client.post("/staff/calendar/", data)
+    page = supervisor_client.post("/staff/calendar/", data).content.decode()
+    assert "この日は、この窓口の休業日・臨時開庁日としてすでに登録されています。" in page
+    # The same day for every office is a different entry and is accepted.
+    supervisor_client.post("/staff/calendar/", {**data, "day-office": ""})
+    assert CalendarDay.objects.count() == 2

@@ -343,7 +343,7 @@ class Command(BaseCommand):
         # Bookings at every office, so the day list and the reports have something to filter.
         for procedure in Procedure.objects.filter(is_active=True).order_by("id"):
             ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
-            for day in calendar.office_days(today, today + timedelta(days=14))[:6]:
+            for day in calendar.office_days(today, today + timedelta(days=14), procedure.office)[:6]:
                 for slot in Slot.objects.filter(procedure=procedure, day=day).order_by("start"):
                     if slot.starts_at <= now or rng.random() < 0.35:
                         continue
