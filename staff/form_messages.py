@@ -33,21 +33,21 @@ def _default_messages(field: forms.Field) -> dict[str, Any]:
     return messages
 
 
-def _format_example(field: forms.Field) -> str | None:
+def _format_example(field: type[forms.Field]) -> str | None:
     """What a well-formed value looks like, for the fields whose format can be wrong."""
-    if isinstance(field, forms.EmailField):
+    if issubclass(field, forms.EmailField):
         return _("{label}は、例のような形で入力してください（例：madoguchi@example.jp）。")
-    if isinstance(field, forms.URLField):
+    if issubclass(field, forms.URLField):
         return _("{label}は、例のような形で入力してください（例：https://www.example.jp/）。")
-    if isinstance(field, forms.DateTimeField):
+    if issubclass(field, forms.DateTimeField):
         return _("{label}は、年-月-日 時:分の形で入力してください（例：2026-12-03 9:30）。")
-    if isinstance(field, forms.DateField):
+    if issubclass(field, forms.DateField):
         return _("{label}は、年-月-日の形で入力してください（例：2026-12-03）。")
-    if isinstance(field, forms.TimeField):
+    if issubclass(field, forms.TimeField):
         return _("{label}は、時:分の形で入力してください（例：9:30）。")
-    if isinstance(field, forms.IntegerField):
+    if issubclass(field, forms.IntegerField):
         return _("{label}は、数字で入力してください（例：3）。")
-    if isinstance(field, (forms.DecimalField, forms.FloatField)):
+    if issubclass(field, (forms.DecimalField, forms.FloatField)):
         return _("{label}は、数字で入力してください（例：12.5）。")
     return None
 
@@ -62,10 +62,29 @@ def _label_in_sentence(label: str) -> str:
 
 def clear_messages(field: forms.Field, label: str) -> dict[str, str]:
     """The design system's message for each error code of this field."""
+    key = (type(field), type(field.widget), label, translation.get_language())
+    made = _MADE.get(key)
+    if made is None:
+        if len(_MADE) >= 4096:  # labels are the project's own; this only bounds the unexpected
+            _MADE.clear()
+        made = _MADE[key] = _clear_messages(*key)
+    return dict(made)
+
+
+_MADE: dict[tuple[Any, Any, str, str | None], tuple[tuple[str, str], ...]] = {}
+
+
+def _clear_messages(
+    field_class: Any, widget_class: Any, label: str, language: str | None
+) -> tuple[tuple[str, str], ...]:
+    """The messages depend only on the field's and widget's classes, the label and the language: made once for
+    each, not on every form of every request (a page's form has a dozen fields, each a dozen messages).
+    `field_class` is a forms.Field subclass and `widget_class` a forms.Widget subclass."""
     safe_label = _label_in_sentence(label)
-    if isinstance(field, forms.BooleanField):
+    field = field_class
+    if issubclass(field, forms.BooleanField):
         required = _("{label}にチェックを入れてください。")
-    elif isinstance(field, (forms.ChoiceField, forms.FileField)) or isinstance(field.widget, CHOOSING_WIDGETS):
+    elif issubclass(field, (forms.ChoiceField, forms.FileField)) or issubclass(widget_class, CHOOSING_WIDGETS):
         required = _("{label}を選んでください。")
     else:
         required = _("{label}を入力してください。")
@@ -82,9 +101,9 @@ def clear_messages(field: forms.Field, label: str) -> dict[str, str]:
     example = _format_example(field)
     if example:
         messages["invalid"] = example
-    elif isinstance(field, forms.FileField):
+    elif issubclass(field, forms.FileField):
         messages["invalid"] = _("{label}のファイルを選び直してください。")
-    return {code: text.format(label=safe_label) for code, text in messages.items()}
+    return tuple((code, text.format(label=safe_label)) for code, text in messages.items())
 
 
 def _clear_validator(validator: Any, label: str) -> Any:
@@ -124,7 +143,10 @@ class ClearMessages:
     """Mix into a form class (before Django's) to give it the design system's messages."""
 
     def full_clean(self) -> None:
-        apply_clear_messages(self)  # type: ignore[arg-type]
+        # An unbound form is never validated: its messages are not needed (a page's form is shown far more often
+        # than it is sent).
+        if self.is_bound:  # type: ignore[attr-defined]
+            apply_clear_messages(self)  # type: ignore[arg-type]
         super().full_clean()  # type: ignore[misc]
 
 
