@@ -13,11 +13,12 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -106,26 +107,79 @@ def header_key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-_DEFAULTS = {header_key(label): name for name, label in FIELD_LABELS.items()}
-_DEFAULTS.update({header_key(alias): name for alias, name in ALIASES.items()})
+class ExtraColumn(Protocol):
+    """A column of the register whose data a higher app keeps, such as the resident's office (reservations).
+
+    An app offers its columns from its AppConfig's `register_columns()`, so this module imports nothing of it. The
+    import asks once per run, for every distinct text of the column, what it stands for; a text it does not know is
+    that row's error, and the row is not taken. The export writes each resident's current value.
+    """
+
+    field: str
+    label: str
+    aliases: tuple[str, ...]
+
+    def canonical(self, texts: Collection[str]) -> dict[str, str | None]:
+        """Each text of the file as the value is kept (None: not known)."""
+        ...
+
+    def unknown(self, text: str) -> str:
+        """The row's error for a text that is not known, in Japanese, saying what is."""
+        ...
+
+    def current(self, resident_ids: Collection[int] | None) -> dict[int, str]:
+        """The value of each resident (of every resident when None)."""
+        ...
+
+    def write(self, values: dict[int, str], *, user: User | None, now: datetime) -> None:
+        """Set the value of each resident (by pk)."""
+        ...
+
+
+def extra_columns() -> list[ExtraColumn]:
+    columns: list[ExtraColumn] = []
+    for config in apps.get_app_configs():
+        offer = getattr(config, "register_columns", None)
+        if offer is not None:
+            columns.extend(offer())
+    return columns
+
+
+def field_labels() -> dict[str, str]:
+    """Every field a column can map to, with its heading: the register's own, then the higher apps' columns."""
+    return {**FIELD_LABELS, **{c.field: c.label for c in extra_columns()}}
+
+
+def _defaults() -> dict[str, str]:
+    defaults = {header_key(label): name for name, label in FIELD_LABELS.items()}
+    defaults.update({header_key(alias): name for alias, name in ALIASES.items()})
+    for column in extra_columns():
+        defaults[header_key(column.label)] = column.field
+        defaults.update({header_key(alias): column.field for alias in column.aliases})
+    return defaults
 
 
 def suggest_mapping(headers: Sequence[str]) -> list[str]:
     """For each column, the field it maps to: what the office chose last time, else the default heading, else ''."""
     remembered = {header_key(c.header): c.field for c in RegisterColumn.objects.all()}
+    known = field_labels()
+    defaults = _defaults()
     fields: list[str] = []
     for header in headers:
         key = header_key(header)
-        choice = remembered[key] if key in remembered else _DEFAULTS.get(key, "")
+        choice = remembered[key] if key in remembered else defaults.get(key, "")
+        if choice not in known:
+            choice = ""
         fields.append(choice if choice not in fields else "")
     return fields
 
 
 def default_mapping(headers: Sequence[str]) -> list[str]:
     """The mapping from the default headings only (what the shell command uses)."""
+    defaults = _defaults()
     fields: list[str] = []
     for header in headers:
-        choice = _DEFAULTS.get(header_key(header), "")
+        choice = defaults.get(header_key(header), "")
         fields.append(choice if choice not in fields else "")
     return fields
 
@@ -133,15 +187,14 @@ def default_mapping(headers: Sequence[str]) -> list[str]:
 def validate_mapping(headers: Sequence[str], fields: Sequence[str]) -> None:
     if len(fields) != len(headers):
         raise ValidationError("列の対応の数が見出しの数と合いません。もう一度読み込んでください。")
-    unknown = [f for f in fields if f and f not in FIELD_LABELS]
+    labels = field_labels()
+    unknown = [f for f in fields if f and f not in labels]
     if unknown:
         raise ValidationError(f"知らない項目があります：{', '.join(unknown)}")
     chosen = [f for f in fields if f]
-    twice = sorted({f for f in chosen if chosen.count(f) > 1}, key=list(FIELD_LABELS).index)
+    twice = sorted({f for f in chosen if chosen.count(f) > 1}, key=list(labels).index)
     if twice:
-        raise ValidationError(
-            "同じ項目が2つ以上の列に割り当てられています：" + "、".join(FIELD_LABELS[f] for f in twice)
-        )
+        raise ValidationError("同じ項目が2つ以上の列に割り当てられています：" + "、".join(labels[f] for f in twice))
     if "case_number" not in chosen:
         raise ValidationError("「ケース番号」に当たる列を選んでください。市民はケース番号で照合します。")
     if ("name" in chosen) and ({"family_name", "given_name"} & set(chosen)):
@@ -237,6 +290,8 @@ class Plan:
     changed_residents: dict[str, tuple[Resident, list[str]]] = field(default_factory=dict)
     new_certificates: list[PlannedCertificate] = field(default_factory=list)
     changed_certificates: list[Certificate] = field(default_factory=list)
+    # The higher apps' columns (ExtraColumn.field -> case number -> value), for new residents and changed values.
+    extra_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
@@ -317,6 +372,11 @@ def plan_rows(
     planned_certificates: dict[tuple[str, int, date], int] = {}
     resident_fields = {f.name for f in Resident._meta.concrete_fields}
     max_lengths = {f.name: f.max_length for f in Resident._meta.concrete_fields if getattr(f, "max_length", None)}
+    mapped = {name for _i, name in columns}
+    extras = [c for c in extra_columns() if c.field in mapped]
+    extra_canonical = {c.field: c.canonical({v[c.field] for _n, v in raw_rows if v.get(c.field)}) for c in extras}
+    extra_current = {c.field: c.current([r.pk for r in existing.values()]) for c in extras}
+    first_extras: dict[str, tuple[int, dict[str, str]]] = {}
 
     for number, values in raw_rows:
         errors: list[str] = []
@@ -341,13 +401,27 @@ def plan_rows(
             if limit and isinstance(value, str) and len(value) > limit:
                 errors.append(f"{RESIDENT_LABELS.get(name, name)}：{limit}文字以内にしてください（{len(value)}文字）。")
 
+        # The higher apps' columns: an unknown value is the row's error, nothing of the row is taken.
+        row_extras: dict[str, str] = {}
+        for column in extras:
+            text = values.get(column.field, "")
+            if text:
+                value = extra_canonical[column.field].get(text)
+                if value is None:
+                    errors.append(f"{column.label}：{column.unknown(text)}")
+                else:
+                    row_extras[column.field] = value
+
         resident = existing.get(case)
         new_resident: dict[str, Any] | None = None
         changed: list[str] = []
         if not errors:
             if case in first_row:
                 first_number, first_clean = first_row[case]
-                if any(first_clean.get(k) != v for k, v in clean.items() if k in first_clean):
+                _number, earlier_extras = first_extras[case]
+                if any(first_clean.get(k) != v for k, v in clean.items() if k in first_clean) or any(
+                    earlier_extras.get(k, v) != v for k, v in row_extras.items()
+                ):
                     errors.append(f"{first_number}行目と同じケース番号ですが、市民の内容が違います。")
             elif resident is not None:
                 changed = [k for k, v in clean.items() if k in resident_fields and getattr(resident, k) != v]
@@ -414,8 +488,19 @@ def plan_rows(
             plan.rows.append(RowResult(number, case, Outcome.ERROR, errors))
             continue
         first_row.setdefault(case, (number, clean))
+        first_extras.setdefault(case, (number, row_extras))
         reasons: list[str] = []
         outcome = Outcome.UNCHANGED
+        extra_changes: list[str] = []
+        for column in extras:
+            value = row_extras.get(column.field)
+            if value is None:
+                continue
+            if resident is None or extra_current[column.field].get(resident.pk) != value:
+                if case not in plan.extra_values.setdefault(column.field, {}):
+                    plan.extra_values[column.field][case] = value
+                    if resident is not None:
+                        extra_changes.append(f"{column.label}を「{value}」にします。")
         if new_resident is not None:
             plan.new_residents[case] = new_resident
             reasons.append("市民を新しく登録します。")
@@ -427,6 +512,11 @@ def plan_rows(
             resident.phone_digits = jp.phone_digits(resident.phone)
             plan.changed_residents[case] = (resident, changed)
             reasons.append("市民の登録内容を変更します：" + "、".join(RESIDENT_LABELS.get(n, n) for n in changed))
+            outcome = Outcome.UPDATED
+        if extra_changes and resident is not None:
+            # Logged and dated like any change of the resident's record.
+            plan.changed_residents.setdefault(case, (resident, []))
+            reasons.extend(extra_changes)
             outcome = Outcome.UPDATED
         if certificate_plan is not None:
             plan.new_certificates.append(certificate_plan)
@@ -628,6 +718,10 @@ def _write_plan(plan: Plan, *, user: User | None, now: datetime, run: RegisterIm
         )
     if plan.changed_certificates:
         Certificate.objects.bulk_update(plan.changed_certificates, ["route_from", "route_to"], batch_size=CHUNK)
+    for column in extra_columns():
+        values = plan.extra_values.get(column.field)
+        if values:
+            column.write({residents[case].pk: value for case, value in values.items()}, user=user, now=now)
     if user is not None:
         logs = [
             AccessLog(at=now, user=user, action=AccessLog.Action.CREATE, resident=r, detail=detail)
@@ -647,8 +741,10 @@ def _write_plan(plan: Plan, *, user: User | None, now: datetime, run: RegisterIm
 # --- export ---------------------------------------------------------------------------------------------------
 
 
-def export_rows() -> Iterator[list[str]]:
-    """One row per certificate (a resident without any: one row with the certificate columns empty)."""
+def export_rows(extras: Sequence[ExtraColumn] = ()) -> Iterator[list[str]]:
+    """One row per certificate (a resident without any: one row with the certificate columns empty), then the
+    higher apps' columns."""
+    extra_values = [column.current(None) for column in extras]
     certificates = Certificate.objects.select_related("kind").order_by("resident_id", "issued_on", "id")
     by_resident: dict[int, list[Certificate]] = {}
     for certificate in certificates.iterator(chunk_size=2000):
@@ -665,21 +761,24 @@ def export_rows() -> Iterator[list[str]]:
             resident.phone,
         ]
         held = by_resident.get(resident.pk, [])
+        after = [values.get(resident.pk, "") for values in extra_values]
         if not held:
-            yield person + ["", "", "", ""]
+            yield person + ["", "", "", "", *after]
         for c in held:
             yield person + [
                 c.kind.name,
                 c.issued_on.isoformat(),
                 c.expires_on.isoformat(),
                 join_route(c.route_from, c.route_to),
+                *after,
             ]
 
 
 def register_export(*, fmt: str, user: User | None, encoding: str = "utf-8-sig") -> bytes:
     """The whole register with the import's columns, so that an export imports again without a change."""
-    headers = list(COLUMNS.values())
-    rows = list(export_rows())
+    extras = extra_columns()
+    headers = [*COLUMNS.values(), *(column.label for column in extras)]
+    rows = list(export_rows(extras))
     if fmt == "xlsx":
         content = register_files.write_xlsx(headers, rows)
     else:

@@ -49,7 +49,7 @@ class RegisterMappingForm(form_messages.Form):
 
     def __init__(self, *args, run: RegisterImport, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "取り込まない"), *register.FIELD_LABELS.items()]
+        choices = [("", "取り込まない"), *register.field_labels().items()]
         headers = run.mapping.get("headers", [])
         fields = run.mapping.get("fields", [])
         for index, header in enumerate(headers):

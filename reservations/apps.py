@@ -23,6 +23,12 @@ class ReservationsConfig(AppConfig):
             }
         ]
 
+    def register_columns(self) -> list[Any]:
+        """The register's columns kept here: the resident's office (certificates.register.ExtraColumn)."""
+        from reservations.offices import OfficeColumn
+
+        return [OfficeColumn()]
+
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
