@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates import jp
+from staff.names import staff_name
 
 
 class ResidentCategory(models.Model):
@@ -38,7 +39,7 @@ class Resident(models.Model):
     address_building = models.CharField("方書", max_length=100, blank=True, help_text="建物名・部屋番号など")
     phone = models.CharField("電話番号", max_length=20)
     # Digits only, so "06-1234-5678" and "０６１２３４５６７８" find the same resident.
-    phone_digits = models.CharField(max_length=20, editable=False, db_index=True)
+    phone_digits = models.CharField(max_length=20, editable=False, db_index=True, verbose_name="電話番号（数字のみ）")
     email = models.EmailField("メールアドレス", blank=True)
     case_number = models.CharField("ケース番号", max_length=20, unique=True)
     letter_opt_out = models.BooleanField("お知らせを送らない", default=False)
@@ -52,8 +53,8 @@ class Resident(models.Model):
     )
     eligibility_end_reason = models.CharField("資格がなくなった理由", max_length=200, blank=True)
     notes = models.TextField("メモ", blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name="登録日時")
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name="更新日時")
 
     class Meta:
         verbose_name = "市民"
@@ -115,8 +116,10 @@ class Certificate(models.Model):
         VALID = "valid", "有効"
         REVOKED = "revoked", "取消"
 
-    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="certificates")
-    kind = models.ForeignKey(CertificateKind, on_delete=models.PROTECT, related_name="certificates")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="certificates", verbose_name="市民")
+    kind = models.ForeignKey(
+        CertificateKind, on_delete=models.PROTECT, related_name="certificates", verbose_name="種類"
+    )
     number = models.CharField("証明書番号", max_length=20, unique=True)
     issued_on = models.DateField("交付日")
     expires_on = models.DateField("有効期限", editable=False)
@@ -124,16 +127,33 @@ class Certificate(models.Model):
     route_from = models.CharField("区間（から）", max_length=50, blank=True)
     route_to = models.CharField("区間（まで）", max_length=50, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="交付した職員",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALID)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VALID, verbose_name="状態")
     revoked_reason = models.CharField("取消の理由", max_length=200, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="取り消した職員",
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    renews = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name="取消日時")
+    renews = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewed_by",
+        verbose_name="更新前の証明書",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name="登録日時")
 
     class Meta:
         verbose_name = "証明書"
@@ -172,11 +192,13 @@ class AccessLog(models.Model):
         SEARCH = "search", "検索"
         EXPORT = "export", "出力"
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="日時")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="職員")
+    action = models.CharField(max_length=10, choices=Action.choices, verbose_name="操作")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="市民"
+    )
+    detail = models.CharField(max_length=200, blank=True, verbose_name="内容")
 
     class Meta:
         verbose_name = "閲覧・変更の記録"
@@ -184,7 +206,7 @@ class AccessLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {staff_name(self.user)} {self.get_action_display()}"
 
 
 class RegisterColumn(models.Model):
@@ -192,7 +214,7 @@ class RegisterColumn(models.Model):
 
     header = models.CharField("見出し", max_length=100, unique=True)
     field = models.CharField("項目", max_length=40, blank=True, help_text="空欄は「取り込まない」")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name="更新日時")
 
     class Meta:
         verbose_name = "台帳の列の対応"
@@ -214,7 +236,7 @@ class RegisterImport(models.Model):
 
     at = models.DateTimeField("日時", default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="職員"
     )
     actor = models.CharField(
         "実行者", max_length=150, blank=True, help_text="画面の職員、またはコマンドを実行したユーザー"
@@ -223,10 +245,10 @@ class RegisterImport(models.Model):
     sha256 = models.CharField("ファイルのダイジェスト（SHA-256）", max_length=64)
     sheet = models.CharField("シート", max_length=100, blank=True)
     # The uploaded file, kept only between the dry run and the apply; emptied once applied.
-    content = models.BinaryField(default=b"", editable=False)
+    content = models.BinaryField(default=b"", editable=False, verbose_name="内容")
     mapping = models.JSONField("列の対応", default=dict)
     accept_computed_expiry = models.BooleanField("有効期限が違う行は計算した日で取り込む", default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED, verbose_name="状態")
     dry_run = models.BooleanField("ドライランのみ", default=False)
     rows = models.PositiveIntegerField("行数", default=0)
     created = models.PositiveIntegerField("新規", default=0)

@@ -24,6 +24,7 @@ from certificates.forms import (
     ResidentSearchForm,
 )
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
+from staff.names import staff_name
 from staff.roles import StaffRequest, staff_required, supervisor_required
 from staff.shortcuts import CsvResponse, apply_errors
 
@@ -259,11 +260,12 @@ def access_log(request: StaffRequest) -> HttpResponse:
     if action in AccessLog.Action.values:
         logs = logs.filter(action=action)
     if request.GET.get("format") == "csv":
-        response = CsvResponse("access-log.csv", ["日時", "職員", "操作", "市民ID", "内容"])
+        response = CsvResponse("access-log.csv", ["日時", "職員", "ユーザー名", "操作", "市民ID", "内容"])
         for log in logs.iterator():
             response.writerow(
                 [
                     timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    staff_name(log.user),
                     log.user.username,
                     log.get_action_display(),
                     log.resident_id or "",

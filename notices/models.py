@@ -55,9 +55,14 @@ class LetterTemplate(models.Model):
     address_left_mm = models.DecimalField("宛名の位置（左から mm）", max_digits=5, decimal_places=1, default=25)
     address_width_mm = models.DecimalField("宛名の幅（mm）", max_digits=5, decimal_places=1, default=90)
     address_height_mm = models.DecimalField("宛名の高さ（mm）", max_digits=5, decimal_places=1, default=40)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name="更新日時")
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新した職員",
     )
 
     # The texts with {placeholder} slots, and how long each may be: the letter is one A4 page, and a bounded text
@@ -104,26 +109,41 @@ class NoticeBatch(models.Model):
         Office, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_batches", verbose_name="窓口"
     )
     sequence = models.PositiveSmallIntegerField("追加分の番号", default=0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING)
-    created_at = models.DateTimeField(default=timezone.now)
-    prepared_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING, verbose_name="状態")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="作成日時")
+    prepared_at = models.DateTimeField(null=True, blank=True, verbose_name="準備した日時")
     prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="準備した職員",
     )
-    letter_count = models.PositiveIntegerField(default=0)
-    pdf_path = models.CharField(max_length=200, blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
-    pdf_bytes = models.PositiveBigIntegerField(default=0)
-    render_claimed_at = models.DateTimeField(null=True, blank=True)
+    letter_count = models.PositiveIntegerField(default=0, verbose_name="お知らせの数")
+    pdf_path = models.CharField(max_length=200, blank=True, verbose_name="PDFの保存先")
+    pdf_sha256 = models.CharField(max_length=64, blank=True, verbose_name="PDFのハッシュ")
+    pdf_bytes = models.PositiveBigIntegerField(default=0, verbose_name="PDFの大きさ（バイト）")
+    render_claimed_at = models.DateTimeField(null=True, blank=True, verbose_name="PDF作成の開始日時")
     pdf_deleted_at = models.DateTimeField("PDFを削除した日時", null=True, blank=True)
-    mailed_on = models.DateField(null=True, blank=True)
+    mailed_on = models.DateField(null=True, blank=True, verbose_name="発送日")
     mailed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="発送した職員",
     )
     # The recipients were checked against the benefits system before mailing (see notices/eligibility.py).
     eligibility_checked_at = models.DateTimeField("資格を確認した日時", null=True, blank=True)
     eligibility_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="資格を確認した職員",
     )
 
     class Meta:
@@ -163,46 +183,56 @@ class Letter(models.Model):
         # Not sent: the household was found no longer eligible when the batch was checked before mailing.
         WITHDRAWN = "withdrawn", "取り下げ（資格の確認）"
 
-    batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters")
+    batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters", verbose_name="一括作成")
     # One letter per certificate, ever: however often or concurrently the monthly job runs. The links are emptied
     # only when the letter is anonymised after its retention period (notices.services.letters_anonymise).
     certificate = models.OneToOneField(
-        Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letter"
+        Certificate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notice_letter",
+        verbose_name="証明書",
     )
     resident = models.ForeignKey(
-        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letters"
+        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letters", verbose_name="市民"
     )
     invitation = models.OneToOneField(
-        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
+        Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="letter", verbose_name="予約コード"
     )
     # The office whose contact the letter carries and where it invites the resident; kept after retention cuts the
     # invitation, so the outcome report can still be read per office.
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_letters", verbose_name="窓口"
     )
-    postal_code = models.CharField(max_length=8)
-    address = models.CharField(max_length=200)
-    name = models.CharField(max_length=101)
-    expires_on = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
-    status_reason = models.CharField(max_length=200, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    postal_code = models.CharField(max_length=8, verbose_name="郵便番号")
+    address = models.CharField(max_length=200, verbose_name="住所")
+    name = models.CharField(max_length=101, verbose_name="宛名")
+    expires_on = models.DateField(verbose_name="有効期限")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED, verbose_name="状態")
+    status_reason = models.CharField(max_length=200, blank=True, verbose_name="理由")
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name="状態を変えた日時")
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="状態を変えた職員",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="作成日時")
+    anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name="個人情報を消した日時")
     # What became of the letter, kept when its links to the bookings and certificates are cut (retention), so the
     # outcome report counts the same afterwards. Empty (outcome_kept_at null) while the live links answer.
-    outcome_kept_at = models.DateTimeField(null=True, blank=True)
-    outcome_booked = models.BooleanField(default=False)
-    outcome_visited = models.BooleanField(default=False)
-    outcome_no_show = models.BooleanField(default=False)
-    outcome_issued = models.BooleanField(default=False)
+    outcome_kept_at = models.DateTimeField(null=True, blank=True, verbose_name="結果を記録した日時")
+    outcome_booked = models.BooleanField(default=False, verbose_name="予約あり")
+    outcome_visited = models.BooleanField(default=False, verbose_name="来庁あり")
+    outcome_no_show = models.BooleanField(default=False, verbose_name="来庁なし")
+    outcome_issued = models.BooleanField(default=False, verbose_name="交付あり")
     # How the booking that speaks for the letter was made (internet, phone, counter; empty when none or unknown)
     # and whether it used the letter's code, so the channel figures also survive retention.
-    outcome_channel = models.CharField(max_length=10, blank=True)
-    outcome_with_code = models.BooleanField(default=False)
+    outcome_channel = models.CharField(max_length=10, blank=True, verbose_name="予約の受付方法")
+    outcome_with_code = models.BooleanField(default=False, verbose_name="予約コードで予約")
 
     class Meta:
         verbose_name = "お知らせ"
@@ -225,7 +255,7 @@ class Letter(models.Model):
 class LetterRetentionRun(models.Model):
     """What the retention job removed, and when: letters of batches past their period, and the batch PDFs."""
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now, verbose_name="日時")
     cutoff = models.DateField("この月より前のお知らせ")
     letters = models.PositiveIntegerField("個人情報を消したお知らせの数")
     pdfs = models.PositiveIntegerField("削除したPDFの数")
@@ -242,15 +272,17 @@ class LetterRetentionRun(models.Model):
 class BatchEvent(models.Model):
     """What was done to a batch, by whom: preparation, regeneration, mailing."""
 
-    batch = models.ForeignKey(NoticeBatch, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    batch = models.ForeignKey(NoticeBatch, on_delete=models.CASCADE, related_name="events", verbose_name="一括作成")
+    at = models.DateTimeField(default=timezone.now, verbose_name="日時")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="職員"
     )
-    action = models.CharField(max_length=40)
-    detail = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40, verbose_name="操作")
+    detail = models.CharField(max_length=200, blank=True, verbose_name="内容")
 
     class Meta:
+        verbose_name = "一括作成の記録"
+        verbose_name_plural = "一括作成の記録"
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -286,12 +318,16 @@ class Complaint(models.Model):
         SURVEY = "survey", "アンケート"
         OTHER = "other", "その他"
 
-    category = models.ForeignKey(ComplaintCategory, on_delete=models.PROTECT, related_name="complaints")
+    category = models.ForeignKey(
+        ComplaintCategory, on_delete=models.PROTECT, related_name="complaints", verbose_name="分類"
+    )
     channel = models.CharField("受けた方法", max_length=10, choices=Channel.choices, default=Channel.COUNTER)
     received_on = models.DateField("受けた日")
     text = models.TextField("内容", blank=True, max_length=1000)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記録した職員"
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="記録日時")
 
     class Meta:
         verbose_name = "苦情・意見"
@@ -338,9 +374,11 @@ class SurveyResponse(models.Model):
         OVER_30 = "over_30", "30分以上"
         NOT_YET = "not_yet", "まだ来庁していない"
 
-    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    token_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="回答日時")
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name="回答の経路")
+    token_digest = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name="回答用リンクのハッシュ"
+    )
     how_booked = models.CharField("予約の方法", max_length=10, choices=HowBooked.choices, blank=True)
     letter_helped = models.CharField("お知らせは役に立ったか", max_length=10, choices=LetterHelped.choices, blank=True)
     wait = models.CharField("窓口での待ち時間", max_length=10, choices=Wait.choices, blank=True)
@@ -366,8 +404,10 @@ class SurveyResponse(models.Model):
 class SurveyMail(models.Model):
     """The survey invitation e-mailed after a visit: one per reservation, claimed by inserting this row."""
 
-    reservation = models.OneToOneField(Reservation, on_delete=models.CASCADE, related_name="survey_mail")
-    sent_at = models.DateTimeField(default=timezone.now)
+    reservation = models.OneToOneField(
+        Reservation, on_delete=models.CASCADE, related_name="survey_mail", verbose_name="予約"
+    )
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name="送信日時")
 
     class Meta:
         verbose_name = "アンケートのお願い（メール）"

@@ -26,6 +26,7 @@ from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplat
 from reservations.invitations import invitation_create
 from reservations.models import Invitation, Office, Procedure, Reservation
 from reservations.retention import reservations_anonymise, retention_cutoff
+from staff.names import staff_name
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ def render_batch_pdf(
     )
     count = letter_qs.count()
     preparer = batch.prepared_by or user
-    prepared_by = (preparer.get_full_name() or preparer.username) if preparer else "定期処理"
+    prepared_by = staff_name(preparer) if preparer else "定期処理"
     letter_day = timezone.localdate(batch.created_at)
     prepared_at = timezone.localtime(batch.prepared_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate, CertificateKind, Resident
 from staff import wording
+from staff.names import staff_name
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a number read out over the phone or copied from paper stays unambiguous.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -67,13 +68,18 @@ class ResidentOffice(models.Model):
     without a row belongs to the main office (the first one).
     """
 
-    resident = models.OneToOneField(Resident, on_delete=models.CASCADE, related_name="office_link")
+    resident = models.OneToOneField(Resident, on_delete=models.CASCADE, related_name="office_link", verbose_name="市民")
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="resident_links", verbose_name="担当の窓口"
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name="更新日時")
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新した職員",
     )
 
     class Meta:
@@ -85,10 +91,10 @@ class ResidentOffice(models.Model):
 
 
 class Procedure(models.Model):
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="procedures")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="procedures", verbose_name="窓口")
     name = models.CharField("手続き", max_length=100)
     name_en = models.CharField("手続き（英語）", max_length=100, blank=True)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name="URL用の名前")
     description = models.TextField("説明", blank=True)
     duration_minutes = models.PositiveSmallIntegerField("所要時間（分）", default=15)
     places_per_slot = models.PositiveSmallIntegerField(
@@ -99,7 +105,12 @@ class Procedure(models.Model):
     days_ahead = models.PositiveSmallIntegerField("何日先まで予約できるか", default=60)
     cutoff_hour = models.PositiveSmallIntegerField("前開庁日の締切時刻（時）", default=17)
     certificate_kind = models.ForeignKey(
-        CertificateKind, on_delete=models.PROTECT, null=True, blank=True, related_name="procedures"
+        CertificateKind,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="procedures",
+        verbose_name="証明書の種類",
     )
     walk_ins_accepted = models.BooleanField(
         "予約なしの来庁を受け付ける",
@@ -145,7 +156,9 @@ class Procedure(models.Model):
 class Acknowledgement(models.Model):
     """A statement the resident must read and tick before booking; the text and version agreed are kept."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="acknowledgements")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="acknowledgements", verbose_name="手続き"
+    )
     text = models.TextField(
         "文言", help_text="{photo_months}（写真の期限の月数）と {photo_size}（写真のサイズ）が使えます"
     )
@@ -155,8 +168,8 @@ class Acknowledgement(models.Model):
     is_photo_rule = models.BooleanField(
         "写真の規則", default=False, help_text="写真が不要な種類の証明書の手続きでは、この確認事項を表示しません。"
     )
-    order = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name="表示順")
+    active = models.BooleanField(default=True, verbose_name="使用中")
 
     class Meta:
         verbose_name = "確認事項"
@@ -193,7 +206,7 @@ class Acknowledgement(models.Model):
 class OpeningHours(models.Model):
     WEEKDAYS = [(0, "月"), (1, "火"), (2, "水"), (3, "木"), (4, "金"), (5, "土"), (6, "日")]
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="hours")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="hours", verbose_name="手続き")
     weekday = models.PositiveSmallIntegerField("曜日", choices=WEEKDAYS)
     start = models.TimeField("開始")
     end = models.TimeField("終了")
@@ -269,7 +282,9 @@ class CalendarDay(models.Model):
 class CapacityOverride(models.Model):
     """Fewer (or more) places on a day, or on one slot of that day, e.g. when fewer qualified clerks work."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="capacity_overrides")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="capacity_overrides", verbose_name="手続き"
+    )
     day = models.DateField("日付")
     start = models.TimeField("枠の開始（空欄で終日）", null=True, blank=True)
     places = models.PositiveSmallIntegerField("定員")
@@ -298,15 +313,15 @@ class CapacityOverride(models.Model):
 
 
 class Slot(models.Model):
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="slots")
-    day = models.DateField()
-    start = models.TimeField()
-    end = models.TimeField()
-    places = models.PositiveSmallIntegerField()
-    booked = models.PositiveSmallIntegerField(default=0)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="slots", verbose_name="手続き")
+    day = models.DateField(verbose_name="日付")
+    start = models.TimeField(verbose_name="開始")
+    end = models.TimeField(verbose_name="終了")
+    places = models.PositiveSmallIntegerField(verbose_name="定員")
+    booked = models.PositiveSmallIntegerField(default=0, verbose_name="予約数")
     # What the rota alone gives: min(cap, qualified clerks on duty). `places` is never below `booked`, so a
     # booking made before an absence keeps its place; when it leaves, `places` falls back to this.
-    rota_places = models.PositiveSmallIntegerField(default=0)
+    rota_places = models.PositiveSmallIntegerField(default=0, verbose_name="勤務表による定員")
 
     class Meta:
         verbose_name = "予約枠"
@@ -337,13 +352,17 @@ class Slot(models.Model):
 class Invitation(models.Model):
     """A one-time booking code from a letter, tied to a resident and the certificate that is about to expire."""
 
-    code = models.CharField(max_length=12, unique=True)
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="invitations")
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="invitations")
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="invitations")
-    valid_until = models.DateField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    code = models.CharField(max_length=12, unique=True, verbose_name="コード")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="invitations", verbose_name="市民")
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="invitations", verbose_name="証明書"
+    )
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="invitations", verbose_name="手続き"
+    )
+    valid_until = models.DateField(verbose_name="使える期限")
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name="使った日時")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="作成日時")
 
     class Meta:
         verbose_name = "予約コード"
@@ -376,50 +395,77 @@ class Reservation(models.Model):
 
     ACTIVE = (Status.BOOKED, Status.ARRIVED)
 
-    number = models.CharField(max_length=10, unique=True)
-    token = models.CharField(max_length=43, unique=True)
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="reservations")
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    number = models.CharField(max_length=10, unique=True, verbose_name="予約番号")
+    token = models.CharField(max_length=43, unique=True, verbose_name="管理用リンクの鍵")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="reservations", verbose_name="手続き"
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations", verbose_name="予約枠")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED, verbose_name="状態")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB, verbose_name="受付方法")
     family_name = models.CharField("姓", max_length=50)
     given_name = models.CharField("名", max_length=50)
     family_name_kana = models.CharField("セイ", max_length=50)
     given_name_kana = models.CharField("メイ", max_length=50)
     phone = models.CharField("電話番号", max_length=20)
-    phone_digits = models.CharField(max_length=20, db_index=True)
+    phone_digits = models.CharField(max_length=20, db_index=True, verbose_name="電話番号（数字のみ）")
     email = models.EmailField("メールアドレス", blank=True)
     pass_user_name = models.CharField("定期券を使う方の氏名", max_length=100, blank=True)
-    language = models.CharField(max_length=5, default="ja")
+    language = models.CharField(max_length=5, default="ja", verbose_name="言語")
     notes = models.TextField("メモ（職員用）", blank=True)
     invitation = models.ForeignKey(
-        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="予約コード",
     )
     resident = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations", verbose_name="市民"
     )
     certificate = models.ForeignKey(
-        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+        Certificate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="証明書",
     )
     issued_certificate = models.ForeignKey(
-        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="issued_from_reservations"
+        Certificate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issued_from_reservations",
+        verbose_name="交付した証明書",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="予約日時")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="予約を受けた職員",
     )
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name="状態を変えた日時")
     status_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="状態を変えた職員",
     )
-    cancel_reason = models.CharField(max_length=200, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True, verbose_name="取消の理由")
     # Which client a web booking came from: a keyed hash of its address (reservations.review.client_key), never
     # the address itself; blank for staff bookings and after retention.
-    client_key = models.CharField(max_length=16, blank=True, db_index=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    client_key = models.CharField(max_length=16, blank=True, db_index=True, verbose_name="端末の識別子")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, verbose_name="前日のお知らせメールの送信日時")
     # Set when the confirmation e-mail went out; empty means a job will (re)try it.
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, verbose_name="確認メールの送信日時")
+    anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name="個人情報を消した日時")
     # The counter's clock, one click each on the day list: waiting is called - arrived, service is done - called.
     arrived_at = models.DateTimeField("来庁した時刻", null=True, blank=True)
     called_at = models.DateTimeField("呼び出した時刻", null=True, blank=True)
@@ -482,16 +528,27 @@ class Reservation(models.Model):
 
 
 class ReservationAcknowledgement(models.Model):
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="acknowledgements")
-    acknowledgement = models.ForeignKey(Acknowledgement, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
-    version = models.PositiveIntegerField()
-    agreed_at = models.DateTimeField()
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="acknowledgements", verbose_name="予約"
+    )
+    acknowledgement = models.ForeignKey(
+        Acknowledgement, on_delete=models.PROTECT, related_name="+", verbose_name="確認事項"
+    )
+    text = models.TextField(verbose_name="文言")
+    version = models.PositiveIntegerField(verbose_name="版")
+    agreed_at = models.DateTimeField(verbose_name="同意した日時")
     read_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="読み上げた職員",
     )
 
     class Meta:
+        verbose_name = "予約時の確認事項"
+        verbose_name_plural = "予約時の確認事項"
         constraints = [
             models.UniqueConstraint(fields=["reservation", "acknowledgement"], name="ack_once_per_reservation")
         ]
@@ -508,12 +565,14 @@ class WalkIn(models.Model):
         NO = "no", "受け取っていない"
         UNKNOWN = "unknown", "分からない"
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="walk_ins")
-    day = models.DateField()
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="walk_ins", verbose_name="手続き")
+    day = models.DateField(verbose_name="日付")
     # When the walk-in was recorded, which is when the person arrived at the counter.
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now, verbose_name="受付時刻")
     served = models.BooleanField("対応した", default=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記録した職員"
+    )
     note = models.CharField("メモ", max_length=200, blank=True)
     had_letter = models.CharField(
         "お知らせを受け取ったか", max_length=10, choices=HadLetter.choices, default=HadLetter.UNKNOWN
@@ -543,7 +602,7 @@ class WalkIn(models.Model):
 class RetentionRun(models.Model):
     """What the retention job removed, and when: the personal data of reservations past their period."""
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now, verbose_name="日時")
     cutoff = models.DateField("この日より前の予約")
     anonymised = models.PositiveIntegerField("個人情報を消した予約の数")
 
@@ -568,9 +627,14 @@ class Qualification(models.Model):
     procedure = models.ForeignKey(
         Procedure, on_delete=models.CASCADE, related_name="qualifications", verbose_name="手続き"
     )
-    granted_at = models.DateTimeField(default=timezone.now)
+    granted_at = models.DateTimeField(default=timezone.now, verbose_name="付与日時")
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="付与した職員",
     )
 
     class Meta:
@@ -579,7 +643,7 @@ class Qualification(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "procedure"], name="qualification_once")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.procedure}"
+        return f"{staff_name(self.user)} {self.procedure}"
 
 
 class DutyPattern(models.Model):
@@ -602,7 +666,7 @@ class DutyPattern(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{staff_name(self.user)} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 class DutyException(models.Model):
@@ -625,9 +689,14 @@ class DutyException(models.Model):
     end = models.TimeField("終了（空欄で終日）", null=True, blank=True)
     kind = models.CharField("種別", max_length=10, choices=Kind.choices)
     note = models.CharField("メモ", max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="登録日時")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="登録した職員",
     )
 
     class Meta:
@@ -651,7 +720,7 @@ class DutyException(models.Model):
 
     def __str__(self) -> str:
         hours = f"{self.start:%H:%M}-{self.end:%H:%M}" if self.start and self.end else "終日"
-        return f"{self.user} {self.day} {hours} {self.get_kind_display()}"
+        return f"{staff_name(self.user)} {self.day} {hours} {self.get_kind_display()}"
 
     @property
     def is_absence(self) -> bool:
@@ -678,19 +747,33 @@ class UnstaffedBooking(models.Model):
         CANCELLED = "cancelled", "取消"
         COVERED = "covered", "担当者が勤務に戻った"
 
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="unstaffed")
-    cause = models.ForeignKey(DutyException, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="unstaffed", verbose_name="予約"
+    )
+    cause = models.ForeignKey(
+        DutyException, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="原因"
+    )
     absent_clerk = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="不在の担当者",
     )
-    found_at = models.DateTimeField(default=timezone.now)
-    offered_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(default=timezone.now, verbose_name="見つかった日時")
+    offered_at = models.DateTimeField(null=True, blank=True, verbose_name="案内した日時")
     offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="案内した職員",
     )
-    offer_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+    offer_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True, verbose_name="案内の方法")
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name="解消した日時")
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, verbose_name="解消の方法")
 
     class Meta:
         verbose_name = "担当者が不在の予約"
@@ -724,22 +807,37 @@ class RotaLog(models.Model):
         GUIDE = "guide", "窓口案内を改版"
         DEACTIVATED = "deactivated", "職員を無効化"
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="日時")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作した職員",
     )
-    action = models.CharField(max_length=12, choices=Action.choices)
+    action = models.CharField(max_length=12, choices=Action.choices, verbose_name="操作")
     clerk = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="担当者",
     )
     reservation = models.ForeignKey(
-        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="rota_log"
+        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="rota_log", verbose_name="予約"
     )
     # The absence (or extra turn) that led to this step, so its page can show every booking it touched.
     cause = models.ForeignKey(
-        "DutyException", on_delete=models.SET_NULL, null=True, blank=True, related_name="log_entries"
+        "DutyException",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="log_entries",
+        verbose_name="原因",
     )
-    detail = models.CharField(max_length=300, blank=True)
+    detail = models.CharField(max_length=300, blank=True, verbose_name="内容")
 
     class Meta:
         verbose_name = "担当・勤務の記録"
@@ -755,13 +853,18 @@ class GuideVersion(models.Model):
 
     A line starting with "#" is a heading; `{photo_date}` and `{photo_size}` are filled in per appointment."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="guides")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="guides", verbose_name="手続き")
     version = models.PositiveIntegerField("版")
     steps = models.TextField("手順（1行に1項目、# で始まる行は見出し）")
     note = models.CharField("改版の理由", max_length=200, blank=True)
-    published_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(default=timezone.now, verbose_name="改版日時")
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="改版した職員",
     )
 
     class Meta:
@@ -778,12 +881,14 @@ class GuideTick(models.Model):
     """A step of the guide the clerk ticked while serving this appointment; all ticks of one booking share a
     version, so the record shows which version was followed."""
 
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="guide_ticks")
-    guide = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="ticks")
-    step = models.PositiveSmallIntegerField()
-    done = models.BooleanField(default=True)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="guide_ticks", verbose_name="予約"
+    )
+    guide = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="ticks", verbose_name="窓口案内")
+    step = models.PositiveSmallIntegerField(verbose_name="手順の番号")
+    done = models.BooleanField(default=True, verbose_name="済み")
+    at = models.DateTimeField(default=timezone.now, verbose_name="日時")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="職員")
 
     class Meta:
         verbose_name = "窓口案内の確認"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from staff.names import staff_name
+
 
 class Counter(models.Model):
     """A number several processes change at once: a rate-limit window, login failures, a version.
@@ -11,9 +13,9 @@ class Counter(models.Model):
     Changed only by one conditional UPDATE at a time (staff.counters), never read-then-written. A window counter
     starts again once `resets_at` has passed; a counter without `resets_at` (a version number) never resets."""
 
-    key = models.CharField(max_length=100, unique=True)
-    count = models.BigIntegerField(default=0)
-    resets_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    key = models.CharField(max_length=100, unique=True, verbose_name="キー")
+    count = models.BigIntegerField(default=0, verbose_name="値")
+    resets_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name="リセットする日時")
 
     class Meta:
         verbose_name = "カウンター"
@@ -44,7 +46,7 @@ class SecurityEvent(models.Model):
         DEACTIVATED = "deactivated", "アカウントの無効化"
         OTP_RESET = "otp_reset", "二段階認証のリセット"
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name="日時")
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="対象"
@@ -74,18 +76,23 @@ class EnrolmentLink(models.Model):
 
     Only the SHA-256 of the secret in the link is stored, so the table itself lets nobody enrol."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="職員")
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name="リンクのハッシュ")
+    created_at = models.DateTimeField(default=timezone.now, verbose_name="発行日時")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="発行した人",
     )
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name="有効期限")
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name="使った日時")
 
     class Meta:
         verbose_name = "認証アプリの登録用リンク"
         verbose_name_plural = "認証アプリの登録用リンク"
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{staff_name(self.user)} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,22 @@
 """The project's template filters ({% load madoguchi %}): accessible form fields and dates as residents read them."""
 
 from datetime import date
+from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from staff.names import staff_name
+
 register = template.Library()
+
+
+@register.filter(name="staff_name")
+def staff_name_filter(user: Any) -> str:
+    """A staff member's name, family name first."""
+    return staff_name(user)
 
 
 @register.filter
