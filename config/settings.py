@@ -214,8 +214,9 @@ if not SITE_URL:
     if not DEBUG:
         raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://madoguchi.example.lg.jp).")
     SITE_URL = "http://127.0.0.1:8000"
-# Active bookings per phone number and procedure (0 = no limit): more are refused for staff bookings and listed
-# for the supervisor for web bookings, so that no public page tells whether a number has a booking.
+# Active bookings per phone number, procedure and pass user (0 = no limit): more are refused for staff bookings
+# and listed for the supervisor for web bookings, so that no public page tells whether a number has a booking.
+# Per pass user, because household members often share one phone.
 BOOKINGS_PER_PHONE = env.int("BOOKINGS_PER_PHONE", default=1)
 # Web bookings one client may make in a period (cancelled ones count); more are refused with a request to phone.
 BOOKING_BURST_RATE = env.str("BOOKING_BURST_RATE", default="4/1h")

@@ -237,15 +237,30 @@ def reservation_book(
         # review page (reservations.review) and cancels what should not stand. Staff, who may know, are told.
         if limit and staff:
             _lock_phone(digits)
+            pass_user = rules.pass_user_key(
+                family_name=contact.family_name, given_name=contact.given_name, pass_user_name=contact.pass_user_name
+            )
             active = Reservation.objects.filter(
                 phone_digits=digits,
                 procedure=procedure,
                 status__in=Reservation.ACTIVE,
                 slot__day__gte=timezone.localdate(now),
-            ).count()
-            if active >= limit:
+            ).only("family_name", "given_name", "pass_user_name")
+            same_user = [
+                r
+                for r in active
+                if rules.pass_user_key(
+                    family_name=r.family_name, given_name=r.given_name, pass_user_name=r.pass_user_name
+                )
+                == pass_user
+            ]
+            if len(same_user) >= limit:
                 raise ValidationError(
-                    {"phone": "この電話番号ではすでに予約があります。予約の変更は日ごとの一覧の予約からできます。"}
+                    {
+                        "phone": "この電話番号では、同じ方（定期券を使う方）の予約がすでにあります。"
+                        "予約の変更は日ごとの一覧の予約からできます。家族の別の方の予約なら、"
+                        "「定期券を使う方の氏名」にその方の氏名を入力してください。"
+                    }
                 )
         _take_place(slot.pk, slot.procedure_id)
         clerk_id = _choose_clerk(slot)

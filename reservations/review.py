@@ -1,6 +1,6 @@
 """Bookings a supervisor should look at: a burst from one client, or more active bookings on one phone number
-than BOOKINGS_PER_PHONE. The public pages never tell a stranger about either (no phone-number oracle); the
-supervisor sees them here and can cancel them, with a reason that is kept on each reservation."""
+for one pass user than BOOKINGS_PER_PHONE. The public pages never tell a stranger about either (no phone-number
+oracle); the supervisor sees them here and can cancel them, with a reason that is kept on each reservation."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from certificates.models import AccessLog
 from certificates.services import access_log_record
+from reservations import rules
 from reservations.booking import reservation_cancel
 from reservations.models import Reservation
 
@@ -72,9 +73,22 @@ def review_groups(*, now: datetime | None = None) -> list[Group]:
                 .select_related("slot", "procedure")
                 .order_by("created_at")
             )
-            groups.append(
-                Group(reason=f"同じ電話番号の予約 {len(rows)}件", key=f"…{row['phone_digits'][-4:]}", reservations=rows)
-            )
+            # The limit is per pass user: household members sharing one phone may each hold a booking.
+            by_user: dict[str, list[Reservation]] = {}
+            for r in rows:
+                key = rules.pass_user_key(
+                    family_name=r.family_name, given_name=r.given_name, pass_user_name=r.pass_user_name
+                )
+                by_user.setdefault(key, []).append(r)
+            over = [r for same in by_user.values() if len(same) > limit for r in same]
+            if over:
+                groups.append(
+                    Group(
+                        reason=f"同じ電話番号・同じ方の予約 {len(over)}件",
+                        key=f"…{row['phone_digits'][-4:]}",
+                        reservations=over,
+                    )
+                )
     return groups
 
 

@@ -8,6 +8,7 @@ whatever the range it is asked about.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -154,3 +155,11 @@ def slot_places(
         )
         for (day, slot_start), (slot_end, cap) in slot_caps(procedure=procedure, start=start, end=end).items()
     }
+
+
+def pass_user_key(*, family_name: str, given_name: str, pass_user_name: str = "") -> str:
+    """Who will use the pass, for BOOKINGS_PER_PHONE: the limit is per pass user, so household members who share
+    one phone (a parent and a working child, an elderly couple with one landline) can each hold a booking. The
+    pass user is the one named in "定期券を使う方の氏名", else the person booking; spaces and width do not count."""
+    name = pass_user_name or f"{family_name}{given_name}"
+    return "".join(unicodedata.normalize("NFKC", name).split())

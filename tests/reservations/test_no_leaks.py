@@ -78,7 +78,7 @@ def test_staff_booking_on_the_phone_is_told_about_an_existing_booking(alice, fro
     acks = [a.pk for a in slot.procedure.acknowledgements_to_agree()]
     contact = booking.Contact("田中", "陽子", "タナカ", "ヨウコ", "090-1111-2222")
     booking.reservation_book(procedure=slot.procedure, slot_id=slot.pk, acknowledged=acks, contact=contact)
-    with pytest.raises(ValidationError, match="すでに予約があります"):
+    with pytest.raises(ValidationError, match="同じ方（定期券を使う方）の予約がすでにあります"):
         booking.reservation_book(
             procedure=slot.procedure, slot_id=slot.pk, acknowledged=acks, contact=contact, channel="phone", user=alice
         )
