@@ -95,6 +95,9 @@ class CertificateKind(models.Model):
     photo_required = models.BooleanField("写真が必要", default=True)
     photo_max_age_months = models.PositiveSmallIntegerField("写真の撮影期限（月）", default=6)
     photo_size = models.CharField("写真のサイズ", max_length=40, default="縦4cm×横3cm")
+    photo_size_en = models.CharField(
+        "写真のサイズ（英語）", max_length=40, default="4 cm high × 3 cm wide", help_text="英語のページとメールに出ます"
+    )
     is_letter_kind = models.BooleanField("お知らせの対象", default=False)
     number_prefix = models.CharField("証明書番号の接頭辞", max_length=4, default="T")
 
@@ -109,6 +112,10 @@ class CertificateKind(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def photo_size_in(self, language: str) -> str:
+        """The photo's size in the page's language (English pages and e-mails: 4 cm high × 3 cm wide)."""
+        return self.photo_size_en if language == "en" and self.photo_size_en else self.photo_size
 
 
 class Certificate(models.Model):

@@ -16,8 +16,9 @@ def survey_url(reservation: Reservation) -> str:
 
 def send_survey_mail(reservation: Reservation) -> None:
     office = reservation.procedure.office
-    context = {"r": reservation, "office": office, "survey_url": survey_url(reservation)}
     with translation.override(reservation.language or "ja"):
+        context = {"r": reservation, "office": office, "o": office.in_language(translation.get_language() or "ja")}
+        context["survey_url"] = survey_url(reservation)
         subject = render_to_string("notices/email/survey_subject.txt", context).strip()
         text = render_to_string("notices/email/survey.txt", context)
         html = render_to_string("notices/email/survey.html", context)

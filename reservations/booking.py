@@ -7,7 +7,7 @@ Capacity is held by a conditional UPDATE on the slot plus the slot_capacity Chec
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -51,6 +51,9 @@ class Contact:
     phone: str
     email: str = ""
     pass_user_name: str = ""
+    # Needs at the counter (Reservation.Need codes) and anything else the resident writes.
+    needs: list[str] = field(default_factory=list)
+    needs_other: str = ""
 
     def cleaned(self, *, latin_reading: bool = False) -> Contact:
         """The details normalised, or a ValidationError naming each field that is wrong and how to write it.
@@ -90,6 +93,10 @@ class Contact:
                 validate_email(email)
             except ValidationError:
                 errors["email"] = _("メールアドレスは、例のような形で入力してください（例：madoguchi@example.jp）。")
+        needs = [self.needs] if isinstance(self.needs, str) else list(self.needs or [])
+        if any(code not in Reservation.Need.values for code in needs):
+            errors["needs"] = _("来庁時の配慮は、表示されている選択肢から選んでください。")
+        needs_other = (self.needs_other or "").strip()
         for name, label, value, limit in (
             ("family_name", _("姓"), family, 50),
             ("given_name", _("名"), given, 50),
@@ -97,6 +104,7 @@ class Contact:
             ("given_name_kana", _("メイ（フリガナ）"), kana_g, 50),
             ("email", _("メールアドレス"), email, 254),
             ("pass_user_name", _("定期券を使う方の氏名"), self.pass_user_name or "", 100),
+            ("needs_other", _("その他の配慮"), needs_other, 200),
         ):
             if len(value) > limit:
                 errors[name] = _("%(label)sは%(limit)s文字以内で入力してください（いま%(length)s文字）。") % {
@@ -106,7 +114,17 @@ class Contact:
                 }
         if errors:
             raise ValidationError(errors)
-        return Contact(family, given, kana_f, kana_g, phone, email, (self.pass_user_name or "").strip())
+        return Contact(
+            family,
+            given,
+            kana_f,
+            kana_g,
+            phone,
+            email,
+            (self.pass_user_name or "").strip(),
+            [code for code in Reservation.Need.values if code in needs],
+            needs_other,
+        )
 
     @staticmethod
     def _reading(value: str, name: str, latin: bool) -> str:
@@ -341,6 +359,8 @@ def _reservation_create(
                     phone_digits=digits,
                     email=contact.email,
                     pass_user_name=contact.pass_user_name,
+                    needs=contact.needs,
+                    needs_other=contact.needs_other,
                     language=language[:5],
                     notes=notes,
                     client_key=client_key,

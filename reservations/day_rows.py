@@ -81,6 +81,9 @@ def rows_html(rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csr
             name = f"{esc(r.full_name)}<br><small>{esc(r.full_kana)}</small>"
             if r.pass_user_name:
                 name += f"<br><small>使用者：{esc(r.pass_user_name)}</small>"
+            if r.needs or r.needs_other:
+                # Asked for when booking, so the counter is ready: a wheelchair space, a writing pad, an interpreter.
+                name += f'<br><span class="badge badge-needs">配慮：{esc(r.needs_text)}</span>'
             clerk = f"{esc(r.clerk.last_name)} {esc(r.clerk.first_name)}" if r.clerk else "未定"
             if getattr(r, "open_unstaffed", False):
                 clerk += '<br><span class="badge badge-expired">担当者が不在</span>'

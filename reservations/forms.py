@@ -82,6 +82,31 @@ class ContactForm(form_messages.Form):
         required=False,
         help_text=_("予約する方と定期券を使う方が違う場合に入力してください"),
     )
+    needs = forms.MultipleChoiceField(
+        label=_("来庁時に配慮が必要なこと"),
+        choices=Reservation.Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("当てはまるものがあれば選んでください。窓口で準備してお待ちします。"),
+    )
+    needs_other = forms.CharField(
+        label=_("その他の配慮"),
+        max_length=200,
+        required=False,
+        help_text=_("例：ゆっくり話してほしい、座って待ちたい"),
+    )
+
+    def __init__(self, *args: Any, latin_reading: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if latin_reading:
+            # In English the reading may be in Latin letters, or left empty for a name written in them.
+            for name in ("family_name_kana", "given_name_kana"):
+                self.fields[name].required = False
+            self.fields["family_name_kana"].label = _("セイ（フリガナまたはローマ字）")
+            self.fields["given_name_kana"].label = _("メイ（フリガナまたはローマ字）")
+            self.fields["family_name_kana"].help_text = _(
+                "カタカナかローマ字で入力してください。氏名をローマ字で入力した場合は空欄で構いません"
+            )
 
 
 class LookupForm(form_messages.Form):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate, CertificateKind, Resident
 from staff import wording
@@ -46,6 +47,12 @@ class Office(models.Model):
         "問い合わせ用メールアドレス", blank=True, help_text="お知らせ・予約ページ・メールに載せる窓口の連絡先"
     )
     hours_text = models.CharField("受付時間", max_length=200, default="平日 8時45分〜17時15分")
+    # The English pages show these; empty, they show the Japanese.
+    name_en = models.CharField("名称（英語）", max_length=100, blank=True)
+    address_en = models.CharField("所在地（英語）", max_length=200, blank=True)
+    hours_text_en = models.CharField(
+        "受付時間（英語）", max_length=200, blank=True, help_text="例：Weekdays 8:45–17:15"
+    )
     email_sender = models.EmailField("送信元メールアドレス", blank=True)
 
     class Meta:
@@ -54,6 +61,15 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def in_language(self, language: str) -> dict[str, str]:
+        """Name, address and hours as the page's language shows them (Japanese where no English is set)."""
+        english = language == "en"
+        return {
+            "name": (english and self.name_en) or self.name,
+            "address": (english and self.address_en) or self.address,
+            "hours": (english and self.hours_text_en) or self.hours_text,
+        }
 
     @classmethod
     def main(cls) -> Office | None:
@@ -118,6 +134,11 @@ class Procedure(models.Model):
         help_text="窓口の記録画面と市民向けの案内に表示されます。受け付けない場合は、予約をお願いする案内になります。",
     )
     what_to_bring = models.TextField("持ち物（1行に1つ）", blank=True)
+    what_to_bring_en = models.TextField(
+        "持ち物（英語、1行に1つ）",
+        blank=True,
+        help_text="英語のページとメールに出ます。空欄なら日本語の持ち物を出します",
+    )
     is_active = models.BooleanField("受付中", default=True)
 
     class Meta:
@@ -151,6 +172,12 @@ class Procedure(models.Model):
     @property
     def bring_list(self) -> list[str]:
         return [line.strip() for line in self.what_to_bring.splitlines() if line.strip()]
+
+    def bring_list_in(self, language: str) -> list[str]:
+        """The checklist in the page's language: the English list when there is one."""
+        if language == "en" and self.what_to_bring_en.strip():
+            return [line.strip() for line in self.what_to_bring_en.splitlines() if line.strip()]
+        return self.bring_list
 
 
 class Acknowledgement(models.Model):
@@ -388,6 +415,14 @@ class Reservation(models.Model):
         NO_SHOW = "no_show", "来庁なし"
         CANCELLED = "cancelled", "取消"
 
+    class Need(models.TextChoices):
+        """Help at the counter a resident may ask for when booking (合理的配慮)."""
+
+        WHEELCHAIR = "wheelchair", _("車いす")
+        WRITING = "writing", _("筆談")
+        SIGN_LANGUAGE = "sign", _("手話通訳")
+        COMPANION = "companion", _("同行者がいる")
+
     class Channel(models.TextChoices):
         WEB = "web", "インターネット"
         PHONE = "phone", "電話"
@@ -413,6 +448,9 @@ class Reservation(models.Model):
     pass_user_name = models.CharField("定期券を使う方の氏名", max_length=100, blank=True)
     language = models.CharField(max_length=5, default="ja", verbose_name="言語")
     notes = models.TextField("メモ（職員用）", blank=True)
+    # Needs at the counter: shown to staff on the day list, never in e-mails, removed with the other personal data.
+    needs = models.JSONField("来庁時の配慮", default=list, blank=True)
+    needs_other = models.CharField("来庁時の配慮（その他）", max_length=200, blank=True)
     invitation = models.ForeignKey(
         Invitation,
         on_delete=models.SET_NULL,
@@ -521,6 +559,19 @@ class Reservation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def needs_text(self) -> str:
+        return self.describe_needs(self.needs, self.needs_other)
+
+    @classmethod
+    def describe_needs(cls, needs: list[str], other: str) -> str:
+        """The needs at the counter in one line: 車いす、筆談、その他：…"""
+        labels = dict(cls.Need.choices)
+        parts = [str(labels[code]) for code in needs if code in labels]
+        if other:
+            parts.append(f"{_('その他')}：{other}")
+        return "、".join(parts)
 
     @staticmethod
     def new_token() -> str:

@@ -19,5 +19,6 @@ urlpatterns = [
     path("reservation/<token:token>/", views.manage, name="manage"),
     path("reservation/<token:token>/cancel/", views.cancel, name="cancel"),
     path("reservation/<token:token>/change/", views.change, name="change"),
+    path("reservation/<token:token>/rebook/", views.rebook, name="rebook"),
     path("reservation/<token:token>/calendar.ics", views.ics, name="ics"),
 ]

@@ -19,12 +19,23 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import rules as certificate_rules
-from reservations import availability, booking, flow, invitations, local_cache, ratelimit, review, rules, selectors
+from reservations import (
+    availability,
+    booking,
+    flow,
+    guidance,
+    invitations,
+    local_cache,
+    ratelimit,
+    review,
+    rules,
+    selectors,
+)
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
-from reservations.models import Office, Procedure, Reservation, Slot, normalize_code
+from reservations.models import Invitation, Office, Procedure, Reservation, Slot, normalize_code
 from staff.net import client_address
 
 SESSION_KEY = "booking"
@@ -116,8 +127,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    procedures = Procedure.objects.filter(is_active=True).prefetch_related("hours")
-    return _render(request, "reservations/public/home.html", {"procedures": procedures})
+    lang = _lang(request)
+    procedures = Procedure.objects.filter(is_active=True).select_related("certificate_kind").prefetch_related("hours")
+    # What to bring is on the first page, so a resident (or the relative helping) can prepare before starting.
+    rows = [(p, guidance.bring_items(p, language=lang)) for p in procedures]
+    return _render(request, "reservations/public/home.html", {"procedures": rows})
 
 
 def book_start(request: HttpRequest) -> HttpResponse:
@@ -149,6 +163,13 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
         invitation = invitations.invitation_find(code[:20], today=timezone.localdate())
     except ValidationError as exc:
         return _render(request, "reservations/public/code_invalid.html", {"error": exc.messages[0]}, status=404)
+    _start_with_invitation(request, invitation)
+    messages.info(request, _("予約コードを確認しました。日にちと時間を選んでください。"))
+    return redirect("public:book_calendar", slug=invitation.procedure.slug)
+
+
+def _start_with_invitation(request: HttpRequest, invitation: Invitation) -> None:
+    """A booking in progress that carries the letter's code, so the booking counts for the letter."""
     resident = invitation.resident
     # Only the name, which the letter already shows: the code never reveals the phone number or e-mail address
     # the office holds. The resident types them.
@@ -168,8 +189,14 @@ def book_invitation(request: HttpRequest, code: str) -> HttpResponse:
             },
         },
     )
-    messages.info(request, _("予約コードを確認しました。日にちと時間を選んでください。"))
-    return redirect("public:book_calendar", slug=invitation.procedure.slug)
+
+
+def _open_invitation(reservation: Reservation) -> Invitation | None:
+    """The letter's code of a cancelled booking, when it can still be used: cancelling gives the code back."""
+    if reservation.status != Reservation.Status.CANCELLED or reservation.invitation_id is None:
+        return None
+    invitation = Invitation.objects.select_related("resident", "procedure").get(pk=reservation.invitation_id)
+    return invitation if invitation.is_open(timezone.localdate()) else None
 
 
 def _month_param(value: str) -> tuple[int, int] | None:
@@ -321,7 +348,7 @@ def _slot_rows(procedure: Procedure, day: date) -> list[dict[str, Any]]:
         {
             "pk": slot.pk,
             "left": slot.left,
-            "times": f"{slot.start:%H:%M}〜{slot.end:%H:%M}",
+            "times": f"{slot.start.hour}:{slot.start:%M}〜{slot.end.hour}:{slot.end:%M}",
             "left_text": ngettext("残り%(left)s人", "残り%(left)s人", slot.left) % {"left": slot.left},
         }
         for slot in selectors.day_slots(procedure=procedure, day=day)
@@ -353,13 +380,16 @@ def _require(request: HttpRequest, *keys: str) -> tuple[dict[str, Any], Procedur
     return state, procedure, slot
 
 
-def _photo_context(procedure: Procedure, slot: Slot) -> dict[str, Any]:
+def _photo_context(procedure: Procedure, slot: Slot, lang: str) -> dict[str, Any]:
+    """The photo rule for the appointment's day, and the whole what-to-bring list (reservations.guidance)."""
+    context: dict[str, Any] = {"bring": guidance.bring_items(procedure, visit_day=slot.day, language=lang)}
     kind = procedure.certificate_kind
     if kind is None or not kind.photo_required:
-        return {}
+        return context
     return {
+        **context,
         "earliest_photo": certificate_rules.earliest_photo_date(slot.day, kind.photo_max_age_months),
-        "photo_size": kind.photo_size,
+        "photo_size": kind.photo_size_in(lang),
         "photo_months": kind.photo_max_age_months,
     }
 
@@ -382,7 +412,13 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
             state["acks"] = form.agreed_ids()
             _save(request, state)
             return redirect("public:book_details")
-    context = {"form": form, "procedure": procedure, "slot": slot, "step": 3, **_photo_context(procedure, slot)}
+    context = {
+        "form": form,
+        "procedure": procedure,
+        "slot": slot,
+        "step": 3,
+        **_photo_context(procedure, slot, _lang(request)),
+    }
     return _render(request, "reservations/public/acknowledgements.html", context)
 
 
@@ -392,7 +428,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    form = ContactForm(request.POST or None, initial=state.get("contact") or {})
+    form = ContactForm(request.POST or None, initial=state.get("contact") or {}, latin_reading=_lang(request) == "en")
     if request.method == "POST":
         if not _post_allowed(request):
             return _too_many(request)
@@ -400,6 +436,8 @@ def book_details(request: HttpRequest) -> HttpResponse:
         # The service's checks (kana, phone digits) run even when the form found other errors, so the
         # resident sees every problem at once.
         raw: dict[str, Any] = {name: form.cleaned_data.get(name, form.data.get(name, "")) for name in form.fields}
+        if "needs" not in form.cleaned_data:
+            raw["needs"] = form.data.getlist("needs") if hasattr(form.data, "getlist") else []
         contact = None
         try:
             contact = booking.Contact(**raw).cleaned(latin_reading=_lang(request) == "en")
@@ -468,7 +506,10 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             a.render(_lang(request)) for a in procedure.acknowledgements.filter(pk__in=state.get("acks", []))
         ],
         "from_letter": bool(state.get("invitation")),
-        **_photo_context(procedure, slot),
+        "needs_text": Reservation.describe_needs(
+            state["contact"].get("needs", []), state["contact"].get("needs_other", "")
+        ),
+        **_photo_context(procedure, slot, _lang(request)),
     }
     return _render(request, "reservations/public/confirm.html", context)
 
@@ -493,6 +534,18 @@ def lookup(request: HttpRequest) -> HttpResponse:
     return _render(request, "reservations/public/lookup.html", {"form": form, "error": error}, status=status)
 
 
+def _public_status(status: str) -> str:
+    """The state of a booking in the resident's words (the staff's short labels read oddly on its own)."""
+    words = {
+        Reservation.Status.BOOKED: _("予約済み"),
+        Reservation.Status.ARRIVED: _("来庁済み"),
+        Reservation.Status.DONE: _("手続き済み"),
+        Reservation.Status.NO_SHOW: _("来庁なし"),
+        Reservation.Status.CANCELLED: _("取消済み"),
+    }
+    return words.get(Reservation.Status(status), "")
+
+
 def _reservation_by_token(token: str) -> Reservation:
     reservation = (
         Reservation.objects.select_related("slot", "procedure__office", "procedure__certificate_kind")
@@ -513,7 +566,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "just_booked": just_booked,
         "can_change": rules.can_change_online(reservation, now=now),
         "deadline": rules.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
-        **_photo_context(reservation.procedure, reservation.slot),
+        "place": reservation.procedure.office,
+        "status_text": _public_status(reservation.status),
+        "can_rebook_with_code": _open_invitation(reservation) is not None,
+        **_photo_context(reservation.procedure, reservation.slot, _lang(request)),
         # The address the resident is actually using, which may differ from SITE_URL behind a proxy.
         "manage_url": request.build_absolute_uri(f"/reservation/{reservation.token}/"),
     }
@@ -527,13 +583,30 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         if not _post_allowed(request):
             return _too_many(request)
         try:
-            booking.reservation_cancel(reservation=reservation)
+            reservation = booking.reservation_cancel(reservation=reservation)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(request, _("予約を取り消しました。"))
+            invitation = _open_invitation(reservation)
+            if invitation is not None:
+                # Booking again from this browser keeps the letter's code, and so still counts for the letter.
+                _start_with_invitation(request, invitation)
         return redirect("public:manage", token=token)
     return _render(request, "reservations/public/cancel.html", {"r": reservation})
+
+
+@require_POST
+def rebook(request: HttpRequest, token: str) -> HttpResponse:
+    """Book again after cancelling, with the letter's code the cancelled booking was made with."""
+    reservation = _reservation_by_token(token)
+    if not _post_allowed(request):
+        return _too_many(request)
+    invitation = _open_invitation(reservation)
+    if invitation is None:
+        return redirect("public:book_start")
+    _start_with_invitation(request, invitation)
+    return redirect("public:book_calendar", slug=invitation.procedure.slug)
 
 
 @require_http_methods(["GET", "POST"])
@@ -567,7 +640,11 @@ def change(request: HttpRequest, token: str) -> HttpResponse:
             return _render(
                 request,
                 "reservations/public/change_confirm.html",
-                {"r": reservation, "new_slot": new_slot, **_photo_context(reservation.procedure, new_slot)},
+                {
+                    "r": reservation,
+                    "new_slot": new_slot,
+                    **_photo_context(reservation.procedure, new_slot, _lang(request)),
+                },
             )
     _save(request, {"procedure": reservation.procedure_id, "change": token})
     return redirect("public:book_calendar", slug=reservation.procedure.slug)

@@ -1,11 +1,11 @@
 """The project's template filters ({% load madoguchi %}): accessible form fields and dates as residents read them."""
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
 from staff.names import staff_name
@@ -81,3 +81,24 @@ def jmonth(value: date | None) -> str:
     if translation.get_language() == "en":
         return value.strftime("%B %Y")
     return f"{value.year}年{value.month}月"
+
+
+@register.filter
+def jdatetime(value: datetime | None) -> str:
+    """An instant as residents read it, in Tokyo time: 2026年12月2日（水）17:00, or Wed 2 December 2026 17:00."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{jdate(local.date())} {local.hour}:{local.minute:02d}"
+
+
+@register.filter
+def clock(value: time | None) -> str:
+    """A time of day without the leading zero, as Japanese prose writes it: 9:00, not 09:00."""
+    return f"{value.hour}:{value.minute:02d}" if value else ""
+
+
+@register.filter
+def in_page_language(office: Any) -> dict[str, str]:
+    """An office's name, address and hours in the page's language (English where the office has it)."""
+    return office.in_language(translation.get_language() or "ja") if office else {}

@@ -368,7 +368,8 @@ def test_reminders_go_out_once_for_the_next_office_day(client, slot) -> None:
     assert reminders_send(now=factories.NOW) == 1
     assert reminders_send(now=factories.NOW) == 0
     assert len(mail.outbox) == 1
-    assert "明日" in mail.outbox[0].subject
+    assert "ご予約日のお知らせ（2026年11月26日（木） 9:00）" in mail.outbox[0].subject
+    assert "明日、2026年11月26日（木） 9:00からご予約があります。" in mail.outbox[0].body
     for word in WELFARE_WORDS:
         assert word not in mail.outbox[0].body
 

@@ -46,5 +46,18 @@ def test_the_photo_item_is_in_english_for_an_english_page() -> None:
     with translation.override("en"):
         items = bring_items(factories.procedure(), visit_day=date(2026, 12, 3))
         general = bring_items(factories.procedure())
-    assert items[0].text == "A photo taken on or after Wed 3 June 2026 (縦4cm×横3cm)"
-    assert general[0].text == "A photo (縦4cm×横3cm) taken within 6 months before the day of your visit"
+    assert items[0].text == "A photo taken on or after Wed 3 June 2026 (4 cm high × 3 cm wide)"
+    assert general[0].text == "A photo (4 cm high × 3 cm wide) taken within 6 months before the day of your visit"
+
+
+def test_an_english_page_lists_the_english_checklist_and_the_japanese_where_there_is_none() -> None:
+    procedure = factories.procedure()
+    procedure.what_to_bring = "今お持ちの証明書\n印鑑"
+    procedure.what_to_bring_en = ""
+    procedure.save()
+    assert [str(i) for i in bring_items(procedure, language="en")][1:] == ["今お持ちの証明書", "印鑑"]
+    procedure.what_to_bring_en = "Your current certificate\nYour personal seal (inkan)"
+    procedure.save()
+    english = [str(i) for i in bring_items(procedure, language="en")]
+    assert english[1:] == ["Your current certificate", "Your personal seal (inkan)"]
+    assert [str(i) for i in bring_items(procedure, language="ja")][1:] == ["今お持ちの証明書", "印鑑"]

@@ -4,14 +4,14 @@ needs at the counter, English with a Latin name, the error pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 from django.urls import path
 
 from reservations.models import Reservation
 from tests import factories
-from tests.reservations.helpers import CONTACT, ack_data
+from tests.reservations.helpers import CONTACT, ack_data, book
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,197 @@ def test_the_favicon_is_linked_and_served_at_the_root(client, frozen) -> None:
     assert response["Location"].endswith(".ico")
     html = client.get("/").content.decode()
     assert 'rel="icon" href="/static/favicon' in html
+
+
+# --- the done page: what to do on the day -------------------------------------------------------------------
+
+
+def done_page(client, slot, contact=None) -> tuple[Reservation, str]:
+    response = book(client, slot, contact)
+    reservation = Reservation.objects.get()
+    return reservation, client.get(response["Location"]).content.decode()
+
+
+def test_the_done_page_says_what_to_do_on_the_day(client, slot) -> None:
+    procedure = slot.procedure
+    procedure.what_to_bring = "今お持ちの証明書\n本人確認書類"
+    procedure.save()
+    office = procedure.office
+    office.fax, office.email = "06-0000-0001", "shomei@example.jp"
+    office.save()
+    reservation, html = done_page(client, slot)
+    on_the_day = html[html.index("当日のご案内") : html.index("カレンダーに追加")]
+    assert "2026年11月26日（木） 9:00</strong>に" in on_the_day
+    assert f"受付で予約番号（{reservation.number}）をお伝えください。" in on_the_day
+    assert "定期券を使う方ご本人がお越しください" in on_the_day
+    assert "写真は<strong>2026年5月26日（火）以降</strong>に撮影したもの（縦4cm×横3cm）が必要です。" in on_the_day
+    bring = re.findall(r"<li>([^<]*)</li>", on_the_day[on_the_day.index('class="bring"') :])
+    assert bring == ["写真（2026年5月26日（火）以降に撮影したもの、縦4cm×横3cm）", "今お持ちの証明書", "本人確認書類"]
+    # How to change or cancel, and how to reach the office when it is too late for that.
+    assert "2026年11月25日（水） 17:00まで、このページから日時の変更や取消ができます。" in html
+    assert "遅れるとき、来られなくなったときは、窓口にご連絡ください。" in html
+    assert "06-0000-0001" in html and "shomei@example.jp" in html
+    assert "状態</dt><dd>予約済み</dd>" in html
+
+
+# --- needs at the counter ------------------------------------------------------------------------------------
+
+
+def test_needs_at_the_counter_are_kept_and_shown_to_the_clerk_only(client, clerk_client, slot) -> None:
+    contact = {**CONTACT, "needs": ["wheelchair", "writing"], "needs_other": "ゆっくり話してほしい"}
+    reservation, html = done_page(client, slot, contact)
+    assert (reservation.needs, reservation.needs_other) == (["wheelchair", "writing"], "ゆっくり話してほしい")
+    day = clerk_client.get(f"/staff/day/{THURSDAY}/").content.decode()
+    assert "配慮：車いす、筆談、その他：ゆっくり話してほしい" in day
+    serve = clerk_client.get(f"/staff/reservations/{reservation.pk}/serve/").content.decode()
+    assert "来庁時の配慮</dt><dd><strong>車いす、筆談、その他：ゆっくり話してほしい</strong>" in serve
+    # Not on the booking's own page, which the e-mails link to and a household may share.
+    assert "車いす" not in html
+
+
+def test_an_unknown_need_is_refused_with_a_message(client, slot) -> None:
+    to_details(client, slot)
+    html = client.post("/book/details/", {**CONTACT, "needs": ["jetpack"]}).content.decode()
+    assert "来庁時に配慮が必要なことは、表示されている選択肢から選んでください。" in html
+    assert not Reservation.objects.exists()
+
+
+def test_staff_record_needs_when_booking_by_phone(clerk_client, slot) -> None:
+    data = {
+        "slot": slot.pk,
+        "channel": "phone",
+        **{k: v for k, v in CONTACT.items() if k != "email"},
+        "needs": ["sign"],
+        **{f"ack_{a.pk}": "on" for a in slot.procedure.acknowledgements.all()},
+    }
+    clerk_client.post(f"/staff/book/?procedure={slot.procedure.pk}&day={THURSDAY}", data)
+    assert Reservation.objects.get().needs == ["sign"]
+
+
+def test_retention_removes_the_needs_with_the_other_personal_data(client, slot) -> None:
+    from datetime import timedelta
+
+    from reservations.retention import reservations_anonymise
+
+    reservation, _html = done_page(client, slot, {**CONTACT, "needs": ["companion"], "needs_other": "介助者"})
+    reservations_anonymise(now=factories.NOW + timedelta(days=3 * 365))
+    reservation.refresh_from_db()
+    assert (reservation.needs, reservation.needs_other) == ([], "")
+
+
+# --- English ---------------------------------------------------------------------------------------------------
+
+
+def test_an_english_resident_gives_a_latin_name_and_it_is_kept_as_the_reading(client, slot) -> None:
+    client.get("/language/en/?next=/")
+    to_details(client, slot)
+    html = client.get("/book/details/").content.decode()
+    assert "Family name in katakana or Latin letters" in html
+    latin = {"family_name": "Smith", "given_name": "Ｊｏｈｎ", "family_name_kana": "", "given_name_kana": ""}
+    contact = {**CONTACT, **latin}
+    reservation, html = done_page(client, slot, contact)
+    assert (reservation.family_name_kana, reservation.given_name_kana) == ("SMITH", "JOHN")
+    assert "Your reservation is confirmed" in html
+
+
+def test_english_pages_show_the_office_the_checklist_and_the_photo_size_in_english(client, slot) -> None:
+    procedure = slot.procedure
+    procedure.what_to_bring, procedure.what_to_bring_en = "今お持ちの証明書", "Your current certificate"
+    procedure.save()
+    office = procedure.office
+    office.name_en, office.address_en = "Minato City Hall", "1-1-1 Minatomachi"
+    office.hours_text_en = "Weekdays 8:45–17:15"
+    office.save()
+    client.get("/language/en/?next=/")
+    home = client.get("/").content.decode()
+    assert "Minato City Hall" in home and "Weekdays 8:45–17:15" in home and "Your current certificate" in home
+    reservation, html = done_page(client, slot)
+    assert "A photo taken on or after Tue 26 May 2026 (4 cm high × 3 cm wide)" in html
+    assert "Your current certificate" in html and "今お持ちの証明書" not in html
+    assert "Minato City Hall" in html and "1-1-1 Minatomachi" in html
+    assert "Status</dt><dd>Booked</dd>" in html
+    assert "Wed 25 November 2026 17:00" in html
+    main = re.sub(r"<[^>]+>", "", html.split("<main", 1)[1].split("</main>")[0])
+    assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", main), "Japanese left on the English done page"
+
+
+# --- e-mails ---------------------------------------------------------------------------------------------------
+
+WELFARE_WORDS = ["生活保護", "児童扶養手当", "福祉", "保護", "手当"]
+
+
+def mail_text(message) -> str:
+    return message.subject + message.body + message.alternatives[0][0]
+
+
+def test_the_confirmation_names_the_addressee_repeats_the_photo_date_and_says_it_cannot_take_replies(
+    client, slot, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    procedure = slot.procedure
+    procedure.what_to_bring = "今お持ちの証明書\n児童扶養手当証書（該当する方）"
+    procedure.save()
+    office = procedure.office
+    office.phone, office.fax, office.email = "06-0000-0000", "06-0000-0001", "shomei@example.jp"
+    office.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client, slot)
+    body = mail.outbox[0].body
+    assert body.startswith("田中 陽子 様\n")
+    assert "2026年11月26日（木） 9:00〜9:30" in body
+    assert "・写真（2026年5月26日（火）以降に撮影したもの、縦4cm×横3cm）\n・今お持ちの証明書\n" in body
+    # A checklist line naming the allowance stays on the booking page, never in an e-mail.
+    assert "ほかにお持ちいただくものは、下の予約の確認ページでご確認ください。" in body
+    assert "このメールは送信専用のアドレスから送っています。" in body
+    assert "電話 06-0000-0000" in body and "FAX 06-0000-0001" in body and "メール shomei@example.jp" in body
+    html = mail.outbox[0].alternatives[0][0]
+    assert "田中 陽子 様" in html and "送信専用" in html
+    for word in WELFARE_WORDS:
+        assert word not in mail_text(mail.outbox[0])
+
+
+def test_a_reminder_for_monday_sent_on_friday_names_the_day_not_tomorrow(client, mailoutbox) -> None:
+    import time_machine
+
+    from reservations.outbox import reminders_send
+    from tests.factories import JST
+
+    friday = date(2026, 11, 27)
+    monday = date(2026, 11, 30)
+    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=JST), tick=False):
+        slot = factories.slot(monday, time(9, 0), places=2)
+        book(client, slot)
+    mailoutbox.clear()
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=JST), tick=False):
+        assert friday.weekday() == 4
+        assert reminders_send() == 1
+    message = mailoutbox[0]
+    assert message.subject == "【窓口予約】ご予約日のお知らせ（2026年11月30日（月） 9:00）"
+    assert "明日" not in mail_text(message)
+    assert "2026年11月30日（月） 9:00からご予約があります。" in message.body
+    assert "写真は2026年5月30日（土）以降に撮影したものが必要です。" in message.body
+
+
+def test_an_english_reminder_is_english_throughout(client, mailoutbox, frozen) -> None:
+    from reservations.outbox import reminders_send
+
+    slot = factories.slot(THURSDAY, time(9, 0), places=2)
+    client.get("/language/en/?next=/")
+    book(client, slot, {**CONTACT, "family_name": "Smith", "given_name": "John"})
+    mailoutbox.clear()
+    assert reminders_send() == 1
+    message = mailoutbox[0]
+    assert message.subject == "[Counter booking] Your appointment on Thu 26 November 2026 at 9:00"
+    assert message.body.startswith("Dear Smith John,")
+    assert "You have an appointment tomorrow, Thu 26 November 2026 at 9:00." in message.body
+    assert "A photo taken on or after Tue 26 May 2026 (4 cm high × 3 cm wide)" in message.body
+    assert "cannot receive replies" in message.body
+
+
+def test_the_cancel_page_asks_before_cancelling(client, slot) -> None:
+    reservation, _html = done_page(client, slot)
+    html = client.get(f"/reservation/{reservation.token}/cancel/").content.decode()
+    assert "2026年11月26日（木） 9:00" in html
+    reservation.refresh_from_db()
+    assert reservation.status == Reservation.Status.BOOKED

@@ -240,6 +240,9 @@ class Command(BaseCommand):
             email="shomei@city.minato.example.jp",
             hours_text="平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
             email_sender="madoguchi@example.jp",
+            name_en="Minato City Hall",
+            address_en="Main building 2F, 1-1-1 Minatomachi, Minato, Osaka",
+            hours_text_en="Weekdays 8:45–17:15 (appointments 9:00–16:30)",
         )
         main = Office.main()
         assert main is not None
@@ -254,6 +257,9 @@ class Command(BaseCommand):
                 "email": "kita-shisho@city.minato.example.jp",
                 "hours_text": "平日 8時45分〜17時15分（予約の受付は9時〜16時30分）",
                 "email_sender": "madoguchi-kita@example.jp",
+                "name_en": "Minato City, North Branch Office",
+                "address_en": "North Branch 1F, 3-2-1 Kitamachi, Minato, Osaka",
+                "hours_text_en": "Weekdays 8:45–17:15 (appointments 9:00–16:30)",
             },
         )
         main_procedure = Procedure.objects.filter(office=main, certificate_kind__is_letter_kind=True).first()
