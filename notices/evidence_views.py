@@ -88,7 +88,7 @@ def outcomes(request: HttpRequest) -> HttpResponse:
         "months": _month_choices(today),
         "office": office,
         "offices": Office.objects.order_by("id"),
-        "forecast": selectors.forecast(today),
+        "forecast": selectors.forecast(today, office=office),
     }
     return render(request, "notices/outcomes.html", context)
 

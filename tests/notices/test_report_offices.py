@@ -115,3 +115,29 @@ def test_the_command_prints_one_offices_figures_by_name_or_id(offices) -> None:
     with pytest.raises(CommandError, match="南支所"):
         call_command("outcome_report", "--month", "2026-10", "--office", "南支所", stdout=io.StringIO())
     assert Office.objects.count() == 2
+
+
+def test_the_forecast_of_one_office_counts_its_residents_and_its_places(supervisor_client, frozen) -> None:
+    from notices.selectors import forecast
+    from reservations.offices import resident_office_set
+    from reservations.slots import slots_generate_all
+
+    factories.ensure_defaults()
+    main = factories.procedure()
+    branch, branch_procedure = factories.office_with_procedure("北支所", phone="06-0000-0002", slug="branch")
+    factories.staffed(1, main)
+    factories.staffed(1, branch_procedure)
+    slots_generate_all()
+    bob = factories.user("forecaster", "supervisor")
+    for index in range(3):
+        resident = factories.resident(family_name=f"北{index}")
+        factories.certificate(resident, issued_on=date(2026, 6, 10))  # expires in December
+        if index:
+            resident_office_set(resident=resident, office=branch, user=bob)
+    today = date(2026, 11, 25)
+    city, at_main, at_branch = forecast(today), forecast(today, office=main.office), forecast(today, office=branch)
+    assert (city[0].expiring, at_main[0].expiring, at_branch[0].expiring) == (3, 1, 2)
+    assert at_main[0].places > 0 and at_branch[0].places > 0
+    assert city[0].places == at_main[0].places + at_branch[0].places
+    page = supervisor_client.get(f"/staff/notices/outcomes/?office={branch.pk}").content.decode()
+    assert "今後6か月の見通し（北支所）" in page
