@@ -234,6 +234,7 @@ def reservation_book(
     if slot is None:
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     with transaction.atomic():
+        staffing.clerks_lock(slot.day)
         _check_slot_open(slot, now=now, staff=staff)
         invitation = None
         if invitation_code:
@@ -311,6 +312,8 @@ def reservation_book(
             ]
         )
         staffing.booking_staffed(reservation, actor=user, now=now)
+        # The clerk is now busy in the other procedures' slots of this time (one person, one place).
+        staffing.places_refresh(day=slot.day, clerk_ids=[clerk_id], skip_procedure_id=procedure.pk)
         if invitation is not None:
             invitation.used_at = now
             invitation.save(update_fields=["used_at"])
@@ -385,11 +388,18 @@ def reservation_lookup(*, number: str, phone: str) -> Reservation | None:
     return reservation
 
 
+def _lock_clerks_of(*reservation_ids: int, more: Iterable[date] = ()) -> None:
+    # Before any row lock (see staffing.clerks_lock): the days of the reservations as they are now.
+    days = Reservation.objects.filter(pk__in=reservation_ids).values_list("slot__day", flat=True)
+    staffing.clerks_lock(*days, *more)
+
+
 @transaction.atomic
 def reservation_cancel(
     *, reservation: Reservation, now: datetime | None = None, user: User | None = None, reason: str = ""
 ) -> Reservation:
     now = now or timezone.now()
+    _lock_clerks_of(reservation.pk)
     reservation = Reservation.objects.select_for_update().select_related("slot", "procedure").get(pk=reservation.pk)
     if reservation.status != Reservation.Status.BOOKED:
         if reservation.status == Reservation.Status.CANCELLED:
@@ -403,6 +413,9 @@ def reservation_cancel(
     reservation.cancel_reason = reason[:200]
     reservation.save(update_fields=["status", "status_changed_at", "status_changed_by", "cancel_reason"])
     _release_place(reservation.slot_id, reservation.procedure_id)
+    staffing.places_refresh(
+        day=reservation.slot.day, clerk_ids=[reservation.clerk_id], skip_procedure_id=reservation.procedure_id
+    )
     staffing.booking_left(reservation, "cancelled", actor=user, now=now)
     if reservation.invitation_id:
         # The letter's code works again, so a resident who cancels can still book with it.
@@ -415,6 +428,8 @@ def reservation_change(
     *, reservation: Reservation, new_slot_id: int, now: datetime | None = None, user: User | None = None
 ) -> Reservation:
     now = now or timezone.now()
+    new_day = Slot.objects.filter(pk=new_slot_id).values_list("day", flat=True).first()
+    _lock_clerks_of(reservation.pk, more=[new_day] if new_day else [])
     reservation = Reservation.objects.select_for_update().select_related("slot", "procedure").get(pk=reservation.pk)
     if reservation.status != Reservation.Status.BOOKED:
         raise ValidationError(_("この予約は変更できません。"))
@@ -430,6 +445,7 @@ def reservation_change(
     _take_place(slot.pk, slot.procedure_id)
     clerk_id = _choose_clerk(slot)
     _release_place(reservation.slot_id, reservation.procedure_id)
+    old_day, old_clerk = reservation.slot.day, reservation.clerk_id
     reservation.slot = slot
     reservation.clerk_id = clerk_id
     reservation.reminder_sent_at = None
@@ -437,6 +453,8 @@ def reservation_change(
     reservation.save(update_fields=["slot", "clerk", "reminder_sent_at", "confirmation_sent_at"])
     staffing.booking_staffed(reservation, actor=user, now=now)
     staffing.booking_left(reservation, "moved", actor=user, now=now)
+    staffing.places_refresh(day=old_day, clerk_ids=[old_clerk], skip_procedure_id=reservation.procedure_id)
+    staffing.places_refresh(day=slot.day, clerk_ids=[clerk_id], skip_procedure_id=reservation.procedure_id)
     if reservation.email:
         transaction.on_commit(lambda: notify_async("reservations.tasks.send_confirmation", reservation.pk))
     return reservation
@@ -462,6 +480,7 @@ def reservation_set_status(
 ) -> Reservation:
     """Move a reservation along the counter's states; `expected` guards against two clerks clicking at once."""
     now = now or timezone.now()
+    _lock_clerks_of(reservation.pk)
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if expected and reservation.status != expected:
         raise ValidationError(
@@ -493,7 +512,15 @@ def reservation_set_status(
     reservation.save(
         update_fields=["status", "status_changed_at", "status_changed_by", "arrived_at", "called_at", "done_at"]
     )
+    if (previous in Reservation.ACTIVE) != (status in Reservation.ACTIVE):
+        # Served or not come: the clerk is free again for the other procedures' slots (or busy again, undone).
+        _refresh_for(reservation)
     return reservation
+
+
+def _refresh_for(reservation: Reservation) -> None:
+    day = Slot.objects.values_list("day", flat=True).get(pk=reservation.slot_id)
+    staffing.places_refresh(day=day, clerk_ids=[reservation.clerk_id], skip_procedure_id=reservation.procedure_id)
 
 
 def reservation_mark_called(*, reservation: Reservation, user: User, now: datetime | None = None) -> None:
@@ -546,6 +573,7 @@ def reservation_issue_certificate(
     """Issue (or renew) the certificate at the counter from today's appointment, in one transaction: the
     certificate, the link from the appointment, its "done" status and the access-log entry all happen, or none."""
     now = now or timezone.now()
+    _lock_clerks_of(reservation.pk)
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if reservation.issued_certificate_id:
         raise ValidationError("この予約ではすでに証明書を交付しています。", code="already")
@@ -581,6 +609,7 @@ def reservation_issue_certificate(
     reservation.save(
         update_fields=["issued_certificate", "resident", "status", "status_changed_at", "status_changed_by", "done_at"]
     )
+    _refresh_for(reservation)
     access_log_record(
         user=user,
         action=AccessLog.Action.UPDATE,

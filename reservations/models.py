@@ -631,6 +631,15 @@ class WalkIn(models.Model):
     photo_too_old = models.BooleanField("写真が古かった", default=False)
     called_at = models.DateTimeField("呼び出した時刻", null=True, blank=True)
     done_at = models.DateTimeField("終わった時刻", null=True, blank=True)
+    # Who called the walk-in to the counter and serves them: busy from the call until done (reservations.rota.Busy).
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="served_walk_ins",
+        verbose_name="対応した職員",
+    )
 
     class Meta:
         verbose_name = "予約なし来庁"

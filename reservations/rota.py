@@ -1,8 +1,12 @@
-"""Who is at the counter when: the weekly duty pattern with its single-day exceptions, and the qualified clerks.
+"""Who is at the counter when: the weekly duty pattern with its single-day exceptions, the qualified clerks, and
+whom each clerk is already serving.
 
 Reads only; the changes (and what they do to bookings) are in `reservations.staffing`. A clerk is on duty for a
 slot only when one of their duty intervals covers the whole slot; an absence for some hours cuts the interval.
 Inactive accounts are never on duty.
+
+A clerk qualified for several procedures (or at several offices) is one person: while they hold a booking of one
+procedure, or serve a walk-in, they are busy for every other slot of the same time (`Busy`).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 
-from reservations.models import DutyException, DutyPattern, Procedure, Qualification
+from reservations.models import DutyException, DutyPattern, Procedure, Qualification, Reservation, WalkIn
 
 Interval = tuple[time, time]
 
@@ -122,3 +127,67 @@ def absences_touching(*, user_id: int, day: date, start: time | None, end: time 
     if start is not None and end is not None:
         query &= Q(slot__start__lt=end, slot__end__gt=start)
     return query
+
+
+@dataclass(frozen=True)
+class Span:
+    """A time a clerk is serving someone: a booking (its procedure and slot start) or a walk-in (procedure None)."""
+
+    start: time
+    end: time
+    procedure_id: int | None = None
+    slot_start: time | None = None
+
+    def overlaps(self, start: time, end: time) -> bool:
+        return self.start < end and start < self.end
+
+    def is_slot(self, procedure_id: int, slot_start: time) -> bool:
+        return self.procedure_id == procedure_id and self.slot_start == slot_start
+
+
+@dataclass
+class Busy:
+    """Whom each clerk is serving, per day: their active bookings of every procedure and the walk-ins they serve."""
+
+    spans: dict[tuple[int, date], list[Span]] = field(default_factory=dict)
+
+    def counts_for(self, user_id: int, day: date, start: time, end: time, procedure_id: int) -> bool:
+        """Whether the clerk counts as a place of this procedure's slot [start, end): they serve a booking of
+        this very slot, or they serve nobody else during it."""
+        spans = [s for s in self.spans.get((user_id, day), ()) if s.overlaps(start, end)]
+        return not spans or any(s.is_slot(procedure_id, start) for s in spans)
+
+    def serving(self, user_id: int, day: date, start: time, end: time) -> bool:
+        """Whether the clerk serves anyone (a booking of any procedure, or a walk-in) during [start, end)."""
+        return any(s.overlaps(start, end) for s in self.spans.get((user_id, day), ()))
+
+    def bookings(self, user_id: int, day: date) -> int:
+        return sum(1 for s in self.spans.get((user_id, day), ()) if s.procedure_id is not None)
+
+
+def busy_for(*, start: date, end: date) -> Busy:
+    """Every clerk's active bookings and served walk-ins of [start, end]: two queries whatever the range.
+
+    A walk-in occupies its clerk from the call to the counter until it is marked done, for at most the
+    procedure's appointment length (a walk-in nobody marked done stops counting then)."""
+    busy = Busy()
+    rows = Reservation.objects.filter(
+        slot__day__gte=start, slot__day__lte=end, status__in=Reservation.ACTIVE, clerk__isnull=False
+    ).values_list("clerk_id", "slot__day", "slot__start", "slot__end", "procedure_id")
+    for clerk_id, day, slot_start, slot_end, procedure_id in rows:
+        busy.spans.setdefault((clerk_id, day), []).append(Span(slot_start, slot_end, procedure_id, slot_start))
+    walk_ins = WalkIn.objects.filter(
+        day__gte=start,
+        day__lte=end,
+        served=True,
+        clerk__isnull=False,
+        called_at__isnull=False,
+        done_at__isnull=True,
+    ).values_list("clerk_id", "day", "called_at", "procedure__duration_minutes")
+    for clerk_id, day, called_at, minutes in walk_ins:
+        called = timezone.localtime(called_at)
+        until = called + timedelta(minutes=minutes)
+        if until.date() != called.date():
+            until = called.replace(hour=23, minute=59, second=59)
+        busy.spans.setdefault((clerk_id, day), []).append(Span(called.time(), until.time()))
+    return busy

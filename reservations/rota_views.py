@@ -308,18 +308,7 @@ def unstaffed(request: StaffRequest) -> HttpResponse:
 
 def _free_clerks(reservation: Reservation) -> list:
     slot = reservation.slot
-    qualified = rota.qualified_ids(reservation.procedure_id)
-    duty = rota.duty_for(start=slot.day, end=slot.day, user_ids=qualified)
-    busy = set(
-        Reservation.objects.filter(
-            slot__day=slot.day,
-            slot__start__lt=slot.end,
-            slot__end__gt=slot.start,
-            status__in=Reservation.ACTIVE,
-            clerk__isnull=False,
-        ).values_list("clerk_id", flat=True)
-    )
-    ids = [uid for uid in duty.staff(slot.day, slot.start, slot.end, qualified) if uid not in busy]
+    ids = staffing.clerks_free(procedure_id=reservation.procedure_id, day=slot.day, start=slot.start, end=slot.end)
     return list(get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name"))
 
 

@@ -112,7 +112,8 @@ def _slot_times(hours: OpeningHours) -> Iterator[tuple[time, time]]:
 
 def places(*, cap: int, clerks_on_duty: int) -> int:
     """THE places rule: a slot offers places only while a qualified clerk is on duty, one resident per clerk,
-    and never more than the cap."""
+    and never more than the cap. `clerks_on_duty` counts each clerk once across procedures: a clerk who serves
+    someone else at the time (a booking of another procedure, a walk-in) is not a place here (`slot_places`)."""
     return max(0, min(cap, clerks_on_duty))
 
 
@@ -142,19 +143,25 @@ def slot_caps(*, procedure: Procedure, start: date, end: date) -> dict[tuple[dat
 
 
 def slot_places(
-    *, procedure: Procedure, start: date, end: date, duty: rota.Duty | None = None
+    *,
+    procedure: Procedure,
+    start: date,
+    end: date,
+    duty: rota.Duty | None = None,
+    busy: rota.Busy | None = None,
 ) -> dict[tuple[date, time], tuple[time, int]]:
     """Every slot the opening hours give from start to end, as (day, start) -> (end, places): the cap, lowered to
-    the number of clerks qualified for the procedure who are on duty for the whole slot (the duty rota)."""
+    the number of clerks qualified for the procedure who are on duty for the whole slot and not serving someone
+    else then (a clerk qualified for two procedures is one place at a time, shared by both)."""
     duty = duty or rota.duty_for(start=start, end=end)
+    busy = busy or rota.busy_for(start=start, end=end)
     qualified = rota.qualified_ids(procedure)
-    return {
-        (day, slot_start): (
-            slot_end,
-            places(cap=cap, clerks_on_duty=len(duty.staff(day, slot_start, slot_end, qualified))),
-        )
-        for (day, slot_start), (slot_end, cap) in slot_caps(procedure=procedure, start=start, end=end).items()
-    }
+    plan = {}
+    for (day, slot_start), (slot_end, cap) in slot_caps(procedure=procedure, start=start, end=end).items():
+        staff = duty.staff(day, slot_start, slot_end, qualified)
+        count = sum(1 for uid in staff if busy.counts_for(uid, day, slot_start, slot_end, procedure.pk))
+        plan[(day, slot_start)] = (slot_end, places(cap=cap, clerks_on_duty=count))
+    return plan
 
 
 def pass_user_key(*, family_name: str, given_name: str, pass_user_name: str = "") -> str:

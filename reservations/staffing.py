@@ -6,12 +6,18 @@ slot (`rota_places`, and `places` = the larger of that and what is already booke
 rota, a qualification or the cap change, so booking keeps its one conditional UPDATE on the slot row and the
 public calendar keeps its one query. A place already booked is never taken away: the booking keeps its place; it
 moves to another qualified clerk on duty, or, where none is free, goes on the supervisor's list.
+
+A clerk is one place at a time, whatever the number of procedures (or offices) they are qualified for: once a
+booking or a walk-in takes them, the other procedures' slots of that time lose them (`places_refresh`). Everything
+that makes a clerk busy or free on a day runs under `clerks_lock(day)`, and every re-computation of the rota under
+`rota_lock()`, taken before any slot or booking row, so two bookings of two procedures cannot both take the same
+clerk (on SQLite the IMMEDIATE transactions already serialise every writer).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -47,6 +53,35 @@ ACTIVE = [Reservation.Status.BOOKED, Reservation.Status.ARRIVED]
 
 class NoClerkFree(ValidationError):
     """No qualified clerk on duty is free in the slot: the time is full."""
+
+
+ROTA_LOCK = "rota"
+
+
+def _advisory_lock(key: str, *, shared: bool = False) -> None:
+    # PostgreSQL only: SQLite's IMMEDIATE transactions take the database's one write lock at BEGIN.
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(hashtext(%s))", [key])
+
+
+def clerks_lock(*days: date) -> None:
+    """Hold the clerks of these days until the transaction ends: taken by everything that makes a clerk busy or
+    free (booking, change, cancel, the counter's states, reassigning, a walk-in called or done).
+
+    The race it prevents: a booking of procedure A and one of procedure B at the same time, each on its own slot
+    row, both read "clerk X is free" and both take X. It is taken before any slot or booking row is locked, after
+    the shared rota lock, so it cannot deadlock with a rota change (`rota_lock`)."""
+    _advisory_lock(ROTA_LOCK, shared=True)
+    for day in sorted(set(days)):
+        _advisory_lock(f"clerks:{day.isoformat()}")
+
+
+def rota_lock() -> None:
+    """Hold every day's clerks: a change of the rota, a qualification or the hours computes places and moves
+    bookings over many days at once."""
+    _advisory_lock(ROTA_LOCK)
 
 
 def log(
@@ -128,11 +163,12 @@ def slots_sync(
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    duty = rota.duty_for(start=start, end=end)
-    plan = rules.slot_places(procedure=procedure, start=start, end=end, duty=duty)
-    qualified = rota.qualified_ids(procedure)
     result = Restaffed()
     with transaction.atomic():
+        rota_lock()
+        duty = rota.duty_for(start=start, end=end)
+        plan = rules.slot_places(procedure=procedure, start=start, end=end, duty=duty)
+        qualified = rota.qualified_ids(procedure)
         existing = {(s.day, s.start): s for s in Slot.objects.filter(procedure=procedure, day__gte=start, day__lte=end)}
         to_create = []
         by_rule: dict[int, list[int]] = defaultdict(list)
@@ -189,9 +225,13 @@ def slots_sync(
                 _resolve(r, UnstaffedBooking.Resolution.COVERED, actor=actor, now=now)
                 result.covered_again.append(r)
         for slot_id, waiting in needs.items():
-            result.add(
-                _restaff_slot(slot_id, waiting, duty=duty, qualified=qualified, actor=actor, cause=cause, now=now)
-            )
+            result.add(_restaff_slot(slot_id, waiting, duty=duty, actor=actor, cause=cause, now=now))
+        # A colleague who took a booking is no longer free in the other procedures' slots of that time.
+        taken: dict[date, set[int]] = defaultdict(set)
+        for r, _old, new in result.moved:
+            taken[r.slot.day].add(new.pk)
+        for day, clerk_ids in sorted(taken.items()):
+            places_refresh(day=day, clerk_ids=clerk_ids, skip_procedure_id=procedure.pk)
         availability.bump(procedure.pk)
     if result.moved or result.unstaffed:
         logger.info(
@@ -222,23 +262,54 @@ def slots_sync_all(
     return result
 
 
-def _clerk_load(day: date, start: time, end: time) -> tuple[Counter[int], set[int]]:
-    """Active bookings per clerk on the day, and the clerks already serving someone during [start, end)."""
-    load: Counter[int] = Counter()
-    overlapping: set[int] = set()
-    rows = Reservation.objects.filter(slot__day=day, status__in=ACTIVE, clerk__isnull=False).values_list(
-        "clerk_id", "slot__start", "slot__end"
+def clerks_free(
+    *,
+    procedure_id: int,
+    day: date,
+    start: time,
+    end: time,
+    duty: rota.Duty | None = None,
+    busy: rota.Busy | None = None,
+) -> list[int]:
+    """The clerks who can take someone in [start, end) on day: qualified for the procedure, on duty for the whole
+    of it, and serving nobody then (no booking of any procedure, no walk-in). Balanced: the clerk with the fewest
+    bookings that day first; ties go to the same clerk every time.
+
+    Booking, re-staffing after an absence, the supervisor's reassignment and the walk-in screen all choose from
+    this one list."""
+    qualified = rota.qualified_ids(procedure_id)
+    duty = duty or rota.duty_for(start=day, end=day, user_ids=qualified)
+    busy = busy or rota.busy_for(start=day, end=day)
+    staff = duty.staff(day, start, end, qualified)
+    free = [uid for uid in staff if not busy.serving(uid, day, start, end)]
+    return sorted(free, key=lambda uid: (busy.bookings(uid, day), uid))
+
+
+def _clerk_set(
+    reservation: Reservation,
+    clerk: Any,
+    *,
+    actor: Any,
+    now: datetime,
+    why: str = "",
+    cause: DutyException | None = None,
+) -> Any:
+    """Give the booking another responsible clerk: logged, and taken off the supervisor's list. Returns the
+    previous clerk."""
+    previous = reservation.clerk
+    reservation.clerk = clerk
+    reservation.save(update_fields=["clerk"])
+    log(
+        RotaLog.Action.REASSIGNED,
+        actor=actor,
+        clerk=clerk,
+        reservation=reservation,
+        detail=f"予約 {reservation.number}: {staff_name(previous)} → {staff_name(clerk)}{why}",
+        now=now,
+        cause=cause,
     )
-    for clerk_id, slot_start, slot_end in rows:
-        load[clerk_id] += 1
-        if slot_start < end and start < slot_end:
-            overlapping.add(clerk_id)
-    return load, overlapping
-
-
-def _pick(candidates: list[int], load: Counter[int]) -> int:
-    # Balanced: the clerk with the fewest bookings that day; ties go to the same clerk every time.
-    return min(candidates, key=lambda uid: (load[uid], uid))
+    _resolve(reservation, UnstaffedBooking.Resolution.REASSIGNED, actor=actor, now=now)
+    return previous
 
 
 def _restaff_slot(
@@ -246,7 +317,6 @@ def _restaff_slot(
     waiting: list[Reservation],
     *,
     duty: rota.Duty,
-    qualified: set[int],
     actor: Any,
     cause: DutyException | None,
     now: datetime,
@@ -254,33 +324,16 @@ def _restaff_slot(
     result = Restaffed()
     # The slot row lock serialises this with bookings into the same slot, which take it by their UPDATE.
     slot = Slot.objects.select_for_update().get(pk=slot_id)
-    staff = duty.staff(slot.day, slot.start, slot.end, qualified)
-    load, overlapping = _clerk_load(slot.day, slot.start, slot.end)
     User = get_user_model()
-    names = {u.pk: u for u in User.objects.filter(pk__in=staff)}
     for r in waiting:
-        r = Reservation.objects.select_for_update(of=("self",)).select_related("clerk").get(pk=r.pk)
+        r = Reservation.objects.select_for_update(of=("self",)).select_related("clerk", "slot").get(pk=r.pk)
         if r.status != Reservation.Status.BOOKED:
             continue
-        free = [uid for uid in staff if uid not in overlapping]
+        free = clerks_free(procedure_id=slot.procedure_id, day=slot.day, start=slot.start, end=slot.end, duty=duty)
         if free:
-            chosen = _pick(free, load)
-            previous = r.clerk
-            r.clerk_id = chosen
-            r.save(update_fields=["clerk"])
-            overlapping.add(chosen)
-            load[chosen] += 1
-            log(
-                RotaLog.Action.REASSIGNED,
-                actor=actor,
-                clerk=chosen,
-                reservation=r,
-                detail=f"予約 {r.number}: {staff_name(previous)} → {staff_name(names.get(chosen))}（勤務の変更による）",
-                now=now,
-                cause=cause,
-            )
-            _resolve(r, UnstaffedBooking.Resolution.REASSIGNED, actor=actor, now=now)
-            result.moved.append((r, previous, names.get(chosen)))
+            chosen = User.objects.get(pk=free[0])
+            previous = _clerk_set(r, chosen, actor=actor, now=now, why="（勤務の変更による）", cause=cause)
+            result.moved.append((r, previous, chosen))
             continue
         if UnstaffedBooking.objects.filter(reservation=r, resolved_at__isnull=True).exists():
             result.unstaffed.append(r)
@@ -297,6 +350,41 @@ def _restaff_slot(
         )
         result.unstaffed.append(r)
     return result
+
+
+def places_refresh(*, day: date, clerk_ids: Iterable[int | None], skip_procedure_id: int | None = None) -> int:
+    """Compute again the places of the day's slots of every procedure these clerks are qualified for, after they
+    took someone (or were freed): a clerk serving a booking of one procedure, or a walk-in, is no place in the
+    other slots of that time. Places never drop below what is booked. Call it with `clerks_lock(day)` held.
+    Returns how many slots changed."""
+    ids = {uid for uid in clerk_ids if uid}
+    if not ids:
+        return 0
+    procedures = (
+        Procedure.objects.filter(is_active=True, qualifications__user_id__in=ids)
+        .exclude(pk=skip_procedure_id or 0)
+        .distinct()
+    )
+    changed = 0
+    duty: rota.Duty | None = None
+    busy: rota.Busy | None = None
+    for procedure in procedures:
+        duty = duty or rota.duty_for(start=day, end=day)
+        busy = busy or rota.busy_for(start=day, end=day)
+        plan = rules.slot_places(procedure=procedure, start=day, end=day, duty=duty, busy=busy)
+        by_rule: dict[int, list[int]] = defaultdict(list)
+        for slot in Slot.objects.filter(procedure=procedure, day=day):
+            planned = plan.get((day, slot.start))
+            # A slot the hours no longer give is left to slots_sync, which closes it.
+            if planned is not None and (slot.rota_places, slot.places) != (planned[1], max(planned[1], slot.booked)):
+                by_rule[planned[1]].append(slot.pk)
+        for places, slot_ids in by_rule.items():
+            changed += Slot.objects.filter(pk__in=slot_ids).update(
+                rota_places=places, places=Greatest(F("booked"), places)
+            )
+        if by_rule:
+            availability.bump(procedure.pk)
+    return changed
 
 
 def _resolve(reservation: Reservation, resolution: str, *, actor: Any, now: datetime) -> bool:
@@ -321,16 +409,13 @@ def _resolve(reservation: Reservation, resolution: str, *, actor: Any, now: date
 def clerk_choose(*, slot: Slot) -> int:
     """The qualified clerk on duty, free in this slot, with the fewest bookings that day.
 
-    Called with the slot row locked (after the booking's conditional UPDATE took the place), so two bookings of
-    the same slot choose one after the other; the unique constraint on (slot, clerk) backs it."""
-    qualified = rota.qualified_ids(slot.procedure_id)
-    duty = rota.duty_for(start=slot.day, end=slot.day, user_ids=qualified)
-    staff = duty.staff(slot.day, slot.start, slot.end, qualified)
-    load, overlapping = _clerk_load(slot.day, slot.start, slot.end)
-    free = [uid for uid in staff if uid not in overlapping]
+    Called under `clerks_lock(slot.day)` and with the slot row locked (after the booking's conditional UPDATE took
+    the place), so bookings of the same day choose one after the other; the unique constraint on (slot, clerk)
+    backs it."""
+    free = clerks_free(procedure_id=slot.procedure_id, day=slot.day, start=slot.start, end=slot.end)
     if not free:
         raise NoClerkFree(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
-    return _pick(free, load)
+    return free[0]
 
 
 def booking_staffed(reservation: Reservation, *, actor: Any = None, now: datetime | None = None) -> None:
@@ -351,37 +436,30 @@ def booking_left(reservation: Reservation, resolution: str, *, actor: Any = None
     _resolve(reservation, resolution, actor=actor, now=now or timezone.now())
 
 
-@transaction.atomic
 def reservation_reassign(*, reservation: Reservation, clerk_id: int, actor: Any, now: datetime | None = None) -> None:
     """The supervisor gives a booking to another qualified clerk who is on duty and free in its slot."""
     now = now or timezone.now()
-    slot = Slot.objects.select_for_update().get(pk=reservation.slot_id)
-    reservation = Reservation.objects.select_for_update(of=("self",)).select_related("clerk").get(pk=reservation.pk)
-    if reservation.status not in ACTIVE:
-        raise ValidationError(_("この予約は担当者を変更できません。"))
-    if reservation.clerk_id == clerk_id:
-        return
-    if clerk_id not in rota.qualified_ids(slot.procedure_id):
-        raise ValidationError(_("選んだ職員はこの手続きの担当資格がありません。"))
-    duty = rota.duty_for(start=slot.day, end=slot.day, user_ids=[clerk_id])
-    if not duty.on_duty(clerk_id, slot.day, slot.start, slot.end):
-        raise ValidationError(_("選んだ職員はこの時間に勤務していません。勤務表で臨時の勤務を登録してください。"))
-    _load, overlapping = _clerk_load(slot.day, slot.start, slot.end)
-    if clerk_id in overlapping:
-        raise ValidationError(_("選んだ職員はこの時間に別の予約を担当しています。"))
-    new = get_user_model().objects.get(pk=clerk_id)
-    previous = reservation.clerk
-    reservation.clerk = new
-    reservation.save(update_fields=["clerk"])
-    log(
-        RotaLog.Action.REASSIGNED,
-        actor=actor,
-        clerk=new,
-        reservation=reservation,
-        detail=f"予約 {reservation.number}: {staff_name(previous)} → {staff_name(new)}",
-        now=now,
-    )
-    _resolve(reservation, UnstaffedBooking.Resolution.REASSIGNED, actor=actor, now=now)
+    with transaction.atomic():
+        day = Slot.objects.values_list("day", flat=True).get(pk=reservation.slot_id)
+        clerks_lock(day)
+        slot = Slot.objects.select_for_update().get(pk=reservation.slot_id)
+        reservation = Reservation.objects.select_for_update(of=("self",)).select_related("clerk").get(pk=reservation.pk)
+        if reservation.status not in ACTIVE:
+            raise ValidationError(_("この予約は担当者を変更できません。"))
+        if reservation.clerk_id == clerk_id:
+            return
+        if clerk_id not in rota.qualified_ids(slot.procedure_id):
+            raise ValidationError(_("選んだ職員はこの手続きの担当資格がありません。"))
+        duty = rota.duty_for(start=slot.day, end=slot.day, user_ids=[clerk_id])
+        if not duty.on_duty(clerk_id, slot.day, slot.start, slot.end):
+            raise ValidationError(_("選んだ職員はこの時間に勤務していません。勤務表で臨時の勤務を登録してください。"))
+        if clerk_id not in clerks_free(
+            procedure_id=slot.procedure_id, day=slot.day, start=slot.start, end=slot.end, duty=duty
+        ):
+            raise ValidationError(_("選んだ職員はこの時間に別の予約を担当しています。"))
+        previous = _clerk_set(reservation, get_user_model().objects.get(pk=clerk_id), actor=actor, now=now)
+        # The new clerk is busy in the other procedures' slots of that time, the previous one free again.
+        places_refresh(day=slot.day, clerk_ids=[clerk_id, getattr(previous, "pk", None)])
 
 
 # --- qualifications -----------------------------------------------------------------------------------------
@@ -706,7 +784,7 @@ class WalkInStatus:
 
 def walk_in_status(*, procedure: Procedure, now: datetime) -> WalkInStatus:
     """Whether a resident without a booking can be served now: the procedure takes walk-ins, and a qualified
-    clerk on duty holds no booking in the current slot."""
+    clerk on duty serves nobody now (no booking of the current slot or of another procedure, no walk-in)."""
     if not procedure.walk_ins_accepted:
         return WalkInStatus(procedure, False, _("この手続きは予約制です。予約なしの来庁は受け付けていません。"))
     local = timezone.localtime(now)
@@ -716,11 +794,12 @@ def walk_in_status(*, procedure: Procedure, now: datetime) -> WalkInStatus:
         return WalkInStatus(procedure, False, _("いまは受付時間外です。"))
     qualified = rota.qualified_ids(procedure)
     duty = rota.duty_for(start=day, end=day, user_ids=qualified)
-    staff = duty.staff(day, moment, slot.end, qualified)
-    if not staff:
+    if not duty.staff(day, moment, slot.end, qualified):
         return WalkInStatus(procedure, False, _("いま、この手続きを担当できる職員が窓口にいません。"), slot)
-    _load, overlapping = _clerk_load(day, slot.start, slot.end)
-    free = [uid for uid in staff if uid not in overlapping]
+    # Busy over the whole current slot: a clerk with a booking in it cannot start a walk-in now.
+    busy = rota.busy_for(start=day, end=day)
+    free = clerks_free(procedure_id=procedure.pk, day=day, start=moment, end=slot.end, duty=duty, busy=busy)
+    free = [uid for uid in free if not busy.serving(uid, day, slot.start, slot.end)]
     if not free:
         return WalkInStatus(procedure, False, _("担当できる職員は、いまの時間の予約に対応中です。"), slot)
     clerks = list(get_user_model().objects.filter(pk__in=free).order_by("last_name", "first_name"))

@@ -291,7 +291,7 @@ def walk_in_step(request: StaffRequest, pk: int) -> HttpResponse:
         messages.error(request, "記録する内容が正しくありません。")
     else:
         try:
-            walk_ins.walk_in_mark(walk_in=walk_in, step=step)
+            walk_ins.walk_in_mark(walk_in=walk_in, step=step, user=request.user)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:

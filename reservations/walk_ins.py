@@ -1,4 +1,8 @@
-"""Walk-ins: residents who came to the counter without a booking, counted for the outcome report."""
+"""Walk-ins: residents who came to the counter without a booking, counted for the outcome report.
+
+The clerk who calls a walk-in to the counter serves them and is busy until done: the slots of that time (of every
+procedure the clerk is qualified for) lose that clerk's place while the walk-in is served, and get it back when
+it is done (reservations.rota.Busy, staffing.places_refresh)."""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
+from reservations import staffing
 from reservations.models import Procedure, WalkIn
 
 
@@ -37,17 +43,23 @@ def walk_in_record(
     )
 
 
-def walk_in_mark(*, walk_in: WalkIn, step: str, now: datetime | None = None) -> WalkIn:
-    """Called to the counter, then done: one click each, once each, in that order, for a walk-in being served."""
+@transaction.atomic
+def walk_in_mark(*, walk_in: WalkIn, step: str, user: User | None = None, now: datetime | None = None) -> WalkIn:
+    """Called to the counter, then done: one click each, once each, in that order, for a walk-in being served.
+
+    The clerk who calls serves: from the call until done, their place in the slots of that time is taken."""
     now = now or timezone.now()
     if step not in ("called", "done"):
         raise ValueError(step)
+    staffing.clerks_lock(walk_in.day)
     rows = WalkIn.objects.filter(pk=walk_in.pk, served=True)
     if step == "called":
-        changed = rows.filter(called_at__isnull=True).update(called_at=now)
+        changed = rows.filter(called_at__isnull=True).update(called_at=now, clerk=user)
     else:
         changed = rows.filter(called_at__isnull=False, done_at__isnull=True).update(done_at=now)
     current = WalkIn.objects.get(pk=walk_in.pk)
+    if changed == 1:
+        staffing.places_refresh(day=current.day, clerk_ids=[current.clerk_id])
     if changed != 1:
         if not current.served:
             raise ValidationError("対応できなかった来庁には、呼出・完了を記録できません。")

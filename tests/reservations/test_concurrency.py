@@ -134,3 +134,66 @@ def test_racing_bookings_of_a_slot_with_three_clerks_get_three_different_clerks(
     assert (won, full) == (3, 9)
     clerks = list(Reservation.objects.filter(slot=slot, status="booked").values_list("clerk_id", flat=True))
     assert len(set(clerks)) == 3 and None not in clerks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_residents_racing_for_one_clerk_shared_by_two_procedures_give_one_booking(frozen) -> None:
+    """Each procedure's slot row is its own, so the slot UPDATE alone cannot stop both procedures from taking the
+    same clerk: the clerks' lock of the day does."""
+    from reservations import slots, staffing
+    from reservations.models import OpeningHours
+    from reservations.offices import office_procedure_copy
+
+    first = factories.procedure()
+    second = office_procedure_copy(procedure=first, office=first.office, slug="jr-pass-second")
+    shared = factories.clerk("veteran", first)
+    factories.clerk("veteran", second)
+    factories.weekly(shared, weekdays=[THURSDAY.weekday()], start=time(9, 0), end=time(9, 30))
+    for procedure in (first, second):
+        OpeningHours.objects.filter(procedure=procedure).delete()
+        OpeningHours.objects.create(
+            procedure=procedure, weekday=THURSDAY.weekday(), start=time(9, 0), end=time(9, 30), places=2
+        )
+        slots.slots_generate(procedure=procedure, start=THURSDAY, end=THURSDAY)
+    targets = [Slot.objects.get(procedure=p, day=THURSDAY, start=time(9, 0)) for p in (first, second)]
+    assert [s.places for s in targets] == [1, 1]
+
+    clients = 8
+    barrier = threading.Barrier(clients)
+    lock = threading.Lock()
+    outcomes: list[str] = []
+
+    def attempt(index: int) -> None:
+        slot = targets[index % 2]
+        procedure = slot.procedure
+        try:
+            barrier.wait(timeout=30)
+            booking.reservation_book(
+                procedure=procedure,
+                slot_id=slot.pk,
+                acknowledged=list(procedure.acknowledgements.values_list("pk", flat=True)),
+                contact=booking.Contact("田中", "太郎", "タナカ", "タロウ", f"090-2000-{index:04d}"),
+            )
+            result = "booked"
+        except booking.SlotFull:
+            result = "full"
+        except Exception as exc:  # every other outcome is a failure
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["booked"] + ["full"] * (clients - 1)
+    assert Reservation.objects.filter(status="booked", clerk=shared).count() == 1
+    # The procedure that lost the clerk offers no place any more; the winner's slot holds its booking.
+    left = {s.procedure_id: (s.places, s.booked) for s in Slot.objects.filter(pk__in=[t.pk for t in targets])}
+    won = Reservation.objects.get(status="booked").procedure_id
+    lost = second.pk if won == first.pk else first.pk
+    assert left == {won: (1, 1), lost: (0, 0)}
+    assert staffing.clerks_free(procedure_id=lost, day=THURSDAY, start=time(9, 0), end=time(9, 30)) == []
