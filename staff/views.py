@@ -177,10 +177,7 @@ def second_factor_reset(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 class _PasswordSetForm(ClearMessages, SetPasswordForm):
-    def save(self, commit: bool = True) -> Any:
-        user = super().save(commit)
-        security_event_record(kind=SecurityEvent.Kind.PASSWORD_SET, user=user, detail="設定用リンクから")
-        return user
+    """Django's set-password form with the design system's messages."""
 
 
 class PasswordSetView(PasswordResetConfirmView):
@@ -192,8 +189,12 @@ class PasswordSetView(PasswordResetConfirmView):
     post_reset_login = False
 
     def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        security_event_record(
+            kind=SecurityEvent.Kind.PASSWORD_SET, request=self.request, user=form.user, detail="設定用リンクから"
+        )
         messages.success(self.request, "パスワードを設定しました。ユーザー名と新しいパスワードでログインしてください。")
-        return super().form_valid(form)
+        return response
 
 
 @supervisor_required
