@@ -10,14 +10,30 @@ from certificates.models import Certificate, CertificateKind, Resident
 from certificates.services import RESIDENT_FIELDS
 from staff import form_messages
 
+ERA_CHOICES = [("", "西暦"), *[(name, name) for name in jp.ERA_NAMES[:4]]]
+
 
 class SplitDateMixin:
-    """A known date (birth date) as year / month / day fields, as the Digital Agency design system asks."""
+    """A known date (birth date) as year / month / day fields, as the Digital Agency design system asks; the year
+    in the Western calendar or in an era (昭和35年), as residents say it at the counter."""
 
     def split_date(self, prefix: str, label: str) -> date | None:
         data: dict[str, Any] = self.cleaned_data  # type: ignore[attr-defined]
         year, month, day = data.get(f"{prefix}_year"), data.get(f"{prefix}_month"), data.get(f"{prefix}_day")
+        era = data.get(f"{prefix}_era") or ""
         if year is None or month is None or day is None:
+            return None
+        if era:
+            try:
+                return jp.era_date(era, year, month, day)
+            except ValueError as exc:
+                self.add_error(f"{prefix}_year", f"{label}：{exc}")  # type: ignore[attr-defined]
+                return None
+        if year < 1868:
+            self.add_error(  # type: ignore[attr-defined]
+                f"{prefix}_year",
+                f"{label}の年は西暦4桁（例：1960）で入力するか、元号（昭和など）を選んで入力してください。",
+            )
             return None
         try:
             return date(year, month, day)
@@ -27,9 +43,10 @@ class SplitDateMixin:
 
 
 class ResidentForm(SplitDateMixin, form_messages.ModelForm):
+    birth_era = forms.ChoiceField(label="生年月日（元号）", choices=ERA_CHOICES, required=False)
     birth_year = forms.IntegerField(
         label="生年月日（年）",
-        min_value=1900,
+        min_value=1,
         max_value=2100,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "w-4"}),
     )
@@ -73,6 +90,7 @@ class ResidentForm(SplitDateMixin, form_messages.ModelForm):
             "given_name",
             "family_name_kana",
             "given_name_kana",
+            "birth_era",
             "birth_year",
             "birth_month",
             "birth_day",

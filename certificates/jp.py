@@ -122,3 +122,22 @@ def _make_date(value: str, year: int, month: int, day: int) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"{value.strip()} は存在しない日付です。") from exc
+
+
+ERA_NAMES = ("令和", "平成", "昭和", "大正", "明治")
+
+
+def era_date(era: str, year_in_era: int, month: int, day: int) -> date:
+    """The date of 昭和35年5月13日 given as ("昭和", 35, 5, 13); ValueError with a message in Japanese when the era
+    is unknown, the date does not exist or falls outside the era."""
+    if era not in _ERA_START:
+        raise ValueError(f"{era} は元号として読めません。")
+    text = f"{era}{year_in_era}年{month}月{day}日"
+    try:
+        result = date(_ERA_START[era].year + year_in_era - 1, month, day)
+    except ValueError as exc:
+        raise ValueError(f"{text} は存在しない日付です。") from exc
+    end = _ERA_END[era]
+    if year_in_era < 1 or result < _ERA_START[era] or (end is not None and result >= end):
+        raise ValueError(f"{text} は{era}の期間にない日付です。")
+    return result
