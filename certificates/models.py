@@ -34,7 +34,11 @@ class Resident(models.Model):
     given_name_kana = models.CharField("メイ", max_length=50)
     birth_date = models.DateField("生年月日")
     postal_code = models.CharField("郵便番号", max_length=8)
-    address = models.CharField("住所", max_length=200)
+    address = models.CharField(
+        "住所",
+        max_length=200,
+        help_text="お知らせの宛名は空白の位置でだけ改行します。長い住所は、区切りたい所に空白を入れてください。",
+    )
     # The building line (建物名・部屋番号) printed on its own line of the address block.
     address_building = models.CharField("方書", max_length=100, blank=True, help_text="建物名・部屋番号など")
     phone = models.CharField("電話番号", max_length=20)
@@ -43,6 +47,13 @@ class Resident(models.Model):
     email = models.EmailField("メールアドレス", blank=True)
     case_number = models.CharField("ケース番号", max_length=20, unique=True)
     letter_opt_out = models.BooleanField("お知らせを送らない", default=False)
+    # How the advance-notice letter is printed for this resident (notices/letters.py).
+    letter_large_print = models.BooleanField(
+        "お知らせを大きな文字で送る", default=False, help_text="本文を16ポイント以上の文字で、2枚で印刷します"
+    )
+    letter_furigana = models.BooleanField(
+        "お知らせにふりがなを付ける", default=False, help_text="漢字にふりがな（ルビ）を付けて、2枚で印刷します"
+    )
     # Eligibility: kept for staff only; nothing here is ever printed on a letter or written in an e-mail.
     category = models.ForeignKey(
         ResidentCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="区分"
@@ -97,6 +108,11 @@ class CertificateKind(models.Model):
     photo_size = models.CharField("写真のサイズ", max_length=40, default="縦4cm×横3cm")
     photo_size_en = models.CharField(
         "写真のサイズ（英語）", max_length=40, default="4 cm high × 3 cm wide", help_text="英語のページとメールに出ます"
+    )
+    issued_on_the_day = models.BooleanField(
+        "来庁した日に交付する",
+        default=True,
+        help_text="お知らせの文面が変わります（当日お渡しする／後日お渡しする）",
     )
     is_letter_kind = models.BooleanField("お知らせの対象", default=False)
     number_prefix = models.CharField("証明書番号の接頭辞", max_length=4, default="T")

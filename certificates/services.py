@@ -28,6 +28,8 @@ RESIDENT_FIELDS = (
     "email",
     "case_number",
     "letter_opt_out",
+    "letter_large_print",
+    "letter_furigana",
     "category",
     "eligibility_confirmed_on",
     "eligibility_ended_on",

@@ -60,6 +60,8 @@ def letters_table(f: report.Funnel, month_label: str, *, whose: str = "") -> Tab
     ]
     if f.withdrawn:
         rows.append(["資格の確認で取り下げ（発送せず）", f.withdrawn, None])
+    if f.already_booked:
+        rows.append(["予約済みのため送付せず", f.already_booked, None])
     chart = charts.bar_chart(
         ident="chart-letters",
         title=f"{whose}へのお知らせの結果",

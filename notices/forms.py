@@ -52,3 +52,10 @@ class LetterTemplateForm(form_messages.ModelForm):
             self.fields[name].help_text = f"使える差し込み：{names}"
         # The checks of the slots and of the length are LetterTemplate.clean(), which ModelForm runs: the admin and
         # the services use the same rules.
+
+
+class ReadingCorrectionForm(forms.Form):
+    word = forms.CharField(
+        label="語", max_length=30, help_text="漢字を含む語。前後の文字も含めると、その場合だけ直せます（例：使う方）"
+    )
+    reading = forms.CharField(label="読み", max_length=60, help_text="語全体の読みをひらがなで（例：つかうかた）")

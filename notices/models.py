@@ -19,6 +19,8 @@ PLACEHOLDERS = {
     "photo_months": "写真の撮影期限（月数）",
     "photo_size": "写真のサイズ",
     "office_phone": "窓口の電話番号",
+    "office_hours": "窓口の受付時間",
+    "days_ahead": "何日先まで予約できるか",
 }
 
 
@@ -28,29 +30,53 @@ class LetterTemplate(models.Model):
     title = models.CharField("表題", max_length=100, default="JR定期券割引の証明書の更新について（お知らせ）")
     greeting = models.TextField(
         "前文",
-        default="日頃より市政にご理解とご協力をいただき、ありがとうございます。\n"
-        "お持ちのJR定期券割引の証明書の有効期限は {expires_on} です。引き続き必要な方は、更新の手続きをお願いします。",
+        default="日頃から市政にご理解とご協力をいただき、ありがとうございます。\n"
+        "お持ちのJR定期券割引の証明書は、{expires_on}で有効期限を迎えます。"
+        "引き続き割引をご利用になる場合は、更新のお手続きをお願いいたします。",
     )
     message_book = models.TextField(
-        "予約のお願い", default="来庁の前に、必ずインターネットで窓口の予約をしてください。"
+        "予約のお願い",
+        default="ご来庁の前に、必ず予約をしてください。予約は、インターネットまたはお電話でできます。",
     )
     message_no_booking = models.TextField(
-        "予約がない場合", default="予約がない場合、当日は対応できないことがあります。"
+        "予約がない場合",
+        default="この手続きを担当できる職員が限られているため、予約なしでお越しの場合は、"
+        "当日お手続きができないことがあります。",
     )
     message_photo = models.TextField(
         "写真について",
-        default="来庁日から{photo_months}か月以内に撮影した写真（{photo_size}、正面・上半身・無帽）をお持ちください。"
-        "古い写真では証明書を発行できません。",
+        help_text="写真が必要な種類の証明書のときだけ印刷します。",
+        default="ご来庁日の前{photo_months}か月以内に撮影した写真（{photo_size}、正面・上半身・無帽・無背景）が"
+        "必要です。撮影から{photo_months}か月を過ぎた写真では、証明書を発行できません。",
+    )
+    message_in_person = models.TextField(
+        "ご本人の来庁", default="定期券を使う方ご本人がお越しください（写真とご本人を確認します）。"
+    )
+    message_commute = models.TextField(
+        "通勤定期券だけ", default="この証明書で割引になるのは、通勤定期券だけです（通学定期券は対象外です）。"
+    )
+    message_issued_today = models.TextField(
+        "当日に交付する場合",
+        help_text="証明書の種類の「来庁した日に交付する」がオンのときに印刷します。",
+        default="証明書は、お手続きの当日にお渡しします。",
+    )
+    message_issued_later = models.TextField(
+        "後日に交付する場合",
+        help_text="証明書の種類の「来庁した日に交付する」がオフのときに印刷します。",
+        default="証明書は、お手続きの当日にはお渡しできません。お渡しの日は、窓口でご案内します。",
     )
     booking_text = models.TextField(
         "予約の方法",
-        default="左のQRコードを読み取るか、上のアドレスを入力して予約してください。"
-        "予約コードは {valid_until} まで使えます。",
+        default="スマートフォンのカメラで左のQRコードを読み取るか、上のアドレスを入力してください。"
+        "ご来庁日の{days_ahead}日前から予約できます。この予約コードは{valid_until}まで使えます。"
+        "ご本人専用のコードですので、ほかの方に教えないでください。",
     )
     phone_text = models.TextField(
         "電話での予約",
-        default="インターネットを使えない方は、お電話（{office_phone}）で予約できます。予約コードをお伝えください。",
+        default="インターネットでの予約が難しい方は、お電話でも予約できます。"
+        "電話 {office_phone}（{office_hours}）。お電話の際は、上の予約コードをお伝えください。",
     )
+    closing = models.TextField("結び", default="このお知らせと行き違いでお手続きがお済みの場合は、ご容赦ください。")
     address_top_mm = models.DecimalField("宛名の位置（上から mm）", max_digits=5, decimal_places=1, default=22)
     address_left_mm = models.DecimalField("宛名の位置（左から mm）", max_digits=5, decimal_places=1, default=25)
     address_width_mm = models.DecimalField("宛名の幅（mm）", max_digits=5, decimal_places=1, default=90)
@@ -67,7 +93,19 @@ class LetterTemplate(models.Model):
 
     # The texts with {placeholder} slots, and how long each may be: the letter is one A4 page, and a bounded text
     # keeps the preview and the monthly batch bounded in time.
-    WORDING_FIELDS = ("greeting", "message_book", "message_no_booking", "message_photo", "booking_text", "phone_text")
+    WORDING_FIELDS = (
+        "greeting",
+        "message_book",
+        "message_no_booking",
+        "message_photo",
+        "message_in_person",
+        "message_commute",
+        "message_issued_today",
+        "message_issued_later",
+        "booking_text",
+        "phone_text",
+        "closing",
+    )
     WORDING_MAX_CHARS = 1000
 
     class Meta:
@@ -182,6 +220,8 @@ class Letter(models.Model):
         CANCELLED = "cancelled", "取りやめ"
         # Not sent: the household was found no longer eligible when the batch was checked before mailing.
         WITHDRAWN = "withdrawn", "取り下げ（資格の確認）"
+        # Not printed: the resident already held a booking for the procedure when the batch was prepared.
+        ALREADY_BOOKED = "booked", "予約済みのため送付なし"
 
     batch = models.ForeignKey(NoticeBatch, on_delete=models.PROTECT, related_name="letters", verbose_name="一括作成")
     # One letter per certificate, ever: however often or concurrently the monthly job runs. The links are emptied
@@ -207,6 +247,7 @@ class Letter(models.Model):
     )
     postal_code = models.CharField(max_length=8, verbose_name="郵便番号")
     address = models.CharField(max_length=200, verbose_name="住所")
+    building = models.CharField(max_length=100, blank=True, verbose_name="方書")
     name = models.CharField(max_length=101, verbose_name="宛名")
     expires_on = models.DateField(verbose_name="有効期限")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED, verbose_name="状態")
@@ -240,7 +281,7 @@ class Letter(models.Model):
         ordering = ["postal_code", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["prepared", "mailed", "returned", "cancelled", "withdrawn"]),
+                condition=Q(status__in=["prepared", "mailed", "returned", "cancelled", "withdrawn", "booked"]),
                 name="letter_status_known",
             ),
             models.CheckConstraint(
@@ -250,6 +291,31 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} #{self.pk}"
+
+
+class ReadingCorrection(models.Model):
+    """A reading the office sets for the letters' furigana, where the dictionary's guess is wrong (方 read かた,
+    a place name …). Used by notices/furigana.py for every furigana letter printed after the change."""
+
+    word = models.CharField("語", max_length=30, unique=True, help_text="漢字を含む語（例：使う方）")
+    reading = models.CharField("読み", max_length=60, help_text="ひらがなで、語全体の読み（例：つかうかた）")
+    updated_at = models.DateTimeField("更新日時", default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新した職員",
+    )
+
+    class Meta:
+        verbose_name = "ふりがなの読みの修正"
+        verbose_name_plural = "ふりがなの読みの修正"
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return f"{self.word}（{self.reading}）"
 
 
 class LetterRetentionRun(models.Model):

@@ -97,6 +97,8 @@ class Funnel:
     returned: int = 0
     # Not sent: withdrawn when the eligibility check before mailing found the household no longer eligible.
     withdrawn: int = 0
+    # Not sent: the resident already held a booking when the batch was prepared.
+    already_booked: int = 0
     booked: int = 0
     booked_with_code: int = 0
     booked_without_code: int = 0
@@ -223,6 +225,7 @@ def funnel(letters: QuerySet[Letter], *, label: str) -> Funnel:
     result.mailed = sum(1 for s in statuses if s in mailed_statuses)
     result.returned = statuses.count(Letter.Status.RETURNED)
     result.withdrawn = statuses.count(Letter.Status.WITHDRAWN)
+    result.already_booked = statuses.count(Letter.Status.ALREADY_BOOKED)
     if not result.mailed:
         return result
     for outcome in letter_outcomes(letters.filter(status__in=mailed_statuses)).values():

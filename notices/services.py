@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.rules import add_months, months_before
-from notices import letters, pdf, report
+from notices import furigana, letters, pdf, report
 from notices.locks import render_lock
-from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplate, NoticeBatch
+from notices.models import BatchEvent, Letter, LetterRetentionRun, LetterTemplate, NoticeBatch, ReadingCorrection
 from reservations.invitations import invitation_create
 from reservations.models import Invitation, Office, Procedure, Reservation
 from reservations.retention import reservations_anonymise, retention_cutoff
@@ -31,6 +31,8 @@ from staff.names import staff_name
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 100
+# The letters that go into the printer's PDF; cancelled, withdrawn and already-booked ones are not printed.
+PRINTED = (Letter.Status.PREPARED, Letter.Status.MAILED, Letter.Status.RETURNED)
 
 
 def month_start(day: date) -> date:
@@ -107,17 +109,37 @@ def procedure_for(certificate: Certificate, procedures: dict[int, Procedure], ma
     return next(iter(procedures.values()))
 
 
+def existing_booking(certificate: Certificate) -> Reservation | None:
+    """A live booking the resident already holds for a procedure of the letter's kind (from today on)."""
+    return (
+        Reservation.objects.filter(
+            Q(resident=certificate.resident_id) | Q(certificate=certificate),
+            procedure__certificate_kind=certificate.kind_id,
+            status=Reservation.Status.BOOKED,
+            slot__day__gte=timezone.localdate(),
+        )
+        .order_by("slot__day", "pk")
+        .first()
+    )
+
+
 def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedure: Procedure, now: datetime) -> bool:
-    """Create the letter and its invitation for one certificate; False when it already has one."""
+    """Create the letter and its invitation for one certificate; False when it already has one.
+
+    A resident who already holds a booking gets no letter: the row is kept, marked ALREADY_BOOKED with the
+    booking's number, so the certificate is not picked again and the outcome report counts them."""
     resident = certificate.resident
+    booking = existing_booking(certificate)
     try:
         with transaction.atomic():
-            invitation = invitation_create(
-                resident=resident,
-                certificate=certificate,
-                procedure=procedure,
-                valid_until=certificate.expires_on + timedelta(days=settings.NOTICE_INVITATION_GRACE_DAYS),
-            )
+            invitation = None
+            if booking is None:
+                invitation = invitation_create(
+                    resident=resident,
+                    certificate=certificate,
+                    procedure=procedure,
+                    valid_until=certificate.expires_on + timedelta(days=settings.NOTICE_INVITATION_GRACE_DAYS),
+                )
             Letter.objects.create(
                 batch=batch,
                 certificate=certificate,
@@ -126,9 +148,19 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
                 office=procedure.office,
                 postal_code=resident.postal_code,
                 address=resident.address,
+                building=resident.address_building,
                 name=f"{resident.family_name} {resident.given_name}",
                 expires_on=certificate.expires_on,
                 created_at=now,
+                **(
+                    {}
+                    if booking is None
+                    else {
+                        "status": Letter.Status.ALREADY_BOOKED,
+                        "status_reason": f"予約番号 {booking.number}（{booking.slot.day:%Y-%m-%d}）",
+                        "status_changed_at": now,
+                    }
+                ),
             )
     except IntegrityError:
         # Another run wrote this certificate's letter first; the unique constraint kept it to one.
@@ -245,8 +277,8 @@ def render_batch_pdf(
     template = letters.letter_template()
     letter_qs = (
         Letter.objects.filter(batch=batch)
-        .exclude(status__in=[Letter.Status.CANCELLED, Letter.Status.WITHDRAWN])
-        .select_related("invitation__procedure__certificate_kind", "invitation__procedure__office")
+        .filter(status__in=PRINTED)
+        .select_related("resident", "invitation__procedure__certificate_kind", "invitation__procedure__office")
         .order_by("postal_code", "pk")
     )
     count = letter_qs.count()
@@ -255,10 +287,19 @@ def render_batch_pdf(
     letter_day = timezone.localdate(batch.created_at)
     prepared_at = timezone.localtime(batch.prepared_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
 
+    already_booked = Letter.objects.filter(batch=batch, status=Letter.Status.ALREADY_BOOKED).count()
+    unfit = letters.letters_not_fitting(batch, template)
+
     def chunks():
-        yield letters.document(
-            [letters.cover_html(batch, count=count, prepared_by=prepared_by, prepared_at=prepared_at)], template
+        cover = letters.cover_html(
+            batch,
+            count=count,
+            prepared_by=prepared_by,
+            prepared_at=prepared_at,
+            already_booked=already_booked,
+            unfit=unfit,
         )
+        yield letters.document([cover], template)
         page_html: list[str] = []
         for letter in letter_qs.iterator(chunk_size=CHUNK_SIZE):
             # Each letter carries the contact of the office it invites the resident to.
@@ -279,12 +320,32 @@ def render_batch_pdf(
     return count, digest.hexdigest(), path.stat().st_size, path
 
 
+def letters_refresh_addresses(*, batch: NoticeBatch) -> int:
+    """Copy the current name and address from each resident's record onto the batch's letters not yet mailed, so
+    a PDF made again after an address was corrected (spaces where it may break, a shorter 方書) prints it."""
+    changed = 0
+    pending = Letter.objects.filter(batch=batch, status=Letter.Status.PREPARED, resident__isnull=False)
+    for letter in pending.select_related("resident"):
+        resident = letter.resident
+        assert resident is not None
+        current = {
+            "postal_code": resident.postal_code,
+            "address": resident.address,
+            "building": resident.address_building,
+            "name": f"{resident.family_name} {resident.given_name}",
+        }
+        if any(getattr(letter, key) != value for key, value in current.items()):
+            changed += Letter.objects.filter(pk=letter.pk, status=Letter.Status.PREPARED).update(**current)
+    return changed
+
+
 def notice_batch_regenerate(*, batch: NoticeBatch, user: User) -> NoticeBatch:
     """Render the PDF again on the supervisor's explicit request (e.g. after a letter was cancelled)."""
     if batch.pdf_deleted_at is not None:
         raise ValidationError("保存期間を過ぎたお知らせです。宛名などを消したため、PDFは作り直せません。")
     if batch.status == NoticeBatch.Status.PREPARING:
         raise ValidationError("作成中のお知らせは作り直せません。作成が終わるまでお待ちください。")
+    letters_refresh_addresses(batch=batch)
     if not _render_if_claimed(
         batch=batch, user=user, now=timezone.now(), processes=None, action="PDFの作り直し", only_if_preparing=False
     ):
@@ -352,6 +413,29 @@ def letter_set_status(*, letter: Letter, status: str, reason: str, user: User) -
         batch_id=letter.batch_id, user=user, action=Letter.Status(status).label, detail=f"お知らせ #{letter.pk}"
     )
     return letter
+
+
+def reading_correction_save(*, word: str, reading: str, user: User) -> ReadingCorrection:
+    """Set how the letters' furigana read `word` (a new word, or a new reading for one already set)."""
+    word = word.strip()
+    reading = furigana.to_hiragana(reading.strip()).replace(" ", "").replace("\u3000", "")
+    errors = {}
+    if not furigana.has_kanji(word):
+        errors["word"] = "漢字を含む語を入力してください。ふりがなは漢字にだけ付きます。"
+    if not furigana.is_reading(reading):
+        errors["reading"] = "読みは、ひらがな（またはカタカナ）だけで入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    correction, _ = ReadingCorrection.objects.update_or_create(
+        word=word, defaults={"reading": reading, "updated_by": user, "updated_at": timezone.now()}
+    )
+    logger.info("reading correction %s=%s set by %s", word, reading, user.username)
+    return correction
+
+
+def reading_correction_delete(*, correction: ReadingCorrection, user: User) -> None:
+    correction.delete()
+    logger.info("reading correction %s removed by %s", correction.word, user.username)
 
 
 def letter_template_save(*, template: LetterTemplate, user: User, now: datetime | None = None) -> None:

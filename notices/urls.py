@@ -20,4 +20,6 @@ urlpatterns = [
     path("survey/card/", evidence_views.survey_card_print, name="survey_card"),
     path("wording/", views.template_edit, name="template_edit"),
     path("wording/preview.pdf", views.template_preview, name="template_preview"),
+    path("wording/calibration.pdf", views.calibration_pdf, name="calibration_pdf"),
+    path("wording/readings/", views.readings, name="readings"),
 ]

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.models import AccessLog
 from certificates.services import access_log_record
-from notices import evidence, letters, pdf, report, services
-from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm
-from notices.models import Letter, NoticeBatch
+from notices import evidence, furigana, letters, pdf, report, services
+from notices.forms import LetterStatusForm, LetterTemplateForm, MailedForm, MonthForm, ReadingCorrectionForm
+from notices.models import Letter, NoticeBatch, ReadingCorrection
 from reservations.models import Office
 from staff.roles import StaffRequest, supervisor_required
+from staff.shortcuts import apply_errors
 
 
 @supervisor_required
@@ -87,6 +88,8 @@ def batch_detail(request: StaffRequest, pk: int) -> HttpResponse:
         "letters": letters_page,
         "mailed_form": mailed_form,
         "tables": _batch_tables(batch),
+        # Address blocks that cannot fit the envelope window, named before anything is printed.
+        "unfit": letters.letters_not_fitting(batch, letters.letter_template()),
         "status_form": LetterStatusForm(),
         "events": batch.events.select_related("user")[:20],
     }
@@ -114,10 +117,12 @@ def batch_pdf(request: StaffRequest, pk: int) -> FileResponse:
 def letter_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(
         Letter.objects.select_related(
-            "batch", "invitation__procedure__certificate_kind", "invitation__procedure__office"
+            "batch", "resident", "invitation__procedure__certificate_kind", "invitation__procedure__office"
         ),
         pk=pk,
         anonymised_at__isnull=True,
+        # A letter not sent because the resident had already booked has no booking code and no page.
+        invitation__isnull=False,
     )
     template = letters.letter_template()
     body = letters.letter_html_body(
@@ -171,7 +176,8 @@ def template_edit(request: StaffRequest) -> HttpResponse:
 
 @supervisor_required
 def template_preview(request: StaffRequest) -> HttpResponse:
-    """A sample letter with made-up data, so the wording can be checked without opening anyone's record."""
+    """A sample letter with made-up data, so the wording can be checked without opening anyone's record;
+    ?large=1 and ?furigana=1 show the two-sheet variants."""
     from reservations.models import Procedure
 
     template = letters.letter_template()
@@ -181,12 +187,16 @@ def template_preview(request: StaffRequest) -> HttpResponse:
         office=Office.main(),
         procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
         name="見本 太郎",
+        name_readings={"見本": "みほん", "太郎": "たろう"},
         postal_code="530-0001",
         address="大阪府大阪市北区梅田1丁目1番1号",
+        building="見本ハイツ101号",
         expires_on=date(today.year + 1, 2, 28),
         code="ACDEFG34",
         valid_until=date(today.year + 1, 3, 30),
         today=today,
+        large_print=request.GET.get("large") == "1",
+        furigana=request.GET.get("furigana") == "1",
     )
     from django.template.loader import render_to_string
 
@@ -199,3 +209,41 @@ def template_preview(request: StaffRequest) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
     return response
+
+
+@supervisor_required
+def calibration_pdf(request: StaffRequest) -> HttpResponse:
+    """One sheet with the envelope window's rectangle, the creases and a sample address, to check the office's
+    envelopes and printer before a batch is printed."""
+    template = letters.letter_template()
+    response = HttpResponse(pdf.html_to_pdf(letters.calibration_html(template)), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="envelope-calibration.pdf"'
+    return response
+
+
+@supervisor_required
+@require_http_methods(["GET", "POST"])
+def readings(request: StaffRequest) -> HttpResponse:
+    """The office's own readings for the letters' furigana."""
+    form = ReadingCorrectionForm(request.POST if request.POST.get("action") == "save" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                correction = get_object_or_404(ReadingCorrection, pk=request.POST.get("pk"))
+                services.reading_correction_delete(correction=correction, user=request.user)
+                messages.success(request, f"「{correction.word}」の読みの修正を削除しました。")
+                return redirect("notices:readings")
+            if form.is_valid():
+                correction = services.reading_correction_save(user=request.user, **form.cleaned_data)
+                messages.success(request, f"「{correction.word}」を「{correction.reading}」と読むようにしました。")
+                return redirect("notices:readings")
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    sample = request.GET.get("try", "").strip()[:200]
+    context = {
+        "form": form,
+        "corrections": ReadingCorrection.objects.select_related("updated_by"),
+        "sample": sample,
+        "sample_html": furigana.ruby(sample, fixed=furigana.corrections()) if sample else "",
+    }
+    return render(request, "notices/readings.html", context)

@@ -9,7 +9,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from notices import eligibility, services
-from notices.models import Letter, NoticeBatch
+from notices.models import Letter, LetterTemplate, NoticeBatch
 from reservations.models import DutyException, Reservation, WalkIn
 from tests import factories
 
@@ -56,7 +56,8 @@ def test_each_letter_holds_name_wareki_date_code_and_expiry(frozen) -> None:
     assert "令和9年(2027年)2月10日" in text  # the expiry date
     assert letter.invitation.display_code in text
     assert f"/book/{letter.invitation.code}/" in text
-    assert "予約がない場合" in text and "6か月以内に撮影した写真" in text and "縦4cm×横3cm" in text
+    flat = text.replace("\n", "")
+    assert "予約なしでお越しの場合" in flat and "6か月以内に撮影した写真" in flat and "縦4cm×横3cm" in flat
     assert "〒" not in text.split("様")[0]  # the address block has no 〒
 
 
@@ -218,22 +219,9 @@ def test_the_wording_refuses_unknown_placeholders_and_previews(supervisor_client
     from notices.letters import letter_template
 
     template = letter_template()
-    data = {
-        f: getattr(template, f)
-        for f in [
-            "title",
-            "greeting",
-            "message_book",
-            "message_no_booking",
-            "message_photo",
-            "booking_text",
-            "phone_text",
-            "address_top_mm",
-            "address_left_mm",
-            "address_width_mm",
-            "address_height_mm",
-        ]
-    }
+    fields = ["title", *LetterTemplate.WORDING_FIELDS]
+    fields += ["address_top_mm", "address_left_mm", "address_width_mm", "address_height_mm"]
+    data = {f: getattr(template, f) for f in fields}
     response = supervisor_client.post("/staff/notices/wording/", {**data, "greeting": "{nmae} 様"})
     assert "使えない差し込み" in response.content.decode()
     supervisor_client.post("/staff/notices/wording/", {**data, "message_book": "{name}様、必ず予約してください。"})

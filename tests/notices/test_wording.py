@@ -109,7 +109,7 @@ def test_wording_saved_before_the_rules_renders_inertly() -> None:
         today=date(2026, 11, 25),
     )
     greeting = context["texts"]["greeting"]
-    assert greeting.startswith("{name:>2000000}") and greeting.endswith("見本 太郎")
+    assert greeting.startswith("{name:&gt;2000000}") and greeting.endswith("見本 太郎")  # HTML, escaped
     assert len(greeting) < 100
 
 

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from certificates import jp, services
 from certificates.models import Certificate, CertificateKind, Resident, ResidentCategory
+from certificates.rules import add_months
 from notices.demo_evidence import build_year, today_so_far
+from notices.services import default_target_month
 from reservations import calendar, staffing
 from reservations.booking import Contact, reservation_book
 from reservations.models import (
@@ -139,6 +141,7 @@ class Command(BaseCommand):
         created = self._residents(options["residents"], rng, clerk, today, offices)
         slots_generate_all(today=today)
         bookings = self._reservations(rng, clerk, today)
+        large, ruby = self._letter_options(today)
         if bookings:
             self._absence_after_bookings(second, supervisor, today)
         year = build_year(rng=random.Random(20261128), clerk=clerk, today=today)
@@ -160,6 +163,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Today so far: {so_far.bookings} bookings of slots already started ({so_far.timed} called, "
                     f"with their times), {so_far.walk_ins} walk-ins."
+                )
+            if large is not None and ruby is not None:
+                self.stdout.write(
+                    f"Letters for the next batch: {large} gets large print, {ruby} furigana (see their records)."
                 )
             self.stdout.write(f"Staff accounts (password: {password}):")
             self.stdout.write(f"  {veteran.username}  (clerk, qualified: the veteran, afternoons)")
@@ -268,6 +275,28 @@ class Command(BaseCommand):
         return [main, north]
 
     @transaction.atomic
+    def _letter_options(self, today: date) -> tuple[Resident | None, Resident | None]:
+        """One resident of the next batch with a large-print letter and one with furigana, so both show."""
+        month = default_target_month(today)
+        # Residents who already booked get no letter (notices.services.existing_booking): leave them out.
+        due = (
+            Resident.objects.exclude(reservations__status=Reservation.Status.BOOKED)
+            .filter(
+                letter_opt_out=False,
+                certificates__kind__is_letter_kind=True,
+                certificates__status=Certificate.Status.VALID,
+                certificates__expires_on__gte=month,
+                certificates__expires_on__lt=add_months(month, 1),
+            )
+            .order_by("case_number")
+        )
+        chosen = list(dict.fromkeys(due)) or list(Resident.objects.order_by("case_number")[:2])
+        if len(chosen) < 2:
+            return None, None
+        Resident.objects.filter(pk=chosen[0].pk).update(letter_large_print=True)
+        Resident.objects.filter(pk=chosen[1].pk).update(letter_furigana=True)
+        return chosen[0], chosen[1]
+
     def _residents(self, count: int, rng: random.Random, clerk, today: date, offices: list[Office]) -> int:
         categories = list(ResidentCategory.objects.filter(active=True))
         kind6 = CertificateKind.objects.get(is_letter_kind=True)
