@@ -349,7 +349,7 @@ def _slot_rows(procedure: Procedure, day: date) -> list[dict[str, Any]]:
             "pk": slot.pk,
             "left": slot.left,
             "times": f"{slot.start.hour}:{slot.start:%M}〜{slot.end.hour}:{slot.end:%M}",
-            "left_text": ngettext("残り%(left)s人", "残り%(left)s人", slot.left) % {"left": slot.left},
+            "left_text": ngettext("あと%(left)s人", "あと%(left)s人", slot.left) % {"left": slot.left},
         }
         for slot in selectors.day_slots(procedure=procedure, day=day)
     ]
