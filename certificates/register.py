@@ -537,6 +537,27 @@ def plan_rows(
 
 # --- runs -----------------------------------------------------------------------------------------------------
 
+# The last file read in this process, by its digest, name and sheet: the dry run and the apply after it (the shell
+# command; the next request, when the same process serves it) read it once instead of at every step, which was
+# most of an Excel import's time. Only the cells are kept, never changed, and forgotten once the run is applied.
+_last_read: tuple[tuple[str, str, str], register_files.Table] | None = None
+
+
+def _read(content: bytes, filename: str, sheet: str, digest: str = "") -> register_files.Table:
+    global _last_read
+    key = (digest or hashlib.sha256(content).hexdigest(), filename, sheet)
+    last = _last_read
+    if last is not None and last[0] == key:
+        return last[1]
+    table = register_files.read_table(content, filename, sheet)
+    _last_read = (key, table)
+    return table
+
+
+def _forget_read() -> None:
+    global _last_read
+    _last_read = None
+
 
 def register_import_start(
     *,
@@ -549,7 +570,8 @@ def register_import_start(
 ) -> RegisterImport:
     """Read an uploaded file (ValidationError when it cannot be read) and log the run with a suggested mapping."""
     now = now or timezone.now()
-    table = register_files.read_table(content, filename, sheet)
+    digest = hashlib.sha256(content).hexdigest()
+    table = _read(content, filename[-200:], sheet[:100], digest)
     if not table.rows:
         raise ValidationError("見出しの行のほかに、データの行がありません。")
     # A file left behind by a dry run nobody applied does not stay in the database for long.
@@ -559,7 +581,7 @@ def register_import_start(
         user=user,
         actor=(actor or (user.get_username() if user else ""))[:150],
         filename=filename[-200:],
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=digest,
         sheet=sheet[:100],
         content=content,
         mapping={"headers": table.headers, "fields": suggest_mapping(table.headers), "encoding": table.encoding},
@@ -571,7 +593,7 @@ def _run_table(run: RegisterImport) -> register_files.Table:
     content = bytes(run.content)
     if not content:
         raise ValidationError("この取り込みのファイルはもう残っていません。もう一度ファイルを選んでください。")
-    return register_files.read_table(content, run.filename, run.sheet)
+    return _read(content, run.filename, run.sheet, run.sha256)
 
 
 def _store_plan(run: RegisterImport, plan: Plan) -> None:
@@ -661,6 +683,7 @@ def register_import_apply(
             run.dry_run = False
             run.applied_at = now
             run.content = b""
+            _forget_read()
             if user is not None:
                 run.user = user
             run.save()

@@ -370,3 +370,12 @@ def test_the_export_command_writes_shift_jis_that_imports_back(frozen, tmp_path)
     out = io.StringIO()
     call_command("import_register", str(exported), stdout=out)
     assert "新規 0　更新 0　スキップ 3（変更なし 3、エラー 0）" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_file_read_for_a_run_is_not_kept_in_memory_once_applied(frozen, alice) -> None:
+    run = register.register_import_start(content=csv_bytes(MIXED), filename="register.csv", user=alice)
+    assert register._last_read is not None  # the dry run and the apply read the cells once
+    run = register.register_import_check(run=run, fields=run.mapping["fields"])
+    register.register_import_apply(run=run, user=alice)
+    assert register._last_read is None
