@@ -231,7 +231,12 @@ class CertificateRevokeForm(form_messages.Form):
 
 
 class ExpiringMonthForm(form_messages.Form):
-    month = forms.CharField(label="月（YYYY-MM）", max_length=7, widget=forms.TextInput(attrs={"type": "month"}))
+    month = forms.CharField(
+        label="有効期限の月",
+        max_length=7,
+        help_text="年-月（例：2026-12）",
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
     kind = forms.ModelChoiceField(
         label="証明書の種類", queryset=CertificateKind.objects.all(), required=False, empty_label="すべて"
     )
@@ -242,5 +247,5 @@ class ExpiringMonthForm(form_messages.Form):
             year, month = (int(x) for x in value.split("-"))
             date(year, month, 1)
         except ValueError as exc:
-            raise forms.ValidationError("月は YYYY-MM の形で入力してください。") from exc
+            raise forms.ValidationError("有効期限の月は、年-月の形で入力してください（例：2026-12）。") from exc
         return year, month

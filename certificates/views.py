@@ -255,7 +255,7 @@ def access_log(request: StaffRequest) -> HttpResponse:
         if day:
             logs = logs.filter(at__date=date.fromisoformat(day))
     except ValueError:
-        messages.error(request, "日付は YYYY-MM-DD の形で入力してください。")
+        messages.error(request, "日付は、年-月-日の形で入力してください（例：2026-12-03）。")
     action = request.GET.get("action", "")
     if action in AccessLog.Action.values:
         logs = logs.filter(action=action)

@@ -57,7 +57,7 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         try:
             return redirect("reservations:day_date", day=date.fromisoformat(request.GET["d"]))
         except ValueError:
-            messages.error(request, "日付は YYYY-MM-DD の形で入力してください。")
+            messages.error(request, "日付は、年-月-日の形で入力してください（例：2026-12-03）。")
     day = day or timezone.localdate()
     office_list = list(Office.objects.order_by("id"))
     office = _office_filter(request, office_list)

@@ -136,7 +136,7 @@ def test_expiring_list_shows_the_chosen_month(clerk_client, frozen) -> None:
     response = clerk_client.get("/staff/certificates/expiring/", {"month": "2027-01"})
     assert [c.pk for c in response.context["rows"]] == [due.pk]
     response = clerk_client.get("/staff/certificates/expiring/", {"month": "2027-13"})
-    assert "YYYY-MM" in response.content.decode()
+    assert "有効期限の月は、年-月の形で入力してください（例：2026-12）" in response.content.decode()
 
 
 def test_the_supervisor_filters_and_exports_the_access_log(supervisor_client, alice) -> None:
