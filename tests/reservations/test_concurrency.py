@@ -197,3 +197,76 @@ def test_residents_racing_for_one_clerk_shared_by_two_procedures_give_one_bookin
     lost = second.pk if won == first.pk else first.pk
     assert left == {won: (1, 1), lost: (0, 0)}
     assert staffing.clerks_free(procedure_id=lost, day=THURSDAY, start=time(9, 0), end=time(9, 30)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_switched_off_while_residents_book_keeps_no_booking(frozen) -> None:
+    """A booking that chose the clerk just before the switch-off commits first; the switch-off then re-staffs it.
+    No booking is left with the switched-off clerk, none is lost, and no slot holds more than its places."""
+    from staff.accounts import account_deactivate
+
+    procedure = factories.procedure()
+    leaving = factories.clerk("leaving", procedure)
+    staying = factories.clerk("staying", procedure)
+    supervisor = factories.user("boss", "supervisor")
+    for clerk in (leaving, staying):
+        factories.weekly(clerk, weekdays=[THURSDAY.weekday()], start=time(9, 0), end=time(12, 0))
+    from reservations import slots
+
+    slots.slots_generate(procedure=procedure, start=THURSDAY, end=THURSDAY)
+    targets = list(Slot.objects.filter(procedure=procedure, day=THURSDAY, places__gt=0).order_by("start"))
+    clients = 8
+    barrier = threading.Barrier(clients + 1)
+    lock = threading.Lock()
+    outcomes: list[str] = []
+
+    def attempt(index: int) -> None:
+        slot = targets[index % len(targets)]
+        try:
+            barrier.wait(timeout=30)
+            booking.reservation_book(
+                procedure=procedure,
+                slot_id=slot.pk,
+                acknowledged=list(procedure.acknowledgements.values_list("pk", flat=True)),
+                contact=booking.Contact("田中", "太郎", "タナカ", "タロウ", f"090-4000-{index:04d}"),
+            )
+            result = "booked"
+        except booking.SlotFull:
+            result = "full"
+        except Exception as exc:  # every other outcome is a failure
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    def switch_off() -> None:
+        try:
+            barrier.wait(timeout=30)
+            account_deactivate(user=leaving, by=supervisor)
+            result = "switched off"
+        except Exception as exc:
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(clients)]
+    threads.append(threading.Thread(target=switch_off))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert set(outcomes) <= {"booked", "full", "switched off"}, outcomes
+    assert outcomes.count("switched off") == 1
+    booked = Reservation.objects.filter(status="booked")
+    assert booked.count() == outcomes.count("booked")
+    from reservations.models import UnstaffedBooking
+
+    listed = set(UnstaffedBooking.objects.filter(resolved_at__isnull=True).values_list("reservation_id", flat=True))
+    for r in booked:
+        assert r.clerk == staying or r.pk in listed
+    for slot in Slot.objects.filter(pk__in=[s.pk for s in targets]):
+        assert slot.booked <= slot.places
+        assert slot.rota_places <= 1
