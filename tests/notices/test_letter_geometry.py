@@ -73,9 +73,17 @@ def qr_box(page) -> tuple[float, float, float, float]:
     return x0, top - half, x1, bottom + half
 
 
-def clear_of_folds(box: tuple[float, float, float, float]) -> bool:
+def booking_frame(page) -> tuple[float, float, float, float]:
+    """The booking box's border: the frame around the QR code."""
+    x0, top, x1, bottom = qr_box(page)
+    frames = [r for r in page.rects if r["x0"] < x0 and r["x1"] > x1 and r["top"] < top and r["bottom"] > bottom]
+    assert frames
+    return bbox(frames)
+
+
+def clear_of_folds(box: tuple[float, float, float, float], clear_mm: float = CLEAR_MM) -> bool:
     _, top, _, bottom = box
-    return all(bottom < fold - CLEAR_MM * MM or top > fold + CLEAR_MM * MM for fold in FOLDS)
+    return all(bottom < fold - clear_mm * MM or top > fold + clear_mm * MM for fold in FOLDS)
 
 
 def window(template: LetterTemplate) -> tuple[float, float, float, float]:
@@ -107,8 +115,12 @@ def test_the_qr_code_the_booking_code_and_the_url_keep_clear_of_both_folds(froze
         ("URL", search(page, letters.booking_url(letter.invitation.code))),
     ]:
         assert clear_of_folds(box), f"{name} at {box[1] / MM:.1f}–{box[3] / MM:.1f} mm crosses a fold"
-    # The three sit in the bottom panel, together.
+    # The three sit in the bottom panel, together, in a box of their own that no other text runs into.
     assert qr_box(page)[1] > FOLDS[1]
+    frame = booking_frame(page)
+    assert clear_of_folds(frame, clear_mm=2)  # the box's own border
+    assert search(page, "インターネットでの予約が難しい方")[1] > frame[3]
+    assert max(c["bottom"] for c in page.chars) < 292 * MM
 
 
 def test_the_address_block_with_its_building_line_sits_inside_the_window_and_nothing_else_does(frozen) -> None:
@@ -167,6 +179,8 @@ def test_large_print_is_16_pt_or_more_on_two_sheets_with_the_code_clear_of_the_f
     assert "必ず予約をしてください" in first.extract_text()
     for box in (qr_box(second), search(second, letter.invitation.display_code)):
         assert clear_of_folds(box)
+    assert clear_of_folds(booking_frame(second), clear_mm=2)
+    assert search(second, "インターネットでの予約が難しい方")[1] > booking_frame(second)[3]
     url = letters.booking_url(letter.invitation.code)
     url_chars = [c for c in second.chars if c["size"] >= 16 and c["text"] in url and c["top"] > FOLDS[0]]
     assert clear_of_folds(bbox(url_chars))
@@ -217,8 +231,9 @@ def test_the_calibration_sheet_draws_the_window_where_the_letters_print_the_addr
 
     page = pdfplumber.open(io.BytesIO(response.content)).pages[0]
     frame = max(page.rects, key=lambda r: r["width"] * r["height"] if r["width"] < 150 * MM else 0)
+    # The outline is drawn just outside the rectangle (0.4 mm), so the printed line's inner edge is the window's.
     assert abs(frame["x0"] / MM - 22) < 0.5 and abs(frame["top"] / MM - 20) < 0.5
-    assert abs(frame["width"] / MM - 90) < 0.5 and abs(frame["height"] / MM - 40) < 0.5
+    assert abs(frame["width"] / MM - 90) < 1 and abs(frame["height"] / MM - 40) < 1
     x0, top, x1, bottom = search(page, "見本 太郎 様")
     assert frame["x0"] <= x0 and x1 <= frame["x1"] and frame["top"] <= top and bottom <= frame["bottom"]
     assert "99" in page.extract_text() and "198" in page.extract_text()
