@@ -54,7 +54,7 @@ class LetterTemplateForm(form_messages.ModelForm):
         # the services use the same rules.
 
 
-class ReadingCorrectionForm(forms.Form):
+class ReadingCorrectionForm(form_messages.Form):
     word = forms.CharField(
         label="語", max_length=30, help_text="漢字を含む語。前後の文字も含めると、その場合だけ直せます（例：使う方）"
     )
