@@ -120,7 +120,7 @@ def rows_html(rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csr
             elif r.status == Reservation.Status.NO_SHOW:
                 actions = status_form(r.pk, "no_show", "arrived", "来庁に直す")
             out.append(
-                f'<tr class="status-{esc(r.status)}">{slot_cell}'
+                f'<tr class="status-{esc(r.status)}" id="r-{r.pk}">{slot_cell}'
                 f'<td class="number">{esc(r.display_number)}</td><td>{name}</td>'
                 f"<td>{procedure}</td><td>{clerk}</td><td>{status}</td><td>{channel}</td><td>{resident}</td>"
                 f'<td>{linebreaksbr(r.notes, autoescape=True)}</td><td class="no-print">{actions}</td></tr>'

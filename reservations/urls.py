@@ -8,6 +8,7 @@ urlpatterns = [
     path("day/", views.day, name="day"),
     path("day/<isodate:day>/", views.day, name="day_date"),
     path("day/<isodate:day>/reservations.csv", views.day_csv, name="day_csv"),
+    path("reservations/find/", views.reservation_find, name="find"),
     path("reservations/<int:pk>/status/", views.reservation_status, name="status"),
     path("reservations/<int:pk>/issue/", views.reservation_issue, name="issue"),
     path("book/", views.staff_book, name="staff_book"),

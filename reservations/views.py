@@ -159,6 +159,36 @@ def day_csv(request: StaffRequest, day: date) -> HttpResponse:
 
 
 @staff_required
+def reservation_find(request: StaffRequest) -> HttpResponse:
+    """A caller gives their reservation number: open the day list at their booking. The number is read the way
+    it is shown (ACDE-FG34), with or without the hyphen, in full- or half-width."""
+    number = normalize_code(request.GET.get("number", ""))[:10]
+    if len(number) != 8:
+        messages.error(request, "予約番号は英数字8文字です（例：ACDE-FG34）。")
+        return redirect("reservations:day")
+    reservation = (
+        Reservation.objects.select_related("slot", "resident").filter(number=number, anonymised_at__isnull=True).first()
+    )
+    cert_services.access_log_record(
+        user=request.user,
+        action=AccessLog.Action.SEARCH,
+        resident=reservation.resident if reservation else None,
+        detail=f"予約番号で検索 {display_code(number)}" + ("" if reservation else "（見つからず）"),
+    )
+    if reservation is None:
+        messages.error(
+            request, f"予約番号 {display_code(number)} の予約は見つかりませんでした。番号を確かめてください。"
+        )
+        return redirect("reservations:day")
+    messages.info(
+        request,
+        f"予約 {reservation.display_number} は {jdate(reservation.slot.day)} {reservation.slot.start:%-H:%M} の予約です"
+        f"（{reservation.get_status_display()}）。",
+    )
+    return redirect(f"{reverse('reservations:day_date', args=[reservation.slot.day])}#r-{reservation.pk}")
+
+
+@staff_required
 @require_POST
 def reservation_status(request: StaffRequest, pk: int) -> HttpResponse:
     reservation = get_object_or_404(Reservation.objects.select_related("slot"), pk=pk)

@@ -245,3 +245,26 @@ def test_the_supervisor_adds_a_closure_and_the_slots_follow(supervisor_client, f
     assert not Slot.objects.filter(day=date(2026, 12, 2), places__gt=0).exists()
     html = supervisor_client.get("/book/p/jr-pass/?month=2026-12").content.decode()
     assert '<td class="closed"><span>2<span class="mark">休み</span>' in html
+
+
+@pytest.mark.parametrize("typed", ["{number}", "{dashed}", "{dashed_lower}", "{wide}"])
+def test_a_clerk_finds_a_booking_by_its_number_typed_as_shown_or_not(clerk_client, alice, frozen, typed) -> None:
+    from certificates.models import AccessLog
+
+    reservation = make_booking(factories.slot(THURSDAY, time(9, 30)))
+    dashed = reservation.display_number
+    wide = dashed.translate({ord(c): ord(c) + 0xFEE0 for c in dashed if c.isalnum()})
+    value = typed.format(number=reservation.number, dashed=dashed, dashed_lower=dashed.lower(), wide=wide)
+    response = clerk_client.get("/staff/reservations/find/", {"number": value})
+    assert response["Location"] == f"/staff/day/2026-11-26/#r-{reservation.pk}"
+    page = clerk_client.get("/staff/day/2026-11-26/").content.decode()
+    assert f"予約 {dashed} は 2026年11月26日（木） 9:30 の予約です" in page
+    assert f'id="r-{reservation.pk}"' in page
+    assert AccessLog.objects.filter(user=alice, action="search", detail=f"予約番号で検索 {dashed}").exists()
+
+
+def test_an_unknown_or_malformed_reservation_number_is_explained(clerk_client, frozen) -> None:
+    response = clerk_client.get("/staff/reservations/find/", {"number": "ACDE-FG99"}, follow=True)
+    assert "予約番号 ACDE-FG99 の予約は見つかりませんでした" in response.content.decode()
+    response = clerk_client.get("/staff/reservations/find/", {"number": "ACD"}, follow=True)
+    assert "予約番号は英数字8文字です（例：ACDE-FG34）" in response.content.decode()
