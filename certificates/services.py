@@ -62,7 +62,8 @@ def resident_normalise(data: dict[str, Any], *, today: date | None = None) -> di
         if field in clean:
             clean[field] = jp.to_katakana(clean[field])
             if not jp.is_katakana(clean[field]):
-                errors[field] = "カタカナ（またはひらがな）で入力してください。"
+                label = "セイ（フリガナ）" if field == "family_name_kana" else "メイ（フリガナ）"
+                errors[field] = f"{label}は、カタカナかひらがなで入力してください（例：ヤマダ）。"
     if "postal_code" in clean:
         try:
             clean["postal_code"] = jp.normalize_postal_code(clean["postal_code"])
@@ -71,7 +72,7 @@ def resident_normalise(data: dict[str, Any], *, today: date | None = None) -> di
     if "phone" in clean:
         clean["phone"] = jp.normalize_phone(clean["phone"])
         if not 10 <= len(jp.phone_digits(clean["phone"])) <= 11:
-            errors["phone"] = "電話番号は10桁または11桁の数字で入力してください。"
+            errors["phone"] = "電話番号は、10桁か11桁の数字で入力してください（例：06-1234-5678）。"
     birth = clean.get("birth_date")
     if isinstance(birth, date) and birth > (today or timezone.localdate()):
         errors["birth_date"] = "生年月日が未来の日付になっています。"

@@ -20,7 +20,7 @@ class MonthForm(form_messages.Form):
             year, month = (int(x) for x in self.cleaned_data["month"].split("-"))
             return date(year, month, 1)
         except ValueError as exc:
-            raise forms.ValidationError("月は YYYY-MM の形で入力してください。") from exc
+            raise forms.ValidationError("月は、年-月の形で入力してください（例：2027-01）。") from exc
 
 
 class MailedForm(form_messages.Form):
