@@ -56,7 +56,9 @@ def _ymd(day: date | None) -> str:
     return day.strftime("%Y-%m-%d") if day else ""
 
 
-def rows_html(rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csrf_token: str) -> SafeString:
+def rows_html(
+    rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csrf_token: str, show_office: bool = False
+) -> SafeString:
     status_url = _url_maker("reservations:status")
     called_url = _url_maker("reservations:called")
     issue_url = _url_maker("reservations:issue")
@@ -77,6 +79,8 @@ def rows_html(rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csr
         any_slot = True
         slot_cell = f"<td>{slot.start:%H:%M}<br><small>{slot.booked}/{slot.places}</small></td>"
         procedure = esc(slot.procedure.name)
+        if show_office and slot.procedure.office is not None:
+            procedure += f"<br><small>{esc(slot.procedure.office.name)}</small>"
         for r, photo in reservations:
             name = f"{esc(r.full_name)}<br><small>{esc(r.full_kana)}</small>"
             if r.pass_user_name:

@@ -82,7 +82,10 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
     )
     context = {
         "day": day,
-        "rows_html": day_rows.rows_html(rows, csrf_token=get_token(request)),
+        # The whole city's list names each appointment's office.
+        "rows_html": day_rows.rows_html(
+            rows, csrf_token=get_token(request), show_office=office is None and len(office_list) > 1
+        ),
         "counts": counts,
         "walk_ins": len(day_walk_ins),
         "walk_in_rows": day_walk_ins,
@@ -122,6 +125,7 @@ def day_csv(request: StaffRequest, day: date) -> HttpResponse:
             "氏名",
             "フリガナ",
             "手続き",
+            "窓口",
             "状態",
             "受付方法",
             "電話番号",
@@ -143,6 +147,7 @@ def day_csv(request: StaffRequest, day: date) -> HttpResponse:
                     r.full_name,
                     r.full_kana,
                     slot.procedure.name,
+                    slot.procedure.office.name if slot.procedure.office else "",
                     r.get_status_display(),
                     r.get_channel_display(),
                     r.phone,

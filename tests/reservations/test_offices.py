@@ -60,10 +60,16 @@ def test_the_day_list_shows_one_office_or_the_whole_city_with_counts_per_office(
     page = clerk_client.get("/staff/day/2026-11-26/").content.decode()
     assert "本田" in page and "北村" in page
     assert '<th scope="row">北支所</th><td>1</td>' in page and '<th scope="row">市全体</th><td>2</td>' in page
+    # The whole city's list says at which office each appointment is.
+    assert "手続き・窓口" in page
+    row = page[page.index("北村") :]
+    assert "<small>北支所</small>" in row[: row.index("</tr>")]
     page = clerk_client.get(f"/staff/day/2026-11-26/?office={office.pk}").content.decode()
     assert "北村" in page and "本田" not in page
+    assert "手続き・窓口" not in page and "<small>北支所</small>" not in page
     csv = clerk_client.get(f"/staff/day/2026-11-26/reservations.csv?office={office.pk}").content.decode()
     assert "北村" in csv and "本田" not in csv
+    assert "窓口" in csv.splitlines()[0] and ",北支所," in csv
 
 
 def test_a_clerk_assigns_a_resident_to_another_office_and_the_change_is_logged(clerk_client, alice, north) -> None:
