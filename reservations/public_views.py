@@ -261,6 +261,12 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "state": state,
         "step": 1,
         "not_yet": not_yet,
+        # A letter's reader books before the certificate runs out: the date is the one the letter printed.
+        "expires_on": Invitation.objects.filter(code=state["invitation"])
+        .values_list("certificate__expires_on", flat=True)
+        .first()
+        if state.get("invitation")
+        else None,
     }
     response = _render(request, "reservations/public/calendar.html", context)
     response["Server-Timing"] = availability.server_timing(cached=False)
@@ -280,9 +286,12 @@ def _page_variant(
 ) -> str | None:
     """What the whole calendar page depends on, as a cache key; None when the page must be rendered for this
     visitor alone: a staff session (the staff header), a message waiting to be shown, or a query string other
-    than the month shown (the language link repeats the address). Without a month asked for, the page shows the
-    first month with a free place, which changes only with the availability version the page is kept under."""
+    than the month shown (the language link repeats the address), or a booking from a letter (the page shows
+    that certificate's expiry date). Without a month asked for, the page shows the first month with a free place,
+    which changes only with the availability version the page is kept under."""
     if settings.SESSION_COOKIE_NAME in request.COOKIES or len(messages.get_messages(request)):
+        return None
+    if state.get("invitation"):
         return None
     shown = f"{wanted[0]}-{wanted[1]:02d}" if wanted else "first"
     if len(request.GET) > (1 if raw else 0) or (raw and raw != shown):

@@ -91,3 +91,13 @@ def test_booking_again_is_not_offered_once_the_code_has_run_out(client, letter) 
     Invitation.objects.filter(pk=letter.invitation_id).update(valid_until=date(2026, 11, 24))
     assert "もう一度予約する" not in client.get(f"/reservation/{first.token}/").content.decode()
     assert client.post(f"/reservation/{first.token}/rebook/")["Location"] == "/book/"
+
+
+def test_a_booking_from_the_letter_shows_the_certificates_expiry_above_the_calendar(client, letter) -> None:
+    factories.slot(date(2026, 11, 26), time(9, 0))
+    client.get("/book/ACDEFG34/")
+    html = client.get("/book/p/jr-pass/").content.decode()
+    assert f"お持ちの証明書の有効期限は{letter.expires_on.year}年" in html
+    # Another visitor without the code gets the page without it.
+    other = type(client)()
+    assert "有効期限" not in other.get("/book/p/jr-pass/").content.decode()
