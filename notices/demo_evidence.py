@@ -443,6 +443,8 @@ def today_so_far(*, rng: random.Random, clerk, now: datetime) -> Today:
         return made
     booked_at = _at(today, time(12, 0), -60 * 24)
     for procedure in Procedure.objects.filter(is_active=True, certificate_kind__is_letter_kind=True).order_by("id"):
+        if not calendar.is_office_day(today, procedure.office):
+            continue  # a weekend, a holiday or this office's closure: nobody came
         ack_ids = [a.pk for a in procedure.acknowledgements_to_agree()]
         for slot in Slot.objects.filter(procedure=procedure, day=today, places__gt=0).order_by("start"):
             start = slot.starts_at

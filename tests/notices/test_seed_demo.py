@@ -94,3 +94,17 @@ def test_seed_demo_times_todays_visits_so_the_waiting_times_show(settings, froze
     timed = Reservation.objects.filter(slot__day=today, called_at__isnull=False).count()
     call_command("seed_demo", residents=20, verbosity=0)
     assert Reservation.objects.filter(slot__day=today, called_at__isnull=False).count() == timed
+
+
+def test_seed_demo_records_no_visit_today_when_the_office_is_closed(settings) -> None:
+    import time_machine
+
+    from reservations.models import WalkIn
+
+    factories.ensure_defaults()
+    settings.DEBUG = True
+    saturday = factories.NOW.replace(day=28, hour=14)
+    with time_machine.travel(saturday, tick=False):
+        call_command("seed_demo", residents=10, verbosity=0)
+    assert not WalkIn.objects.filter(day=saturday.date()).exists()
+    assert not Reservation.objects.filter(slot__day=saturday.date()).exists()
