@@ -2,16 +2,17 @@ import datetime
 
 from django.db import migrations
 
+# The shipped wording (new installs); 0015_acknowledgement_wording brings installs with the first wording to it.
 PHOTO_RULE = (
-    "来庁日から{photo_months}か月以内に撮影した、定期券を使う方の写真（{photo_size}、正面・上半身・無帽）を持参します。"
-    "古い写真では証明書を発行できないことを理解しました。"
+    "ご来庁日の前{photo_months}か月以内に撮影した、定期券を使う方の写真（{photo_size}、正面・上半身・無帽）を持参します。"
+    "{photo_months}か月を過ぎた写真では証明書を発行できないことを了承します。"
 )
 PHOTO_RULE_EN = (
-    "I will bring a photo of the pass user taken within {photo_months} months before the visit "
-    "({photo_size}, front, upper body, no hat). I understand that an older photo cannot be accepted."
+    "I will bring a photo of the pass user taken within {photo_months} months before the day of my visit "
+    "({photo_size}, front, upper body, no hat). I accept that a photo older than that cannot be used."
 )
-IN_PERSON = "定期券を使う方ご本人が来庁します（写真と本人を確認するため）。"
-IN_PERSON_EN = "The person who will use the pass comes in person (staff compare the photo with the person)."
+IN_PERSON = "定期券を使う方ご本人が来庁します（写真とご本人を確認するため）。"
+IN_PERSON_EN = "The person who will use the pass will come in person (staff compare the photo with the person)."
 
 
 def create_defaults(apps, schema_editor):
