@@ -121,7 +121,7 @@ def test_a_booking_gets_a_clerk_and_an_absence_moves_it_or_lists_it(live_server,
     assert first.clerk in (sato, ito)
     log_in(desk, live_server, "bob", device)
     desk.goto(f"{live_server.url}/staff/day/{day.isoformat()}/")
-    row = desk.get_by_role("row").filter(has_text=first.number)
+    row = desk.get_by_role("row").filter(has_text=first.display_number)
     holder = "佐藤 花子" if first.clerk == sato else "伊藤 健"
     other = "伊藤 健" if first.clerk == sato else "佐藤 花子"
     assert holder in row.inner_text()
