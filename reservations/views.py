@@ -350,6 +350,7 @@ def _code_lookup(request: StaffRequest, code: str, *, today: date) -> _CodeLooku
     """Find the letter's invitation for a code typed by a clerk; every look-up is in the access log, with the
     resident when one is shown. The messages are for the clerk, who may know more than a resident is told."""
     shown = display_code(code)
+    booked_resident = None
     try:
         invitation = invitations.invitation_find(code, today=today)
     except ValidationError as exc:
@@ -380,14 +381,28 @@ def _code_lookup(request: StaffRequest, code: str, *, today: date) -> _CodeLooku
                 "コードを使わずに、氏名と電話番号を入力して予約してください。"
             )
         else:
-            error = (
-                f"予約コード {shown} は見つかりませんでした。お知らせに書かれた8文字を、もう一度確かめてください"
-                "（0・1・2・5・8 と O・I・L・Z・S・B は使っていません）。"
+            booked = (
+                Reservation.objects.select_related("slot", "resident")
+                .filter(number=normalize_code(code), anonymised_at__isnull=True)
+                .first()
             )
+            if booked is not None:
+                # Residents mix up the letter's 予約コード and the 予約番号 they were given after booking.
+                booked_resident = booked.resident
+                error = (
+                    f"{shown} は予約コードではなく、すでにある予約の予約番号です（{jdate(booked.slot.day)} "
+                    f"{booked.slot.start:%-H:%M}、{booked.get_status_display()}）。"
+                    "日時の変更や取消は、その日の予約一覧で行ってください。"
+                )
+            else:
+                error = (
+                    f"予約コード {shown} は見つかりませんでした。お知らせに書かれた8文字を、もう一度確かめてください"
+                    "（0・1・2・5・8 と O・I・L・Z・S・B は使っていません）。"
+                )
         cert_services.access_log_record(
             user=request.user,
             action=AccessLog.Action.SEARCH,
-            resident=found.resident if found is not None else None,
+            resident=found.resident if found is not None else booked_resident,
             detail=f"電話・窓口の予約で予約コードを照会（{exc.code}）",
         )
         return _CodeLookup(code=shown, error=error)

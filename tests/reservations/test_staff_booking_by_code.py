@@ -148,3 +148,13 @@ def test_the_chosen_time_stays_selected_when_the_form_comes_back_with_an_error(c
     times = html[html.index('id="b-slot"') :].split("</select>")[0]
     assert f'<option value="{ten.pk}" selected>10:00' in times
     assert f'<option value="{nine.pk}">9:00' in times
+
+
+def test_a_reservation_number_read_out_as_a_code_is_recognised(clerk_client, invitation) -> None:
+    slot = factories.slot(THURSDAY)
+    url = f"/staff/book/?procedure={slot.procedure.pk}&day=2026-11-26"
+    clerk_client.post(url, booking_data(slot, phone="06-7777-0001"))
+    reservation = Reservation.objects.get()
+    html = clerk_client.get("/staff/book/", {"code": reservation.number}).content.decode()
+    told = f"{reservation.display_number} は予約コードではなく、すでにある予約の予約番号です"
+    assert f"{told}（2026年11月26日（木） 9:00、予約" in html
