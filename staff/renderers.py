@@ -38,6 +38,9 @@ INPUT_TEMPLATES = frozenset(
         "checkbox",
     )
 )
+# One choice of a group of checkboxes or radio buttons, drawn by the page's own <label> (wrap_label off): Django's
+# option templates then come down to input.html as well.
+OPTION_TEMPLATES = frozenset(f"django/forms/widgets/{name}_option.html" for name in ("checkbox", "radio"))
 _DJANGO_TEMPLATES = (Path(forms.__file__).parent / "templates").resolve()
 
 
@@ -67,8 +70,10 @@ class FastInputRenderer(DjangoTemplates):
         known = self._django_own.get(template_name)
         if known is None:
             names = {template_name, "django/forms/widgets/input.html", "django/forms/widgets/attrs.html"}
+            if template_name in OPTION_TEMPLATES:
+                names.add("django/forms/widgets/input_option.html")
             try:
-                known = template_name in INPUT_TEMPLATES and all(
+                known = template_name in INPUT_TEMPLATES | OPTION_TEMPLATES and all(
                     Path(self.get_template(name).origin.name).resolve().is_relative_to(_DJANGO_TEMPLATES)
                     for name in names
                 )
@@ -80,5 +85,8 @@ class FastInputRenderer(DjangoTemplates):
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
         widget = context.get("widget")
         if widget is not None and self._is_django_input(template_name):
-            return render_input(widget)
+            if template_name not in OPTION_TEMPLATES:
+                return render_input(widget)
+            if not widget.get("wrap_label"):
+                return render_input(widget)
         return super().render(template_name, context, request=request)

@@ -29,6 +29,10 @@ class Everything(forms.Form):
     lazy = forms.CharField(widget=forms.TextInput(attrs={"placeholder": gettext_lazy("姓")}))
     note = forms.CharField(widget=forms.Textarea)
     choice = forms.ChoiceField(choices=[("a", "A & B"), ("b", "<b>")])
+    many = forms.MultipleChoiceField(
+        required=False, choices=[("a", "車いす"), ("b", "<筆談>")], widget=forms.CheckboxSelectMultiple
+    )
+    one = forms.ChoiceField(required=False, choices=[("x", "X & Y"), ("y", "Y")], widget=forms.RadioSelect)
 
 
 VALUES = [
@@ -47,6 +51,8 @@ VALUES = [
         "lazy": "全角　スペース",
         "note": "line\n<two>",
         "choice": "b",
+        "many": ["a", "b"],
+        "one": "y",
     },
     {"text": "toolong", "number": "x", "tick": ""},
 ]
@@ -67,6 +73,9 @@ def test_every_widget_renders_as_django_renders_it(data):
         assert str(fast_form[name]) == str(slow_form[name]), name
         extra = {"aria-describedby": "x_help x_error", "aria-invalid": "true"}
         assert fast_form[name].as_widget(attrs=extra) == slow_form[name].as_widget(attrs=extra), name
+        # One choice at a time, as the project's field template draws a group (its own <label> beside each).
+        fast_choices = [(c.tag(), c.tag(wrap_label=True)) for c in fast_form[name]]
+        assert fast_choices == [(c.tag(), c.tag(wrap_label=True)) for c in slow_form[name]], name
     assert str(fast_form) == str(slow_form)
 
 
