@@ -270,3 +270,15 @@ def test_the_readings_page_shows_a_sample_and_deletes_a_correction(supervisor_cl
 
 def test_a_clerk_cannot_open_the_readings_page(clerk_client) -> None:
     assert clerk_client.get("/staff/notices/wording/readings/").status_code in (302, 403)
+
+
+def test_the_demo_data_has_a_large_print_and_a_furigana_letter_in_the_next_batch(settings, frozen) -> None:
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", residents=40, verbosity=0)
+    large = Resident.objects.get(letter_large_print=True)
+    ruby_reader = Resident.objects.get(letter_furigana=True)
+    due = services.due_certificates(services.default_target_month(date(2026, 11, 25)))
+    assert {large.pk, ruby_reader.pk} <= set(due.values_list("resident_id", flat=True))
+    assert all(services.existing_booking(c) is None for c in due.filter(resident__in=[large, ruby_reader]))
