@@ -87,6 +87,13 @@ def test_a_clerk_books_a_caller_by_the_code_on_their_letter(live_server, desk) -
     row = desk.get_by_role("row").filter(has_text=reservation.display_number)
     assert "お知らせ" in row.inner_text()
 
+    # When the caller rings again, the number they were told finds the booking, typed with or without the hyphen.
+    desk.get_by_role("link", name="本日の予約").click()
+    desk.get_by_label("予約番号で探す").fill(reservation.number.lower())
+    desk.get_by_role("button", name="探す", exact=True).click()
+    desk.get_by_text(f"予約 {reservation.display_number} は").wait_for()
+    assert desk.url.endswith(f"/staff/day/{day.isoformat()}/#r-{reservation.pk}")
+
 
 def test_a_clerk_opening_a_supervisor_page_is_told_why_in_japanese(live_server, desk) -> None:
     factories.user("alice", "clerk")
