@@ -24,7 +24,7 @@ from notices.feedback import token_digest
 from notices.models import Complaint, ComplaintCategory, Letter, NoticeBatch, SurveyResponse
 from notices.report import month_start, next_month
 from reservations import booking, calendar
-from reservations.models import Invitation, Procedure, Reservation, Slot, WalkIn, random_code
+from reservations.models import Invitation, Procedure, Reservation, ResidentOffice, Slot, WalkIn, random_code
 from reservations.walk_ins import walk_in_mark, walk_in_record
 
 BEFORE_LETTERS = 7  # months of walk-ins only
@@ -94,6 +94,12 @@ class YearBuilder:
         if procedure is None:
             raise RuntimeError("No procedure issues the letter certificate kind: run migrate first.")
         self.procedure = procedure
+        # Every fourth letter invites to another office (a 支所) where there is one, so the report per office has
+        # something to show; the rest go to the main office.
+        self.branches = list(
+            Procedure.objects.filter(certificate_kind=self.kind, is_active=True).exclude(office=procedure.office)
+        )
+        self.letters_made = 0
         self.built = Built()
         self.serial = 0
 
@@ -136,10 +142,10 @@ class YearBuilder:
         )
         return certificate
 
-    def _slot(self, day: date) -> Slot:
+    def _slot(self, day: date, procedure: Procedure | None = None) -> Slot:
         start = time(self.rng.choice([9, 9, 10, 10, 11, 13, 14, 15, 16]), self.rng.choice([0, 30]))
         slot, _created = Slot.objects.get_or_create(
-            procedure=self.procedure,
+            procedure=procedure or self.procedure,
             day=day,
             start=start,
             defaults={"end": (datetime.combine(day, start) + timedelta(minutes=30)).time(), "places": 2},
@@ -157,12 +163,14 @@ class YearBuilder:
         invitation=None,
         certificate=None,
         created_at: datetime,
+        procedure: Procedure | None = None,
     ) -> Reservation:
-        slot = self._slot(day)
+        procedure = procedure or self.procedure
+        slot = self._slot(day, procedure)
         reservation = Reservation.objects.create(
             number=random_code(8),
             token=Reservation.new_token(),
-            procedure=self.procedure,
+            procedure=procedure,
             slot=slot,
             status=status,
             channel=channel,
@@ -242,11 +250,16 @@ class YearBuilder:
         issued = rules.months_before(expires, self.kind.validity_months)
         photo_age = rng.randint(0, 3) if rng.random() < 0.3 else rng.randint(5, 60)
         old = self._certificate(resident, issued, issued - timedelta(days=photo_age))
+        self.letters_made += 1
+        procedure = self.procedure
+        if self.branches and self.letters_made % 4 == 0:
+            procedure = self.branches[self.letters_made // 4 % len(self.branches)]
+            ResidentOffice.objects.create(resident=resident, office=procedure.office)
         invitation = Invitation.objects.create(
             code=random_code(8),
             resident=resident,
             certificate=old,
-            procedure=self.procedure,
+            procedure=procedure,
             valid_until=old.expires_on + timedelta(days=30),
             created_at=_at(mailed_on, time(6, 0), -60 * 24 * 3),
         )
@@ -256,7 +269,7 @@ class YearBuilder:
             certificate=old,
             resident=resident,
             invitation=invitation,
-            office=self.procedure.office,
+            office=procedure.office,
             postal_code=resident.postal_code,
             address=resident.address,
             name=resident.full_name,
@@ -289,6 +302,7 @@ class YearBuilder:
                 channel=channel,
                 status=status,
                 invitation=invitation if with_code else None,
+                procedure=procedure,
                 certificate=old if (with_code or rng.random() < 0.6) else None,
                 created_at=min(created, _at(day, time(9, 0), -60 * 24)),
             )
@@ -302,7 +316,7 @@ class YearBuilder:
             arrived = _at(day, time(rng.randint(9, 15), rng.choice([0, 20, 40])))
             called = arrived + timedelta(minutes=rng.uniform(20, 60)) if served else None
             WalkIn.objects.create(
-                procedure=self.procedure,
+                procedure=procedure,
                 day=day,
                 at=arrived,
                 served=served,

@@ -33,3 +33,20 @@ def test_the_demo_year_is_built_once(alice, frozen) -> None:
     batches = NoticeBatch.objects.count()
     assert demo_evidence.build_year(rng=random.Random(1), clerk=alice, today=factories.TODAY) is None
     assert NoticeBatch.objects.count() == batches
+
+
+def test_the_demo_year_invites_some_residents_to_the_branch_office(alice, frozen) -> None:
+    from notices.models import Letter
+    from reservations.models import ResidentOffice
+
+    factories.ensure_defaults()
+    branch, _procedure = factories.office_with_procedure("北支所", phone="06-0000-0002", slug="branch")
+    demo_evidence.build_year(rng=random.Random(1), clerk=alice, today=factories.TODAY)
+    letters = Letter.objects.filter(office=branch)
+    assert letters.exists() and letters.count() < Letter.objects.count() / 3
+    assert ResidentOffice.objects.filter(office=branch).count() == letters.count()
+    months = sorted(set(Letter.objects.values_list("batch__month", flat=True)))
+    figures = [report.month_report(month, branch) for month in months]
+    assert sum(r.letters.mailed for r in figures) == letters.exclude(status="prepared").count()
+    assert sum(r.letters.booked for r in figures) > 0
+    assert sum(r.counter.visits for r in figures) > 0
