@@ -466,7 +466,7 @@ def certificates_issued_at(office: Office | None) -> QuerySet[Certificate]:
 def photos_for_month(month: date, office: Office | None = None) -> Photos:
     start, end = _month_bounds(month)
     refused = delayed = 0
-    for issued_id in (
+    for issued_id, kept in (
         Reservation.objects.filter(
             procedure__in=letter_procedures(office),
             slot__day__gte=start,
@@ -474,9 +474,9 @@ def photos_for_month(month: date, office: Office | None = None) -> Photos:
             photo_refused_at__isnull=False,
         )
         .exclude(status=Reservation.Status.CANCELLED)
-        .values_list("issued_certificate_id", flat=True)
+        .values_list("issued_certificate_id", "issued_kept")
     ):
-        if issued_id:
+        if issued_id or kept:
             delayed += 1
         else:
             refused += 1

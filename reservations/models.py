@@ -478,6 +478,9 @@ class Reservation(models.Model):
         related_name="issued_from_reservations",
         verbose_name="交付した証明書",
     )
+    # Whether a certificate was issued from this booking, kept when retention cuts issued_certificate, so the outcome
+    # report's photo figures (refused, or issued after a new photo) count the same afterwards.
+    issued_kept = models.BooleanField("交付した（保存期間の処理で記録）", default=False)
     created_at = models.DateTimeField(default=timezone.now, verbose_name="予約日時")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from certificates.rules import months_before
@@ -47,6 +48,8 @@ def reservations_anonymise(*, now: datetime | None = None) -> RetentionRun:
             client_key="",
             resident=None,
             certificate=None,
+            # Evaluated on the row as it was: every SET of one UPDATE reads the old values.
+            issued_kept=Case(When(issued_certificate__isnull=False, then=Value(True)), default=F("issued_kept")),
             issued_certificate=None,
             invitation=None,
             anonymised_at=now,

@@ -181,3 +181,25 @@ def test_the_figures_stay_the_same_after_retention_cuts_the_bookings_and_then_th
     assert not Letter.objects.filter(anonymised_at__isnull=True).exists()
     assert report.funnel_for_month(fx.OCTOBER) == before
     assert report.month_report(fx.OCTOBER).as_dict() == fx.EXPECTED
+
+
+def test_a_booking_issued_after_a_new_photo_still_counts_so_after_retention(office, settings) -> None:
+    from datetime import datetime, time
+
+    from notices import services
+    from reservations.models import Reservation
+
+    settings.NOTICE_RETENTION_MONTHS = 24
+    day = date(2026, 10, 14)
+    extra = office.reservation(
+        day, time(11, 0), status=Reservation.Status.DONE, photo_refused_at=fx.at(day, 11, 5), times=None
+    )
+    extra.issued_certificate = factories.certificate(factories.resident(), issued_on=day, photo_taken_on=day)
+    extra.save(update_fields=["issued_certificate"])
+    before = report.photos_for_month(fx.OCTOBER)
+    assert (before.refused, before.delayed) == (1, 2)
+
+    services.retention_run(now=datetime(2027, 12, 2, 3, 0, tzinfo=fx.JST))
+    extra.refresh_from_db()
+    assert extra.issued_certificate_id is None and extra.issued_kept
+    assert report.photos_for_month(fx.OCTOBER) == before
