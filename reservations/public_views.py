@@ -676,8 +676,8 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     # office without its department, and the reservation number; not the manage link, which can cancel.
     event.add("summary", f"{_('窓口予約')} {reservation.procedure.public_name}")
     event.add("location", f"{office.name} {office.address}")
-    event.add("description", f"{_('予約番号')} {reservation.number}")
+    event.add("description", f"{_('予約番号')} {reservation.display_number}")
     cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.number}.ics"'
+    response["Content-Disposition"] = f'attachment; filename="reservation-{reservation.display_number}.ics"'
     return response

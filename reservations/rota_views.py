@@ -250,7 +250,7 @@ def unstaffed(request: StaffRequest) -> HttpResponse:
                 staffing.unstaffed_offer(unstaffed=item, channel=action, actor=request.user)
                 messages.success(
                     request,
-                    f"予約 {item.reservation.number}: "
+                    f"予約 {item.reservation.display_number}: "
                     + (
                         "変更のご案内をメールで送りました。"
                         if action == "mail"
@@ -262,13 +262,13 @@ def unstaffed(request: StaffRequest) -> HttpResponse:
                 if not clerk_id.isdigit():
                     raise ValidationError("担当者を選んでください。")
                 staffing.reservation_reassign(reservation=item.reservation, clerk_id=int(clerk_id), actor=request.user)
-                messages.success(request, f"予約 {item.reservation.number} の担当者を変更しました。")
+                messages.success(request, f"予約 {item.reservation.display_number} の担当者を変更しました。")
             elif action == "move":
                 slot_id = request.POST.get("slot", "")
                 if not slot_id.isdigit():
                     raise ValidationError("変更先の時間を選んでください。")
                 booking.reservation_change(reservation=item.reservation, new_slot_id=int(slot_id), user=request.user)
-                messages.success(request, f"予約 {item.reservation.number} の日時を変更しました。")
+                messages.success(request, f"予約 {item.reservation.display_number} の日時を変更しました。")
             else:
                 raise ValidationError("操作が正しくありません。")
         except ValidationError as exc:
@@ -400,7 +400,7 @@ def reassign(request: StaffRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
-            messages.success(request, f"予約 {reservation.number} の担当者を変更しました。")
+            messages.success(request, f"予約 {reservation.display_number} の担当者を変更しました。")
     return redirect("reservations:serve", pk=reservation.pk)
 
 

@@ -133,7 +133,7 @@ class Restaffed:
 
     def moved_sentences(self) -> list[str]:
         return [
-            f"予約 {r.number}（{r.slot.day:%-m月%-d日} {r.slot.start:%H:%M}）の担当者を"
+            f"予約 {r.display_number}（{r.slot.day:%-m月%-d日} {r.slot.start:%H:%M}）の担当者を"
             f"{staff_name(old)}さんから{staff_name(new)}さんに変えました。"
             for r, old, new in self.moved
         ]

@@ -103,7 +103,7 @@ def test_the_supervisor_resets_a_second_factor_and_switches_an_account_off(live_
     assert axe_violations(desk) == []
     desk.get_by_role("button", name="satoさんのアカウントを無効にする").click()
     desk.get_by_text("sato さんのアカウントを無効にしました").wait_for()
-    desk.get_by_text(f"予約 {first.number}").wait_for()
+    desk.get_by_text(f"予約 {first.display_number}").wait_for()
     first.refresh_from_db()
     assert first.clerk == ito
     assert desk.get_by_role("heading", name="無効のアカウント").is_visible()

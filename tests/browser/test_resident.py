@@ -91,7 +91,7 @@ def test_a_resident_books_from_the_letter_code_on_a_phone_cancels_and_books_agai
     tick_and_fill(phone, contact=False, phone_number="06-5555-0101")
     reservation = Reservation.objects.get()
     assert (reservation.resident, reservation.certificate) == (resident, certificate)
-    assert phone.locator(".big-number").inner_text() == reservation.number
+    assert phone.locator(".big-number").inner_text() == reservation.display_number
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
 
     phone.get_by_role("link", name="予約を取り消す").click()

@@ -136,7 +136,8 @@ def test_a_booking_gets_a_clerk_and_an_absence_moves_it_or_lists_it(live_server,
         desk.get_by_role("heading", name="影響を受けた予約").wait_for()
 
     absence(holder)
-    assert desk.get_by_role("row").filter(has_text=first.number).filter(has_text="別の担当者に移しました").count() == 1
+    moved = desk.get_by_role("row").filter(has_text=first.display_number).filter(has_text="別の担当者に移しました")
+    assert moved.count() == 1
     first.refresh_from_db()
     assert staffing.staff_name(first.clerk) == other
 
@@ -149,7 +150,7 @@ def test_a_booking_gets_a_clerk_and_an_absence_moves_it_or_lists_it(live_server,
     assert (slot.places, slot.booked) == (1, 1)  # kept, and nobody else can take it
 
     desk.get_by_role("link", name="担当者が不在の予約").first.click()
-    listing = desk.get_by_role("row").filter(has_text=first.number).first
+    listing = desk.get_by_role("row").filter(has_text=first.display_number).first
     listing.get_by_role("button", name="電話で案内した").click()
     desk.get_by_text("電話でご案内したことを記録しました").wait_for()
     assert list(RotaLog.objects.filter(reservation=first).order_by("at", "id").values_list("action", flat=True)) == [
@@ -182,7 +183,7 @@ def test_a_newly_qualified_clerk_serves_an_appointment_following_the_guide(live_
 
     log_in(desk, live_server, "suzuki")
     desk.get_by_role("link", name="担当の予約").click()
-    desk.get_by_role("row").filter(has_text=booking.number).get_by_role("link", name="対応する").click()
+    desk.get_by_role("row").filter(has_text=booking.display_number).get_by_role("link", name="対応する").click()
     desk.get_by_role("heading", name="窓口案内（第1版）").wait_for()
     assert axe_violations(desk) == []
     steps = desk.locator(".guide-form").get_by_role("checkbox")

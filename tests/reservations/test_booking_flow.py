@@ -54,7 +54,7 @@ def test_a_resident_books_through_every_step(client, slot) -> None:
     assert response["Location"] == f"/reservation/{reservation.token}/"
     html = client.get(response["Location"]).content.decode()
     assert "予約が完了しました" in html
-    assert reservation.number in html
+    assert reservation.display_number in html
     assert f"/reservation/{reservation.token}/calendar.ics" in html
     slot.refresh_from_db()
     assert slot.booked == 1
@@ -73,7 +73,7 @@ def test_the_confirmation_email_names_the_counter_but_never_welfare(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["yoko@example.jp"]
-    assert reservation.number in message.subject and reservation.number in message.body
+    assert reservation.display_number in message.subject and reservation.display_number in message.body
     text = message.subject + message.body + message.alternatives[0][0]
     for word in WELFARE_WORDS:
         assert word not in text
@@ -268,7 +268,7 @@ def test_the_calendar_file_holds_the_appointment(client, slot) -> None:
     body = response.content.decode()
     assert response["Content-Type"].startswith("text/calendar")
     assert "DTSTART;TZID=Asia/Tokyo:20261126T090000" in body
-    assert reservation.number in body
+    assert reservation.display_number in body
 
 
 def test_an_unknown_token_is_not_found(client, frozen) -> None:

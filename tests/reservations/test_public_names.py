@@ -68,6 +68,6 @@ def test_the_calendar_file_names_the_short_name_without_department_or_manage_lin
     reservation = Reservation.objects.get()
     body = client.get(f"/reservation/{reservation.token}/calendar.ics").content.decode()
     unfolded = body.replace("\r\n ", "")
-    assert SHORT in unfolded and reservation.number in unfolded
+    assert SHORT in unfolded and reservation.display_number in unfolded
     assert "生活支援課" not in unfolded
     assert reservation.token not in unfolded

@@ -162,7 +162,7 @@ def test_the_done_page_says_what_to_do_on_the_day(client, slot) -> None:
     reservation, html = done_page(client, slot)
     on_the_day = html[html.index("当日のご案内") : html.index("カレンダーに追加")]
     assert "2026年11月26日（木） 9:00</strong>に" in on_the_day
-    assert f"受付で予約番号（{reservation.number}）をお伝えください。" in on_the_day
+    assert f"受付で予約番号（{reservation.display_number}）をお伝えください。" in on_the_day
     assert "定期券を使う方ご本人がお越しください" in on_the_day
     assert "写真は<strong>2026年5月26日（火）以降</strong>に撮影したもの（縦4cm×横3cm）が必要です。" in on_the_day
     bring = re.findall(r"<li>([^<]*)</li>", on_the_day[on_the_day.index('class="bring"') :])

@@ -99,8 +99,8 @@ def test_an_absence_after_bookings_moves_or_lists_every_affected_booking_and_lea
     page = supervisor_client.get(response["Location"]).content.decode()
     rows = re.findall(r"<tr><td>.*?</tr>", page, flags=re.S)
     assert len(rows) == 2
-    assert moved.number in rows[0] and "別の担当者に移しました" in rows[0] and "伊藤" in rows[0]
-    assert listed.number in rows[1] and "交代できる担当者がいません" in rows[1]
+    assert moved.display_number in rows[0] and "別の担当者に移しました" in rows[0] and "伊藤" in rows[0]
+    assert listed.display_number in rows[1] and "交代できる担当者がいません" in rows[1]
     for r in (moved, listed, colleague, outside):
         r.refresh_from_db()
     assert (moved.clerk, listed.clerk, colleague.clerk, outside.clerk) == (ito, sato, ito, sato)
@@ -111,7 +111,7 @@ def test_an_absence_after_bookings_moves_or_lists_every_affected_booking_and_lea
     for slot in Slot.objects.filter(day=THURSDAY, start__in=[time(9, 0), time(9, 30)]):
         assert slot.places == slot.booked == Reservation.objects.filter(slot=slot, status="booked").count()
     assert RotaLog.objects.filter(actor=bob, action__in=["reassigned", "unstaffed"]).count() == 2
-    assert listed.number in supervisor_client.get("/staff/unstaffed/").content.decode()
+    assert listed.display_number in supervisor_client.get("/staff/unstaffed/").content.decode()
 
 
 def test_a_newly_qualified_clerk_gets_a_booking_and_serves_it_following_the_guide(
@@ -145,7 +145,7 @@ def test_a_newly_qualified_clerk_gets_a_booking_and_serves_it_following_the_guid
 
     desk = Client()
     desk.force_login(suzuki)
-    assert reservation.number in desk.get("/staff/mine/").content.decode()
+    assert reservation.display_number in desk.get("/staff/mine/").content.decode()
     page = desk.get(f"/staff/reservations/{reservation.pk}/serve/").content.decode()
     assert "窓口案内（第1版）" in page
     guide = GuideVersion.objects.get(procedure=procedure, version=1)

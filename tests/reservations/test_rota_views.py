@@ -76,9 +76,9 @@ def test_an_absence_shows_at_once_which_bookings_it_touched(supervisor_client, b
     )
     assert response.status_code == 302
     page = supervisor_client.get(response["Location"]).content.decode()
-    assert booking.number in page and "交代できる担当者がいません" in page
+    assert booking.display_number in page and "交代できる担当者がいません" in page
     listing = supervisor_client.get("/staff/unstaffed/").content.decode()
-    assert booking.number in listing and "変更のご案内をメールで送る" in listing
+    assert booking.display_number in listing and "変更のご案内をメールで送る" in listing
 
 
 def test_the_supervisor_grants_a_qualification(supervisor_client, frozen) -> None:
@@ -113,7 +113,7 @@ def test_my_appointments_lists_only_my_bookings(clerk_client, alice, frozen) -> 
     mine = make_booking(factories.slot(THURSDAY, time(9, 0), places=1), alice)
     theirs = make_booking(factories.slot(THURSDAY, time(10, 0), places=1), other)
     page = clerk_client.get("/staff/mine/").content.decode()
-    assert mine.number in page and theirs.number not in page
+    assert mine.display_number in page and theirs.display_number not in page
 
 
 def test_a_clerk_serves_an_appointment_ticking_the_guide(clerk_client, alice, frozen) -> None:

@@ -137,7 +137,7 @@ def test_switching_a_clerk_off_restaffs_their_bookings_at_once_and_they_cannot_l
         response = supervisor_client.post(f"/staff/accounts/{sato.pk}/deactivate/", follow=True)
     page = response.content.decode()
     assert "sato さんのアカウントを無効にしました" in page
-    assert f"予約 {thursday.number}" in page and "伊藤" in page
+    assert f"予約 {thursday.display_number}" in page and "伊藤" in page
     assert "交代できる担当者がいない予約が1件あります" in page
 
     thursday.refresh_from_db()
