@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from certificates import jp
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
-from certificates.services import access_log_record, certificate_issue
+from certificates.services import access_log_record, certificate_check_photo, certificate_issue
 from reservations import availability, rules, selectors, staffing
 from reservations.models import (
     Invitation,
@@ -556,6 +556,32 @@ def _check_appointment_today(reservation: Reservation, *, now: datetime, doing: 
         )
 
 
+def _check_issue_day(
+    reservation: Reservation, *, kind: CertificateKind, issued_on: date, photo_taken_on: date | None, now: datetime
+) -> None:
+    """From an appointment the certificate is handed over on the appointment's day, dated that day. The refusal
+    sits on 交付日, the field it is about, and the photo date is checked in the same answer, so the clerk learns
+    everything wrong with the form at once."""
+    day = Slot.objects.values_list("day", flat=True).get(pk=reservation.slot_id)
+    today = timezone.localdate(now)
+    if day == today and issued_on == today:
+        return
+    if day != today:
+        message = (
+            f"予約 {reservation.display_number} は{day:%Y年%-m月%-d日}の予約です。予約からの交付は、その日にだけ"
+            f"できます（今日は{today:%Y年%-m月%-d日}です）。"
+        )
+    else:
+        message = f"予約からの交付では、交付日は予約の日（今日、{today:%Y年%-m月%-d日}）です。"
+    errors: dict[str, list[ValidationError]] = {"issued_on": [ValidationError(message, code="other_day")]}
+    try:
+        certificate_check_photo(kind=kind, photo_taken_on=photo_taken_on, issued_on=issued_on)
+    except ValidationError as exc:
+        for name, field_errors in exc.error_dict.items():
+            errors.setdefault(name, []).extend(field_errors)
+    raise ValidationError(errors)
+
+
 @transaction.atomic
 def reservation_issue_certificate(
     *,
@@ -579,7 +605,7 @@ def reservation_issue_certificate(
         raise ValidationError("この予約ではすでに証明書を交付しています。", code="already")
     if reservation.status not in Reservation.ACTIVE:
         raise ValidationError(f"「{reservation.get_status_display()}」の予約からは交付できません。")
-    _check_appointment_today(reservation, now=now, doing="証明書を交付する")
+    _check_issue_day(reservation, kind=kind, issued_on=issued_on, photo_taken_on=photo_taken_on, now=now)
     if reservation.resident_id is not None and reservation.resident_id != resident.pk:
         raise ValidationError("この予約は別の方のものです。")
     previous = selectors.previous_certificate(reservation=reservation, resident=resident)

@@ -300,8 +300,11 @@ def reservation_issue(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 def _photo_too_old(exc: ValidationError) -> bool:
-    errors = getattr(exc, "error_dict", {}).get("photo_taken_on", [])
-    return any(error.code == "photo_too_old" for error in errors)
+    """Refused for the photo alone: a form refused for the day too is not a visit turned away for its photo."""
+    errors = getattr(exc, "error_dict", {})
+    if any(error.code == "other_day" for error in errors.get("issued_on", [])):
+        return False
+    return any(error.code == "photo_too_old" for error in errors.get("photo_taken_on", []))
 
 
 @staff_required

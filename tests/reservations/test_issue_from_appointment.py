@@ -120,3 +120,45 @@ def test_two_clerks_issuing_from_one_appointment_at_once_issue_one_certificate(a
         thread.join(timeout=120)
     assert sorted(outcomes) == ["issued", "refused", "refused", "refused"]
     assert Certificate.objects.filter(resident=resident).count() == 1
+
+
+@pytest.mark.django_db
+def test_on_another_day_the_refusal_sits_on_the_issue_date_and_the_photo_is_checked_too(clerk_client, alice, frozen):
+    resident = factories.resident()
+    reservation = _appointment(THURSDAY, alice)
+    response = clerk_client.post(
+        f"/staff/reservations/{reservation.pk}/issue/?resident={resident.pk}",
+        {"kind": factories.letter_kind().pk, "issued_on": "2026-11-26", "photo_taken_on": "2026-05-10"},
+    )
+    form = response.context["form"]
+    assert form.errors["issued_on"] == [
+        f"予約 {reservation.display_number} は2026年11月26日の予約です。"
+        "予約からの交付は、その日にだけできます（今日は2026年11月25日です）。"
+    ]
+    assert form.errors["photo_taken_on"][0].startswith("写真が古すぎます。")
+    html = response.content.decode()
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert summary.count('href="#id_issued_on"') == 1 and summary.count('href="#id_photo_taken_on"') == 1
+    reservation.refresh_from_db()
+    assert reservation.status == "booked" and reservation.photo_refused_at is None
+    assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_on_the_appointment_day_the_issue_date_must_be_that_day(clerk_client, alice, frozen) -> None:
+    resident = factories.resident()
+    reservation = _appointment(TODAY, alice)
+    response = clerk_client.post(
+        f"/staff/reservations/{reservation.pk}/issue/?resident={resident.pk}",
+        {"kind": factories.letter_kind().pk, "issued_on": "2026-11-20", "photo_taken_on": "2026-11-01"},
+    )
+    assert response.context["form"].errors == {
+        "issued_on": ["予約からの交付では、交付日は予約の日（今日、2026年11月25日）です。"]
+    }
+    assert not Certificate.objects.exists()
+    response = clerk_client.post(
+        f"/staff/reservations/{reservation.pk}/issue/?resident={resident.pk}",
+        {"kind": factories.letter_kind().pk, "issued_on": "2026-11-25", "photo_taken_on": "2026-11-01"},
+    )
+    assert response.status_code == 302
+    assert Certificate.objects.get(resident=resident).issued_on == TODAY
