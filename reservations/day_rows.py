@@ -12,7 +12,7 @@ completed with each appointment's id; the CSRF token is read once per page.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.template.defaultfilters import linebreaksbr
@@ -22,6 +22,7 @@ from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 
 from reservations.models import Reservation, Slot
+from staff.templatetags.madoguchi import jdate
 
 _PK = 987654321  # a stand-in id, replaced by each appointment's own
 
@@ -52,10 +53,6 @@ def counter_times(
     return f'<br><small class="counter-times">{parts}</small>'
 
 
-def _ymd(day: date | None) -> str:
-    return day.strftime("%Y-%m-%d") if day else ""
-
-
 def rows_html(
     rows: Iterable[tuple[Slot, list[tuple[Reservation, Any]]]], *, csrf_token: str, show_office: bool = False
 ) -> SafeString:
@@ -78,7 +75,7 @@ def rows_html(
     for slot, reservations in rows:
         any_slot = True
         slot_cell = f"<td>{slot.start:%H:%M}<br><small>{slot.booked}/{slot.places}</small></td>"
-        procedure = esc(slot.procedure.name)
+        procedure: str = esc(slot.procedure.name)
         if show_office and slot.procedure.office is not None:
             procedure += f"<br><small>{esc(slot.procedure.office.name)}</small>"
         for r, photo in reservations:
@@ -100,9 +97,9 @@ def rows_html(
             if r.resident:
                 resident = f'<a href="{resident_url(r.resident_id)}">{esc(r.resident.case_number)}</a>'
             if r.certificate:
-                resident += f"<br><small>期限 {_ymd(r.certificate.expires_on)}</small>"
+                resident += f"<br><small>期限 {jdate(r.certificate.expires_on)}</small>"
             if photo:
-                resident += f"<br><small>写真 {_ymd(photo)}以降</small>"
+                resident += f"<br><small>写真 {jdate(photo)}以降</small>"
             if r.issued_certificate:
                 resident += f"<br><small>交付 {esc(r.issued_certificate.number)}</small>"
             actions = ""

@@ -181,7 +181,23 @@ class _WithinProcedureCap:
         return data
 
 
-class OpeningHoursForm(_WithinProcedureCap, form_messages.ModelForm):
+CHOOSE = "選んでください"
+
+
+class _ChooseInJapanese:
+    """Selects start with 「選んでください」 instead of Django's 「---------」, which reads as a broken page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label == "---------":
+                    field.empty_label = CHOOSE
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [(value, CHOOSE if value == "" else label) for value, label in field.widget.choices]
+
+
+class OpeningHoursForm(_ChooseInJapanese, _WithinProcedureCap, form_messages.ModelForm):
     class Meta:
         model = OpeningHours
         fields = ["procedure", "weekday", "start", "end", "slot_minutes", "places"]
@@ -189,7 +205,7 @@ class OpeningHoursForm(_WithinProcedureCap, form_messages.ModelForm):
         widgets = {"start": forms.TimeInput(attrs={"type": "time"}), "end": forms.TimeInput(attrs={"type": "time"})}
 
 
-class CalendarDayForm(form_messages.ModelForm):
+class CalendarDayForm(_ChooseInJapanese, form_messages.ModelForm):
     class Meta:
         model = CalendarDay
         fields = ["day", "office", "kind", "hours_like", "note"]
@@ -200,7 +216,7 @@ class CalendarDayForm(form_messages.ModelForm):
         self.fields["office"].empty_label = "すべての窓口"  # type: ignore[attr-defined]
 
 
-class CapacityOverrideForm(_WithinProcedureCap, form_messages.ModelForm):
+class CapacityOverrideForm(_ChooseInJapanese, _WithinProcedureCap, form_messages.ModelForm):
     class Meta:
         model = CapacityOverride
         fields = ["procedure", "day", "start", "places", "note"]

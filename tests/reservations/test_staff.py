@@ -51,8 +51,8 @@ def test_the_day_list_shows_each_appointment_with_its_resident_and_certificate(c
     assert reservation.display_number in html
     assert "佐藤 花子" in html and "サトウ ハナコ" in html
     assert "CASE-9" in html
-    assert "期限 2026-12-10" in html
-    assert "写真 2026-05-26以降" in html
+    assert "期限 2026年12月10日（木）" in html
+    assert "写真 2026年5月26日（火）以降" in html
     assert 'href="/staff/day/2026-11-25/"' in html and 'href="/staff/day/2026-11-27/"' in html
 
 
