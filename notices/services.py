@@ -157,7 +157,7 @@ def process_one_letter(*, batch: NoticeBatch, certificate: Certificate, procedur
                     if booking is None
                     else {
                         "status": Letter.Status.ALREADY_BOOKED,
-                        "status_reason": f"予約番号 {booking.display_number}（{booking.slot.day:%Y-%m-%d}）",
+                        "status_reason": f"予約番号 {booking.display_number}（{booking.slot.day:%Y年%-m月%-d日}）",
                         "status_changed_at": now,
                     }
                 ),

@@ -105,7 +105,7 @@ def test_a_resident_who_already_booked_gets_no_letter_and_is_counted(supervisor_
     batch = services.notice_batch_prepare(month=FEBRUARY)
     skipped = Letter.objects.get(resident=booked)
     assert skipped.status == Letter.Status.ALREADY_BOOKED and skipped.invitation is None
-    assert reservation.display_number in skipped.status_reason
+    assert skipped.status_reason == f"予約番号 {reservation.display_number}（2026年12月3日）"
     assert batch.letter_count == 1
     printed = pages(batch)
     assert len(printed) == 2  # the cover and one letter

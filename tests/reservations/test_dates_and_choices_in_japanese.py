@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from reservations.models import Reservation
+from reservations.models import CalendarDay, Reservation
 from tests import factories
 from tests.reservations.helpers import book
 from tests.reservations.test_rota import make_booking
@@ -48,9 +48,11 @@ def test_the_change_page_shows_the_current_time_with_its_end_like_the_new_one(cl
     assert "<strong>2026年11月27日（金） 10:00〜10:30</strong>" in html
 
 
-def test_the_calendar_settings_selects_start_with_a_japanese_choice(supervisor_client, frozen) -> None:
+def test_the_calendar_settings_list_dates_and_selects_in_japanese(supervisor_client, frozen) -> None:
     factories.procedure()
+    CalendarDay.objects.create(day=date(2026, 12, 2), kind="closed", note="点検")
     html = supervisor_client.get("/staff/calendar/").content.decode()
+    assert "<td>2026年12月2日（水）</td>" in html and "2026-12-02" not in html
     assert "---------" not in html
     assert html.count('<option value="" selected>選んでください</option>') >= 4  # procedure ×2, weekday, kind
     assert '<option value="" selected>すべての窓口</option>' in html

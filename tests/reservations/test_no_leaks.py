@@ -156,6 +156,7 @@ def test_the_supervisor_sees_a_burst_and_cancels_chosen_bookings_with_a_reason(
     verify_second_factor(client, bob)
     html = client.get("/staff/reservations/review/").content.decode()
     assert "同じ端末からの予約 3件" in html
+    assert "2026年11月26日（木） 9:00</a>" in html and "<td>2026年11月25日（水） 10:00</td>" in html
     chosen = list(Reservation.objects.order_by("pk")[:2])
     response = client.post("/staff/reservations/review/", {"reservation": [r.pk for r in chosen], "reason": ""})
     assert "取り消す理由" in response.content.decode()
