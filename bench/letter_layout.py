@@ -72,6 +72,24 @@ def measure(large_print: bool, furigana: bool) -> None:
             f"  sheet {number} smallest text {min(c['size'] for c in readable):.1f} pt (readings aside), "
             f"lowest text {max(c['bottom'] for c in page.chars) / MM:.1f} mm"
         )
+        expiry = page.search("有効期限：", regex=False)
+        if expiry:
+            frames = [r for r in page.rects if r["top"] <= expiry[0]["top"] and r["bottom"] >= expiry[0]["bottom"]]
+            print(
+                f"  sheet {number} expiry box   {min(r['top'] for r in frames) / MM:6.1f} – "
+                f"{max(r['bottom'] for r in frames) / MM:6.1f} mm"
+            )
+        contact = page.search("問い合わせ先", regex=False)
+        if contact:
+            below = [c for c in page.chars if c["top"] >= contact[0]["top"] - 0.5]
+            print(
+                f"  sheet {number} contact      {contact[0]['top'] / MM:6.1f} – "
+                f"{max(c['bottom'] for c in below) / MM:6.1f} mm, FAX and e-mail printed: "
+                f"{'FAX' in page.extract_text() and '@' in page.extract_text()}"
+            )
+        if not (large_print or furigana) and number == 1:
+            fit = context["lower_fit"]
+            print(f"  sheet {number} bottom panel at {fit.size_pt} pt, line height {fit.line_height}")
         in_window = [c for c in page.chars if c not in outside]
         if number == 1:  # the first sheet's top panel is the one behind the window
             print(

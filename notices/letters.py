@@ -47,6 +47,18 @@ ADDRESS_LINE_HEIGHT = 1.4
 NAME_EXTRA_PT = 2.0
 NAME_GAP_MM = 2.0
 PT_MM = 25.4 / 72
+# The address block is set this far inside the window on every side, so a sheet that slips a little in the
+# envelope still shows the whole address (the calibration sheet draws the window's own edge).
+ADDRESS_INSET_MM = 2.5
+# The bottom panel of a one-sheet letter (booking box, phone text, contact block) runs from LOWER_TOP_MM and must
+# end above LOWER_LIMIT_MM (10 mm above the sheet's edge, with room to spare for the estimate). Its text is set at
+# the largest of LOWER_SIZES_PT that fits; the contact block stays at CONTACT_PT.
+LOWER_TOP_MM = 201.0
+LOWER_LIMIT_MM = 284.0
+LOWER_SIZES_PT = ((12.0, 1.45), (11.5, 1.45), (11.0, 1.45), (11.0, 1.3))  # (size, line height)
+CONTACT_PT = 11.0
+LOWER_WIDTH_MM = 210.0 - 2 * 18.0
+BOOKING_TEXT_WIDTH_MM = LOWER_WIDTH_MM - 0.8 - 4.0 - 30.0 - 4.0  # border, padding, QR code, gap
 
 
 def letter_template() -> LetterTemplate:
@@ -111,7 +123,8 @@ def address_fit(
 ) -> AddressFit:
     """The largest size (ADDRESS_PT down to ADDRESS_MIN_PT) at which the block fits the window, no word broken;
     `fits` False when even the smallest does not (the batch page and the cover sheet then name the letter)."""
-    width_mm, height_mm = float(template.address_width_mm), float(template.address_height_mm)
+    width_mm = float(template.address_width_mm) - 2 * ADDRESS_INSET_MM
+    height_mm = float(template.address_height_mm) - 2 * ADDRESS_INSET_MM
     size = ADDRESS_PT
     while size >= ADDRESS_MIN_PT:
         em_mm = size * PT_MM
@@ -153,6 +166,70 @@ def letters_not_fitting(batch: NoticeBatch, template: LetterTemplate) -> list[in
 def _unbroken(text: str) -> SafeString:
     """An address line as HTML: each word kept whole (nowrap), lines broken only at the spaces between words."""
     return mark_safe(" ".join(f'<span class="nb">{escape(word)}</span>' for word in address_words(text)))
+
+
+def address_box(template: LetterTemplate) -> dict[str, Decimal]:
+    """Where the address block is set: the window's rectangle less ADDRESS_INSET_MM on every side."""
+    inset = Decimal(str(ADDRESS_INSET_MM))
+    return {
+        "top": template.address_top_mm + inset,
+        "left": template.address_left_mm + inset,
+        "width": template.address_width_mm - 2 * inset,
+        "height": template.address_height_mm - 2 * inset,
+    }
+
+
+# --- the bottom panel --------------------------------------------------------------------------------------------
+
+
+def _lines_of(text: str, width_mm: float, size_pt: float) -> int:
+    """Lines a paragraph of BIZ UD text (fixed pitch) needs at `size_pt` in `width_mm`, one character to spare
+    for the line-breaking rules (no 、 or ） at the start of a line)."""
+    width_em = width_mm / (size_pt * PT_MM)
+    total = 0
+    for paragraph in text.splitlines() or [""]:
+        total += max(1, -(-int((_em(paragraph) + 1.0) * 2) // int(width_em * 2)))
+    return total
+
+
+@dataclass(frozen=True)
+class LowerFit:
+    size_pt: float
+    line_height: float
+    bottom_mm: float
+    fits: bool
+
+
+def lower_fit(*, booking_text: str, url: str, phone_text: str, closing: str, contact_lines: list[str]) -> LowerFit:
+    """The largest size (LOWER_SIZES_PT) at which the one-sheet bottom panel ends above LOWER_LIMIT_MM."""
+    bottom = LOWER_TOP_MM
+    for size, leading in LOWER_SIZES_PT:
+        line = size * leading * PT_MM
+        code = 18 * 1.3 * PT_MM
+        url_mm = _lines_of(url, BOOKING_TEXT_WIDTH_MM, 12) * 12 * 1.45 * PT_MM
+        text = 1.0 + _lines_of(booking_text, BOOKING_TEXT_WIDTH_MM, size) * line
+        box = max(31.0, code + url_mm + text) + 4.0 + 0.8
+        phone = 1.5 + _lines_of(phone_text, LOWER_WIDTH_MM, size) * line
+        phone += 1.5 + _lines_of(closing, LOWER_WIDTH_MM, size) * line
+        contact_lines_count = sum(_lines_of(t, LOWER_WIDTH_MM, CONTACT_PT) for t in contact_lines)
+        contact = 1.3 + contact_lines_count * CONTACT_PT * min(leading, 1.4) * PT_MM
+        bottom = LOWER_TOP_MM + box + phone + contact
+        if bottom <= LOWER_LIMIT_MM:
+            return LowerFit(size_pt=size, line_height=leading, bottom_mm=bottom, fits=True)
+    size, leading = LOWER_SIZES_PT[-1]
+    return LowerFit(size_pt=size, line_height=leading, bottom_mm=bottom, fits=False)
+
+
+def contact_lines(office: Office, *, hours: bool) -> list[str]:
+    """The contact block's lines as printed (letter_page.html), for lower_fit."""
+    lines = [f"問い合わせ先：{office.name} {office.department}　〒{office.postal_code} {office.address}"]
+    second = f"電話 {office.phone}" + (f"（{office.hours_text}）" if hours else "")
+    second += f"　FAX {office.fax}" if office.fax else ""
+    second += f"　メール {office.email}" if office.email else ""
+    lines.append(second)
+    if office.fax or office.email:
+        lines.append("お電話が難しい方は、FAXまたはメールでご連絡ください。")
+    return lines
 
 
 # --- the wording -------------------------------------------------------------------------------------------------
@@ -249,8 +326,19 @@ def letter_context(
             "phone": "電話",
         }.items()
     }
+    # The contact block gives the hours unless the phone text just above it already does.
+    contact_hours = "{office_hours}" not in template.phone_text
+    lower = lower_fit(
+        booking_text=wording.fill(template.booking_text, values),
+        url=booking_url(code),
+        phone_text=wording.fill(template.phone_text, values),
+        closing=wording.fill(template.closing, values),
+        contact_lines=contact_lines(office, hours=contact_hours) if office else [],
+    )
     return {
         "t": template,
+        "lower_fit": lower,
+        "contact_hours": contact_hours,
         "texts": texts,
         "messages": messages,
         "notes": notes,
@@ -314,7 +402,10 @@ def letter_html_body(letter: Letter, *, template: LetterTemplate, office: Office
 
 
 def document(pages: list[str], template: LetterTemplate) -> str:
-    return render_to_string("notices/letter_document.html", {"pages": mark_safe("".join(pages)), "t": template})
+    return render_to_string(
+        "notices/letter_document.html",
+        {"pages": mark_safe("".join(pages)), "t": template, "box": address_box(template)},
+    )
 
 
 def cover_html(

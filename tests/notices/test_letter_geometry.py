@@ -91,6 +91,11 @@ def window(template: LetterTemplate) -> tuple[float, float, float, float]:
     return left, top, left + float(template.address_width_mm) * MM, top + float(template.address_height_mm) * MM
 
 
+def inset_mm(box: tuple[float, float, float, float], rect: tuple[float, float, float, float]) -> float:
+    """How far `box` lies inside `rect`, on its nearest side, in mm (negative when it crosses the edge)."""
+    return min(box[0] - rect[0], box[1] - rect[1], rect[2] - box[2], rect[3] - box[3]) / MM
+
+
 def chars_in(page, box: tuple[float, float, float, float]) -> list[dict]:
     x0, top, x1, bottom = box
     return [
@@ -129,8 +134,7 @@ def test_the_address_block_with_its_building_line_sits_inside_the_window_and_not
     [page] = letter_pages(batch)
     rect = window(template)
     for text in ("530-0001", LONG_ADDRESS, "グランドメゾン梅田", "1203号", "山田 花子 様"):
-        x0, top, x1, bottom = search(page, text)
-        assert rect[0] <= x0 and x1 <= rect[2] and rect[1] <= top and bottom <= rect[3], text
+        assert inset_mm(search(page, text), rect) >= 2, text  # a visible margin inside the window on every side
     # The building is a line of its own, under the address.
     assert search(page, "グランドメゾン梅田")[1] > search(page, LONG_ADDRESS)[3]
     # Nothing but the address block prints in the window.
@@ -188,6 +192,17 @@ def test_large_print_is_16_pt_or_more_on_two_sheets_with_the_code_clear_of_the_f
     assert max(c["bottom"] for c in first.chars + second.chars) < 292 * MM
 
 
+def sentence_chars(page, sentence: str, size: float = 12) -> list[dict]:
+    """The characters of `sentence` (at `size`, readings left out) where it is first printed on one line."""
+    base = [c for c in page.chars if round(c["size"], 1) == size]
+    text = "".join(c["text"] for c in base)
+    start = text.find(sentence)
+    assert start >= 0, f"{sentence!r} not printed at {size} pt"
+    chars = base[start : start + len(sentence)]
+    assert len({round(c["bottom"]) for c in chars}) == 1, f"{sentence!r} runs over two lines"
+    return chars
+
+
 def text_without_readings(page, size: float) -> str:
     return "".join(c["text"] for c in page.chars if round(c["size"], 1) >= size)
 
@@ -196,8 +211,9 @@ def test_furigana_sit_above_their_kanji_and_names_read_as_the_register_holds(fro
     batch = batch_of(letter_furigana=True, family_name_kana="ヤマダ", given_name_kana="ハナコ")
     letter = Letter.objects.get()
     first, second = letter_pages(batch)
-    rubies = [c for c in first.chars if round(c["size"], 1) == 6.0]  # half of the 12 pt text
+    rubies = [c for c in outside(first, window(letters.letter_template())) if round(c["size"], 1) == 7.0]
     readings = "".join(c["text"] for c in rubies)
+    assert min(round(c["size"], 1) for c in first.chars + second.chars) >= 7  # no reading smaller than 7 pt
     in_window = chars_in(first, window(letters.letter_template()))
     name_readings = "".join(c["text"] for c in in_window if round(c["size"], 1) == 7.0)  # over the 14 pt name
     assert "らいちょう" in readings and "しょうめいしょ" in readings
@@ -207,6 +223,15 @@ def test_furigana_sit_above_their_kanji_and_names_read_as_the_register_holds(fro
     base = next(c for c in first.chars if c["text"] == "庁" and c["size"] == 12)
     over = [c for c in rubies if c["text"] in "らいちょう" and abs(c["bottom"] - base["top"]) < 2 * MM]
     assert over and min(abs((c["x0"] + c["x1"]) / 2 - base["x1"]) for c in over) < 6 * MM
+    # A word with a reading keeps its place in the sentence: no gap opens before or after it (「ご 協力 を」).
+    for sentence in ("ご理解とご協力をいただき", "お持ちのJR定期券割引の証明書は"):
+        chars = sentence_chars(first, sentence)
+        gaps = [round(b["x0"] - a["x1"], 2) for a, b in zip(chars, chars[1:], strict=False)]
+        assert max(gaps) < 0.5, f"{sentence}: gaps {gaps} pt"
+    # A list number sits on the line of its text.
+    number = next(c for c in first.chars if c["text"] == "1" and round(c["size"]) == 12 and c["x0"] < 25 * MM)
+    first_word = sentence_chars(first, "ご来庁の前に")
+    assert abs(number["bottom"] - first_word[0]["bottom"]) < 0.5
     # The text itself is unchanged under the readings, and the code and URL are still off the folds.
     assert "ご来庁日の前6か月以内に撮影した写真" in text_without_readings(first, 12)
     assert clear_of_folds(qr_box(second)) and clear_of_folds(search(second, letter.invitation.display_code))
@@ -234,6 +259,96 @@ def test_the_calibration_sheet_draws_the_window_where_the_letters_print_the_addr
     # The outline is drawn just outside the rectangle (0.4 mm), so the printed line's inner edge is the window's.
     assert abs(frame["x0"] / MM - 22) < 0.5 and abs(frame["top"] / MM - 20) < 0.5
     assert abs(frame["width"] / MM - 90) < 1 and abs(frame["height"] / MM - 40) < 1
-    x0, top, x1, bottom = search(page, "見本 太郎 様")
-    assert frame["x0"] <= x0 and x1 <= frame["x1"] and frame["top"] <= top and bottom <= frame["bottom"]
+    # The sample address sits inside the frame with a visible margin, not on its line.
+    inner = (frame["x0"] + 0.2 * MM, frame["top"] + 0.2 * MM, frame["x1"] - 0.2 * MM, frame["bottom"] - 0.2 * MM)
+    lines = ("530-0001", "大阪府大阪市北区梅田1丁目1番1号", "見本ハイツ101号", "見本 太郎 様")
+    sample = [search(page, text) for text in lines]
+    assert min(inset_mm(box, inner) for box in sample) >= 2
+    assert abs(min(box[0] for box in sample) / MM - 22 - letters.ADDRESS_INSET_MM) < 0.3
     assert "99" in page.extract_text() and "198" in page.extract_text()
+
+
+# The offices of seed_demo, and one with a longer address, department, hours and e-mail than either.
+DEMO_HOURS = "平日 8時45分〜17時15分（予約の受付は9時〜16時30分）"
+OFFICES = {
+    "demo main office": {
+        "name": "みなと市役所",
+        "department": "生活支援課 証明書窓口",
+        "postal_code": "552-0001",
+        "address": "大阪府みなと市港町1丁目1番1号 本庁舎2階",
+        "hours_text": DEMO_HOURS,
+        "phone": "06-0000-0000",
+        "fax": "06-0000-0001",
+        "email": "shomei@city.minato.example.jp",
+    },
+    "demo branch office": {
+        "name": "みなと市 北支所",
+        "department": "市民福祉係",
+        "postal_code": "552-0011",
+        "address": "大阪府みなと市北町3丁目2番1号 北支所1階",
+        "hours_text": DEMO_HOURS,
+        "phone": "06-0000-1000",
+        "fax": "06-0000-1001",
+        "email": "kita-shisho@city.minato.example.jp",
+    },
+    "long office": {
+        "name": "みなと市 北部総合福祉センター",
+        "department": "福祉部 生活支援課 証明書発行担当窓口",
+        "postal_code": "552-0021",
+        "address": "大阪府みなと市北町三丁目2番1号 みなと市北部総合福祉センター 西館3階 第2相談室",
+        "hours_text": (
+            "平日 8時45分〜17時15分、第2・第4土曜日 9時〜12時（予約の受付は平日9時〜16時30分、土曜日9時〜11時30分）"
+        ),
+        "phone": "06-0000-2000",
+        "fax": "06-0000-2001",
+        "email": "hokubu-fukushi-shomei@city.minato.example.jp",
+    },
+}
+
+
+@pytest.mark.parametrize("office", OFFICES)
+def test_the_contact_block_is_printed_whole_above_the_bottom_margin(frozen, office) -> None:
+    """Phone, FAX and e-mail of the office are on the page, every character of the bottom panel at least 11 pt
+    and above 287 mm (a 10 mm margin), whatever the office's texts."""
+    resident = factories.resident(family_name="山田", given_name="花子", address=LONG_ADDRESS)
+    factories.certificate(resident, issued_on=date(2026, 8, 10))
+    Office.objects.update(**OFFICES[office])
+    batch = services.notice_batch_prepare(month=FEBRUARY)
+    [page] = letter_pages(batch)
+    fields = OFFICES[office]
+    text = page.extract_text().replace("\n", "")
+    for wanted in (
+        f"電話 {fields['phone']}",
+        f"FAX {fields['fax']}",
+        f"メール {fields['email']}",
+        "お電話が難しい方は、FAXまたはメールでご連絡ください。",
+    ):
+        assert wanted in text, f"{wanted!r} not printed"
+    contact_top = search(page, "問い合わせ先")[1]
+    contact = [c for c in page.chars if c["top"] >= contact_top - 0.5]
+    assert "".join(c["text"] for c in contact).count("@") == 1
+    assert max(c["bottom"] for c in page.chars) <= 287 * MM, f"lowest {max(c['bottom'] for c in page.chars) / MM:.1f}"
+    lower = [c for c in page.chars if c["top"] > FOLDS[1]]
+    assert min(round(c["size"], 1) for c in lower) >= 11
+    # Each line of the booking box's text stays inside its frame.
+    frame = booking_frame(page)
+    in_frame = [c for c in lower if c["top"] < frame[3] and c["x0"] > frame[0]]
+    assert in_frame and max(c["bottom"] for c in in_frame) < frame[3]
+    assert search(page, "インターネットでの予約が難しい方")[1] > frame[3]
+    assert search(page, "行き違いでお手続きがお済みの場合は")[1] > frame[3]
+
+
+@pytest.mark.parametrize("options", [{}, {"letter_large_print": True}, {"letter_furigana": True}])
+def test_the_expiry_box_keeps_clear_of_both_folds(frozen, options) -> None:
+    batch = batch_of(**options)
+    page = letter_pages(batch)[0]
+    first = page.search("有効期限", regex=False)[0]  # the box comes before the greeting's 有効期限を迎えます
+    text_box = (first["x0"], first["top"], first["x1"], first["bottom"])
+    frames = [
+        r
+        for r in page.rects
+        if r["top"] <= text_box[1] and r["bottom"] >= text_box[3] and r["x0"] < text_box[0] and r["width"] > 100 * MM
+    ]
+    assert frames, "the expiry box has no frame"
+    frame = bbox(frames)
+    assert clear_of_folds(frame), f"expiry box at {frame[1] / MM:.1f}–{frame[3] / MM:.1f} mm"

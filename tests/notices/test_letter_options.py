@@ -37,7 +37,8 @@ def flat_text(page) -> str:
 
 
 def readings(page) -> str:
-    return "".join(c["text"] for c in page.chars if round(c["size"], 1) == 6.0)
+    """The furigana of a 12 pt letter: the 7 pt characters (the name in the window aside: it is on sheet 1)."""
+    return "".join(c["text"] for c in page.chars if round(c["size"], 1) == 7.0)
 
 
 # --- the messages ------------------------------------------------------------------------------------------------
@@ -110,9 +111,16 @@ def test_a_resident_who_already_booked_gets_no_letter_and_is_counted(supervisor_
     printed = pages(batch)
     assert len(printed) == 2  # the cover and one letter
     assert "予約済みのため送付なし" in printed[0].extract_text() and "済子" not in printed[1].extract_text()
+    # The cover and the batch page give the letters printed, and the ones not printed beside them.
+    assert "印刷する通数 1通" in printed[0].extract_text()
+    assert "予約済みのため送付なし 1名" in printed[0].extract_text()
     # The batch page and the report count them; the batch can still be marked mailed.
     html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
+    assert "<dt>印刷する通数</dt><dd>1通</dd>" in html
+    assert "<dt>予約済みのため送付なし</dt><dd>1名（印刷していません）</dd>" in html
     assert "予約済みのため送付なし" in html and f"/letters/{skipped.pk}/letter.pdf" not in html
+    # The PDF's digest is kept for the record, folded away from the supervisor's view.
+    assert batch.pdf_sha256 and html.index("<details>") < html.index(batch.pdf_sha256)
     assert "予約済みのため送付せず" in html
     assert report.funnel(Letter.objects.filter(batch=batch), label="").already_booked == 1
     from notices import eligibility
