@@ -70,18 +70,31 @@ class Contact:
             errors["given_name"] = _("名を入力してください。")
         kana_f = self._reading(self.family_name_kana, family, latin_reading)
         kana_g = self._reading(self.given_name_kana, given, latin_reading)
-        if not kana_f:
-            errors["family_name_kana"] = (
-                _("セイ（フリガナ）は、カタカナかローマ字で入力してください（例：ヤマダ、SMITH）。")
-                if latin_reading
-                else _("セイ（フリガナ）は、カタカナで入力してください（例：ヤマダ）。")
-            )
-        if not kana_g:
-            errors["given_name_kana"] = (
-                _("メイ（フリガナ）は、カタカナかローマ字で入力してください（例：ハナコ、JOHN）。")
-                if latin_reading
-                else _("メイ（フリガナ）は、カタカナで入力してください（例：ハナコ）。")
-            )
+        # In English the reading is optional, as the form says: it is needed only for a name that is not in
+        # Latin letters, so no reading is asked for while the name itself is still empty.
+        typed_f, typed_g = (self.family_name_kana or "").strip(), (self.given_name_kana or "").strip()
+        if not kana_f and not (latin_reading and not typed_f and not family):
+            if latin_reading and not typed_f:
+                errors["family_name_kana"] = _(
+                    "姓がローマ字でないときは、セイ（フリガナ）をカタカナかローマ字で入力してください（例：ヤマダ、YAMADA）。"
+                )
+            elif latin_reading:
+                errors["family_name_kana"] = _(
+                    "セイ（フリガナ）は、カタカナかローマ字で入力してください（例：ヤマダ、SMITH）。"
+                )
+            else:
+                errors["family_name_kana"] = _("セイ（フリガナ）は、カタカナで入力してください（例：ヤマダ）。")
+        if not kana_g and not (latin_reading and not typed_g and not given):
+            if latin_reading and not typed_g:
+                errors["given_name_kana"] = _(
+                    "名がローマ字でないときは、メイ（フリガナ）をカタカナかローマ字で入力してください（例：ハナコ、HANAKO）。"
+                )
+            elif latin_reading:
+                errors["given_name_kana"] = _(
+                    "メイ（フリガナ）は、カタカナかローマ字で入力してください（例：ハナコ、JOHN）。"
+                )
+            else:
+                errors["given_name_kana"] = _("メイ（フリガナ）は、カタカナで入力してください（例：ハナコ）。")
         phone = jp.normalize_phone(self.phone)
         if not (self.phone or "").strip():
             errors["phone"] = _("電話番号を入力してください。")

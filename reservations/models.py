@@ -225,7 +225,7 @@ class Acknowledgement(models.Model):
             text,
             {
                 "photo_months": kind.photo_max_age_months if kind else 6,
-                "photo_size": kind.photo_size if kind else "縦4cm×横3cm",
+                "photo_size": kind.photo_size_in(language) if kind else "縦4cm×横3cm",
             },
         )
 

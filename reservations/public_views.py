@@ -128,10 +128,30 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     lang = _lang(request)
-    procedures = Procedure.objects.filter(is_active=True).select_related("certificate_kind").prefetch_related("hours")
+    procedures = list(
+        Procedure.objects.filter(is_active=True)
+        .select_related("certificate_kind", "office")
+        .prefetch_related("hours")
+        .order_by("office_id", "id")
+    )
+    # The same procedure is offered at each office under the same name: with more than one office, each entry
+    # names its own, or the list looks like a duplicate.
+    several_offices = len({p.office_id for p in procedures}) > 1
     # What to bring is on the first page, so a resident (or the relative helping) can prepare before starting.
-    rows = [(p, guidance.bring_items(p, language=lang)) for p in procedures]
-    return _render(request, "reservations/public/home.html", {"procedures": rows})
+    rows = [
+        {
+            "procedure": p,
+            "name": (lang == "en" and p.name_en) or p.name,
+            "office": p.office.in_language(lang)["name"] if several_offices else "",
+            "bring": guidance.bring_items(p, language=lang),
+        }
+        for p in procedures
+    ]
+    # Whether a visit without a booking is served is each procedure's setting (walk_ins_accepted, which the
+    # clerk's walk-in check follows): said once for the page when every procedure has the same rule.
+    rules_set = {p.walk_ins_accepted for p in procedures}
+    walk_ins = rules_set.pop() if len(rules_set) == 1 else None
+    return _render(request, "reservations/public/home.html", {"procedures": rows, "walk_ins": walk_ins})
 
 
 def book_start(request: HttpRequest) -> HttpResponse:
@@ -353,11 +373,12 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
 def _slot_rows(procedure: Procedure, day: date) -> list[dict[str, Any]]:
     """The day's times with their words made here rather than by template filters: a day has dozens of times,
     and this page is on every booking's path."""
+    dash = _("〜")
     return [
         {
             "pk": slot.pk,
             "left": slot.left,
-            "times": f"{slot.start.hour}:{slot.start:%M}〜{slot.end.hour}:{slot.end:%M}",
+            "times": f"{slot.start.hour}:{slot.start:%M}{dash}{slot.end.hour}:{slot.end:%M}",
             "left_text": ngettext("あと%(left)s人", "あと%(left)s人", slot.left) % {"left": slot.left},
         }
         for slot in selectors.day_slots(procedure=procedure, day=day)

@@ -43,7 +43,9 @@ def summary_text(error: str, field: BoundField) -> str:
     (「電話番号を入力してください。」), else prefixed with the field's label. A field whose label is long (a
     statement to tick) names itself in the summary by its `summary_label`."""
     label = str(getattr(field.field, "summary_label", field.label))
-    return str(error) if label in str(error) else f"{label}：{error}"
+    if label in str(error):
+        return str(error)
+    return f"{label}: {error}" if translation.get_language() == "en" else f"{label}：{error}"
 
 
 @register.filter

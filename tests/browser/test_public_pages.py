@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def to_details(page, live_server, day, *, english: bool = False) -> None:
     page.goto(f"{live_server.url}/book/p/jr-pass/?month={day:%Y-%m}")
     page.locator(f'a[href$="/{day.isoformat()}/"]').click()
-    page.get_by_role("button", name="10:00〜10:30").click()
+    page.get_by_role("button", name="10:00–10:30" if english else "10:00〜10:30").click()
     for box in page.get_by_role("checkbox").all():
         box.check()
     page.get_by_role("button", name="Next" if english else "次へ").click()

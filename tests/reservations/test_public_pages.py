@@ -107,7 +107,7 @@ def test_a_missing_page_is_friendly_in_both_languages(client, frozen) -> None:
     assert 'rel="icon"' in html
     client.get("/language/en/?next=/")
     html = client.get("/book/p/no-such-procedure/").content.decode()
-    assert "Page not found" in html and "Book with a code" in html
+    assert "Page not found" in html and "Book with the code from your letter" in html
 
 
 def test_the_error_page_renders_without_a_request_or_the_database() -> None:
