@@ -11,7 +11,7 @@ import pytest
 
 from reservations.models import Reservation
 from tests import factories
-from tests.reservations.helpers import CONTACT, ack_data
+from tests.reservations.helpers import CONTACT, ack_data, book
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +224,19 @@ def test_the_photo_rule_is_worded_the_same_on_every_page_and_e_mail(
     for text in (home, acknowledgements, confirm, manage, mail.body):
         assert "来庁日から" not in text
         assert not re.search(r"撮影した写真が必要です（\d+か月以内）", text)
+
+
+def test_an_english_confirmation_e_mail_uses_english_punctuation(
+    client, branch, slot, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    english(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client, slot, LATIN)
+    message = mailoutbox[0]
+    number = Reservation.objects.get().display_number
+    assert message.subject.endswith(f" ({number})")
+    html = message.alternatives[0][0]
+    for text in (message.subject, message.body, re.sub(r"<[^>]+>", " ", html)):
+        assert not FULL_WIDTH_PUNCTUATION.findall(text), text
+    assert "Thu 26 November 2026 9:00–9:30" in message.body
+    assert "Minato City Hall (1-1 Minato)" in message.body
