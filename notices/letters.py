@@ -50,11 +50,13 @@ PT_MM = 25.4 / 72
 # The address block is set this far inside the window on every side, so a sheet that slips a little in the
 # envelope still shows the whole address (the calibration sheet draws the window's own edge).
 ADDRESS_INSET_MM = 2.5
-# The bottom panel of a one-sheet letter (booking box, phone text, contact block) runs from LOWER_TOP_MM and must
-# end above LOWER_LIMIT_MM (10 mm above the sheet's edge, with room to spare for the estimate). Its text is set at
-# the largest of LOWER_SIZES_PT that fits; the contact block stays at CONTACT_PT.
+# The bottom panel of a one-sheet letter (booking box, phone text, closing, contact block) runs from LOWER_TOP_MM
+# and its text must end above 287 mm (a 10 mm margin). lower_fit estimates the line boxes, which end below the
+# glyphs, and counts a character more per paragraph than the line-breaking rules may move: measured against the
+# PDF it ends 0.6 to 6 mm below the real last line, so LOWER_LIMIT_MM is the margin less half a millimetre.
+# Its text is set at the largest of LOWER_SIZES_PT that fits; the contact block stays at CONTACT_PT.
 LOWER_TOP_MM = 201.0
-LOWER_LIMIT_MM = 284.0
+LOWER_LIMIT_MM = 286.5
 LOWER_SIZES_PT = ((12.0, 1.45), (11.5, 1.45), (11.0, 1.45), (11.0, 1.3))  # (size, line height)
 CONTACT_PT = 11.0
 LOWER_WIDTH_MM = 210.0 - 2 * 18.0
@@ -232,6 +234,48 @@ def contact_lines(office: Office, *, hours: bool) -> list[str]:
     return lines
 
 
+def shows_contact_hours(template: LetterTemplate) -> bool:
+    """The contact block gives the hours unless the phone text just above it already does."""
+    return "{office_hours}" not in template.phone_text
+
+
+def template_lower_fit(template: LetterTemplate, office: Office | None, values: dict[str, Any]) -> LowerFit:
+    return lower_fit(
+        booking_text=wording.fill(template.booking_text, values),
+        url=str(values["url"]),
+        phone_text=wording.fill(template.phone_text, values),
+        closing=wording.fill(template.closing, values),
+        contact_lines=contact_lines(office, hours=shows_contact_hours(template)) if office else [],
+    )
+
+
+def offices_not_fitting(batch: NoticeBatch, template: LetterTemplate) -> list[Office]:
+    """The offices whose one-sheet letters in `batch` (still to be mailed) cannot print the whole bottom panel
+    (booking, phone text, contact) above the bottom margin even at 11 pt: their texts are too long."""
+    pending = Letter.objects.filter(batch=batch, status=Letter.Status.PREPARED, invitation__isnull=False)
+    procedures = Procedure.objects.filter(invitations__letter__in=pending).select_related("office", "certificate_kind")
+    unfit: dict[int, Office] = {}
+    for procedure in procedures.distinct():
+        office, kind = procedure.office, procedure.certificate_kind
+        # The longest values a letter can carry: a date with a two-digit month and day, the procedure's figures.
+        longest = date(2027, 12, 28)
+        values = {
+            "expires_on": jp.wareki(longest),
+            "valid_until": jp.wareki(longest),
+            "code": "WWWWWWWW",
+            "url": booking_url("WWWWWWWW"),
+            "photo_months": kind.photo_max_age_months if kind else 6,
+            "photo_size": kind.photo_size if kind else "縦4cm×横3cm",
+            "office_phone": office.phone,
+            "office_hours": office.hours_text,
+            "days_ahead": procedure.days_ahead,
+            "name": "",
+        }
+        if not template_lower_fit(template, office, values).fits:
+            unfit[office.pk] = office
+    return list(unfit.values())
+
+
 # --- the wording -------------------------------------------------------------------------------------------------
 
 
@@ -326,15 +370,8 @@ def letter_context(
             "phone": "電話",
         }.items()
     }
-    # The contact block gives the hours unless the phone text just above it already does.
-    contact_hours = "{office_hours}" not in template.phone_text
-    lower = lower_fit(
-        booking_text=wording.fill(template.booking_text, values),
-        url=booking_url(code),
-        phone_text=wording.fill(template.phone_text, values),
-        closing=wording.fill(template.closing, values),
-        contact_lines=contact_lines(office, hours=contact_hours) if office else [],
-    )
+    contact_hours = shows_contact_hours(template)
+    lower = template_lower_fit(template, office, values)
     return {
         "t": template,
         "lower_fit": lower,

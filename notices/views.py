@@ -90,6 +90,8 @@ def batch_detail(request: StaffRequest, pk: int) -> HttpResponse:
         "tables": _batch_tables(batch),
         # Address blocks that cannot fit the envelope window, named before anything is printed.
         "unfit": letters.letters_not_fitting(batch, letters.letter_template()),
+        # Offices whose address, hours or the wording make the letter's bottom panel too long for the sheet.
+        "contact_unfit": letters.offices_not_fitting(batch, letters.letter_template()),
         # The letters not printed because the resident has already booked, beside the count of those printed.
         "already_booked": Letter.objects.filter(batch=batch, status=Letter.Status.ALREADY_BOOKED).count(),
         "status_form": LetterStatusForm(),

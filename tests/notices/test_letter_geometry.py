@@ -336,6 +336,9 @@ def test_the_contact_block_is_printed_whole_above_the_bottom_margin(frozen, offi
     assert in_frame and max(c["bottom"] for c in in_frame) < frame[3]
     assert search(page, "インターネットでの予約が難しい方")[1] > frame[3]
     assert search(page, "行き違いでお手続きがお済みの場合は")[1] > frame[3]
+    # The batch page raises no alarm for the demo's offices (the estimate is cautious: the long one is named).
+    named = letters.offices_not_fitting(batch, letters.letter_template())
+    assert bool(named) == (office == "long office")
 
 
 @pytest.mark.parametrize("options", [{}, {"letter_large_print": True}, {"letter_furigana": True}])
@@ -352,3 +355,22 @@ def test_the_expiry_box_keeps_clear_of_both_folds(frozen, options) -> None:
     assert frames, "the expiry box has no frame"
     frame = bbox(frames)
     assert clear_of_folds(frame), f"expiry box at {frame[1] / MM:.1f}–{frame[3] / MM:.1f} mm"
+
+
+def test_an_office_whose_texts_cannot_fit_the_sheet_is_named_on_the_batch_page(supervisor_client, frozen) -> None:
+    batch = batch_of()
+    html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
+    assert "用紙の下の余白" not in html  # the test office fits
+    Office.objects.update(hours_text="平日 8時45分〜17時15分（祝日・年末年始を除きます）" * 8)
+    assert not letters.lower_fit(
+        booking_text="",
+        url="",
+        phone_text="",
+        closing="",
+        contact_lines=letters.contact_lines(Office.main(), hours=True),
+    ).fits
+    html = supervisor_client.get(f"/staff/notices/batches/{batch.pk}/").content.decode()
+    assert (
+        f"{Office.main().name}のお知らせは、予約の案内と問い合わせ先が長く、用紙の下の余白（10mm）にかかるおそれがあります"
+        in html
+    )
