@@ -24,6 +24,17 @@ def _fresh_cache():
     local_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _japanese_between_tests():
+    # LocaleMiddleware leaves the last response's language active in the thread: a test that browsed in
+    # English would otherwise make the next test's lazy strings (form help texts, messages) English.
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def frozen():
     """Time stands still at factories.NOW (Wednesday 25 November 2026, 10:00 in Tokyo)."""
