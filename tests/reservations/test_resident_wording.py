@@ -122,6 +122,8 @@ def test_the_english_booking_pages_have_no_japanese_words_or_punctuation(client,
     assert "You can also book at another office: Minato City North Branch" in main_text(pages["calendar"])
     assert "Office: Minato City Hall (1-1 Minato)" in main_text(pages["calendar"])
     assert "Family name: Enter family name." in main_text(pages["details, empty"])
+    footer = pages["home"].split('<footer class="site-footer"', 1)[1]
+    assert "Minato City Hall Phone 000-000-0000" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", footer))
 
 
 def test_the_english_statement_gives_the_photo_size_in_english(client, slot) -> None:
