@@ -83,7 +83,7 @@ def test_an_imported_office_shows_on_the_resident_and_a_closure_closes_only_that
     form.get_by_role("button", name="追加").click()
     desk.get_by_text("保存し、予約枠を作り直しました").wait_for()
     assert desk.get_by_role("row").filter(has_text="北支所 設備点検").inner_text().split("\t")[:3] == [
-        day.isoformat(),
+        f"{day.year}年{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）",
         "北支所",
         "休業",
     ]
