@@ -236,6 +236,13 @@ def test_furigana_sit_above_their_kanji_and_names_read_as_the_register_holds(fro
     assert "ご来庁日の前6か月以内に撮影した写真" in text_without_readings(first, 12)
     assert clear_of_folds(qr_box(second)) and clear_of_folds(search(second, letter.invitation.display_code))
     assert max(c["bottom"] for c in first.chars + second.chars) < 292 * MM
+    # The readings over 問い合わせ先 sit below the contact block's rule, not on it.
+    label = search(second, "合わせ先")
+    # WeasyPrint draws the contact block's top border as two rects around the block: outer and inner edge.
+    edges = [r["top"] for r in second.rects if r["top"] < label[1] < r["bottom"] and r["width"] > 150 * MM]
+    over_label = [c for c in second.chars if round(c["size"], 1) == 7.0 and label[1] - 3 * MM < c["top"] < label[1]]
+    assert edges and over_label
+    assert min(c["top"] for c in over_label) - max(edges) > 1 * MM
 
 
 def test_large_print_with_furigana_still_fits_two_sheets(frozen) -> None:
