@@ -84,8 +84,12 @@ def measure(large_print: bool, furigana: bool) -> None:
             below = [c for c in page.chars if c["top"] >= contact[0]["top"] - 0.5]
             print(
                 f"  sheet {number} contact      {contact[0]['top'] / MM:6.1f} – "
-                f"{max(c['bottom'] for c in below) / MM:6.1f} mm, FAX and e-mail printed: "
-                f"{'FAX' in page.extract_text() and '@' in page.extract_text()}"
+                f"{max(c['bottom'] for c in below) / MM:6.1f} mm, "
+                + (
+                    f"FAX and e-mail printed: {'FAX' in page.extract_text() and '@' in page.extract_text()}"
+                    if context["office"].fax and context["office"].email
+                    else "(the office has no FAX or e-mail set)"
+                )
             )
         if not (large_print or furigana) and number == 1:
             fit = context["lower_fit"]
