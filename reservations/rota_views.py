@@ -24,6 +24,7 @@ from reservations.models import (
     DutyException,
     DutyPattern,
     GuideVersion,
+    Office,
     OpeningHours,
     Procedure,
     Qualification,
@@ -130,8 +131,16 @@ def rota_page(request: StaffRequest) -> HttpResponse:
     for p in DutyPattern.objects.filter(user_id__in=ids):
         patterns.setdefault(p.user_id, []).append(p)
     qualifications: dict[int, list[str]] = {}
-    for q in Qualification.objects.filter(user_id__in=ids).select_related("procedure"):
-        qualifications.setdefault(q.user_id, []).append(q.procedure.name)
+    several_offices = Office.objects.count() > 1
+    for q in (
+        Qualification.objects.filter(user_id__in=ids)
+        .select_related("procedure__office")
+        .order_by("procedure__office_id", "procedure_id")
+    ):
+        # With several offices the same procedure is named once per office: say which.
+        office = q.procedure.office
+        name = f"{q.procedure.name}（{office.name}）" if several_offices and office else q.procedure.name
+        qualifications.setdefault(q.user_id, []).append(name)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     rows = []
     for member in members:

@@ -90,6 +90,15 @@ def test_the_supervisor_grants_a_qualification(supervisor_client, frozen) -> Non
     assert RotaLog.objects.filter(action="qualified", clerk=newcomer).exists()
 
 
+def test_the_rota_names_the_office_of_each_qualification_when_there_are_several(supervisor_client, frozen) -> None:
+    main = factories.procedure()
+    branch_office, branch = factories.office_with_procedure("北支所", phone="06-2222-0000", slug="jr-pass-kita")
+    clerk = factories.clerk("sato", main)
+    Qualification.objects.create(user=clerk, procedure=branch)
+    page = supervisor_client.get("/staff/rota/").content.decode()
+    assert f"資格：{main.name}（{main.office.name}）、{branch.name}（北支所）" in page
+
+
 def test_the_supervisor_calls_a_resident_without_e_mail_and_records_it(supervisor_client, bob, frozen) -> None:
     procedure = factories.procedure()
     one_morning_slot_hours(procedure, places=1)
