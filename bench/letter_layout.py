@@ -26,24 +26,10 @@ def measure(large_print: bool, furigana: bool) -> None:
     from django.template.loader import render_to_string
 
     from notices import letters, pdf
-    from reservations.models import Office, Procedure
 
     template = letters.letter_template()
-    context = letters.letter_context(
-        template=template,
-        office=Office.main(),
-        procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
-        name="見本 太郎",
-        name_readings={"見本": "みほん", "太郎": "たろう"},
-        postal_code="530-0001",
-        address="大阪府大阪市北区梅田1丁目1番1号",
-        building="見本ハイツ101号",
-        expires_on=date(2027, 2, 28),
-        code="ACDEFG34",
-        valid_until=date(2027, 3, 30),
-        today=date(2026, 11, 25),
-        large_print=large_print,
-        furigana=furigana,
+    context = letters.sample_context(
+        template=template, today=date(2026, 11, 25), large_print=large_print, furigana=furigana
     )
     body = render_to_string("notices/letter_page.html", context)
     pages = pdfplumber.open(io.BytesIO(pdf.html_to_pdf(letters.document([body], template)))).pages

@@ -311,6 +311,28 @@ class _Writer:
         return mark_safe(linebreaksbr(wording.fill(escape(raw), self.values), autoescape=False))
 
 
+def sample_context(
+    *, template: LetterTemplate, today: date, large_print: bool = False, furigana: bool = False
+) -> dict[str, Any]:
+    """A letter with made-up data for the wording preview and bench/letter_layout.py: nobody's record is opened."""
+    return letter_context(
+        template=template,
+        office=Office.main(),
+        procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
+        name="見本 太郎",
+        name_readings={"見本": "みほん", "太郎": "たろう"},
+        postal_code="530-0001",
+        address="大阪府大阪市北区梅田1丁目1番1号",
+        building="見本ハイツ101号",
+        expires_on=date(today.year + 1, 2, 28),
+        code="ACDEFG34",
+        valid_until=date(today.year + 1, 3, 30),
+        today=today,
+        large_print=large_print,
+        furigana=furigana,
+    )
+
+
 def letter_context(
     *,
     template: LetterTemplate,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -182,23 +181,10 @@ def template_edit(request: StaffRequest) -> HttpResponse:
 def template_preview(request: StaffRequest) -> HttpResponse:
     """A sample letter with made-up data, so the wording can be checked without opening anyone's record;
     ?large=1 and ?furigana=1 show the two-sheet variants."""
-    from reservations.models import Procedure
-
     template = letters.letter_template()
-    today = timezone.localdate()
-    context = letters.letter_context(
+    context = letters.sample_context(
         template=template,
-        office=Office.main(),
-        procedure=Procedure.objects.filter(certificate_kind__is_letter_kind=True).first(),
-        name="見本 太郎",
-        name_readings={"見本": "みほん", "太郎": "たろう"},
-        postal_code="530-0001",
-        address="大阪府大阪市北区梅田1丁目1番1号",
-        building="見本ハイツ101号",
-        expires_on=date(today.year + 1, 2, 28),
-        code="ACDEFG34",
-        valid_until=date(today.year + 1, 3, 30),
-        today=today,
+        today=timezone.localdate(),
         large_print=request.GET.get("large") == "1",
         furigana=request.GET.get("furigana") == "1",
     )
