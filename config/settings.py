@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "staff.middleware.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reservations.page_cache.CalendarPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "reservations.flow.BookingFlowMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -16,10 +16,12 @@ through `version()`, `bump()` and `cached_page()`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from reservations import selectors
@@ -55,7 +57,7 @@ def _page_key(procedure_id: int, variant: str) -> str:
     return f"avail-page:{procedure_id}:{variant}"
 
 
-def cached_page(procedure_id: int, variant: str) -> tuple[int | None, bytes | None]:
+def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | None]:
     """The current version and the page stored under `variant` for that version, if any; no version when the
     cache cannot be reached."""
     try:
@@ -66,8 +68,8 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, bytes | No
         # Redis unreachable: the page is made from the database, and not stored.
         logger.warning("calendar cache unavailable", exc_info=True)
         return None, None
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current:
-        return current, stored[1]
+    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == current:
+        return current, Page(body=stored[1], headers=stored[2])
     return current, None
 
 
@@ -76,11 +78,37 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, bytes | No
 PAGE_TIMEOUT = 60
 
 
-def keep_page(procedure_id: int, variant: str, current: int, body: bytes) -> None:
+# Headers of the finished response that a stored page is served with; never Set-Cookie, which belongs to the
+# visitor the page was first made for (Django keeps cookies apart from the headers anyway).
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Cache-Control")
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.body)
+        for name, value in self.headers:
+            response[name] = value
+        response["Server-Timing"] = server_timing(cached=True)
+        return response
+
+
+def keep_page(procedure_id: int, variant: str, current: int, response: HttpResponse) -> None:
+    headers = tuple((name, response[name]) for name in KEPT_HEADERS if response.has_header(name))
     try:
-        cache.set(_page_key(procedure_id, variant), (current, body), timeout=PAGE_TIMEOUT)
+        cache.set(_page_key(procedure_id, variant), (current, response.content, headers), timeout=PAGE_TIMEOUT)
     except Exception:
         logger.warning("calendar cache unavailable", exc_info=True)
+
+
+# What the calendar view leaves on the request for reservations.page_cache.CalendarPageMiddleware: the page to
+# store once the response is finished, and the look-up the middleware already made (so the view does not make
+# it again).
+STORE_ATTR = "_calendar_page_store"
+LOOKED_UP_ATTR = "_calendar_page_looked_up"
 
 
 def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -228,6 +230,60 @@ def _month_param(value: str) -> tuple[int, int] | None:
         return None
 
 
+def _calendar_month(
+    request: HttpRequest, procedure: Procedure, now: datetime
+) -> tuple[tuple[int, int] | None, dict[str, Any] | None, str]:
+    """The month asked for (None: the first month with a free place), what to say when it cannot be booked yet,
+    and the raw `month` parameter."""
+    today = timezone.localdate(now)
+    _first, last = rules.bookable_range(procedure=procedure, now=now)
+    # Without a month asked for, the calendar opens on the month of the first day with a free place: on the
+    # 28th, a resident should not face a month of greyed-out days and have to find the next-month button.
+    raw = request.GET.get("month", "")
+    wanted = _month_param(raw) if raw else None
+    not_yet = None
+    if wanted is not None and wanted > (last.year, last.month):
+        # A letter's reader looks for the month their certificate runs out, before it can be booked.
+        month_start = date(*wanted, 1)
+        not_yet = {"month": month_start, "opens_on": month_start - timedelta(days=procedure.days_ahead)}
+        wanted = None
+    if wanted is not None and wanted < (today.year, today.month):
+        wanted = None
+    return wanted, not_yet, raw
+
+
+def calendar_from_store(request: HttpRequest) -> HttpResponse | None:
+    """The stored calendar page for this request, looked up before the session, CSRF, authentication and message
+    layers (page_cache.CalendarPageMiddleware); None when the view must run. The visitor carries no staff
+    session and no waiting message, and their booking in progress is already for this procedure (otherwise the
+    view writes it first)."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.func is not book_calendar:
+        return None
+    procedure = _active_procedure(slug=match.kwargs["slug"])
+    if procedure is None:
+        return None
+    state = _state(request)
+    if state.get("procedure") != procedure.pk:
+        return None
+    now = timezone.now()
+    lang = "en" if translation.get_language_from_request(request) == "en" else "ja"
+    wanted, _not_yet, raw = _calendar_month(request, procedure, now)
+    variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
+    if variant is None:
+        return None
+    current, page = availability.cached_page(procedure.pk, variant)
+    if page is not None:
+        return page.response()
+    setattr(request, availability.LOOKED_UP_ATTR, (variant, current))
+    return None
+
+
 def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     procedure = _active_procedure(slug=slug)
     if procedure is None:
@@ -243,27 +299,18 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     lang = _lang(request)
     today = timezone.localdate(now)
     first, last = rules.bookable_range(procedure=procedure, now=now)
-    # Without a month asked for, the calendar opens on the month of the first day with a free place: on the
-    # 28th, a resident should not face a month of greyed-out days and have to find the next-month button.
-    raw = request.GET.get("month", "")
-    wanted = _month_param(raw) if raw else None
-    not_yet = None
-    if wanted is not None and wanted > (last.year, last.month):
-        # A letter's reader looks for the month their certificate runs out, before it can be booked.
-        month_start = date(*wanted, 1)
-        not_yet = {"month": month_start, "opens_on": month_start - timedelta(days=procedure.days_ahead)}
-        wanted = None
-    if wanted is not None and wanted < (today.year, today.month):
-        wanted = None
-    variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
-    current = None
-    if variant is not None:
-        current, body = availability.cached_page(procedure.pk, variant)
-        if body is not None:
-            response = HttpResponse(body)
-            response["Cache-Control"] = "no-store"
-            response["Server-Timing"] = availability.server_timing(cached=True)
-            return response
+    wanted, not_yet, raw = _calendar_month(request, procedure, now)
+    looked_up = getattr(request, availability.LOOKED_UP_ATTR, None)
+    if looked_up is not None:
+        # The middleware looked for a stored page and found none: the page is made and stored below.
+        variant, current = looked_up
+    else:
+        variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
+        current = None
+        if variant is not None:
+            current, page = availability.cached_page(procedure.pk, variant)
+            if page is not None:
+                return page.response()
     if wanted is None:
         opens = selectors.first_open_day(procedure=procedure, now=now) or first
         wanted = (opens.year, opens.month)
@@ -291,7 +338,8 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     response = _render(request, "reservations/public/calendar.html", context)
     response["Server-Timing"] = availability.server_timing(cached=False)
     if variant is not None and current is not None:
-        availability.keep_page(procedure.pk, variant, current, response.content)
+        # Stored by page_cache.CalendarPageMiddleware once the layers below have added their headers.
+        setattr(request, availability.STORE_ATTR, (procedure.pk, variant, current))
     return response
 
 

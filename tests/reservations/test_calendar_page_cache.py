@@ -159,3 +159,52 @@ def test_with_redis_unreachable_the_calendar_and_the_booking_go_on_from_the_data
     book(slot, django_capture_on_commit_callbacks)  # the version cannot be bumped: logged, the booking stands
     assert slot.reservations.count() == 1
     assert 'href="/book/p/jr-pass/2026-11-26/"' not in Client().get("/book/p/jr-pass/").content.decode()
+
+
+def test_a_returning_visitor_is_served_the_stored_page_before_the_session_and_csrf_layers(
+    redis_cache, frozen, django_assert_num_queries
+) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    visitor = Client()
+    first = visitor.get("/book/p/jr-pass/")
+    assert timing(first) == "calendar;desc=miss"
+    assert "booking" in first.cookies  # the booking in progress is now for this procedure
+    with django_assert_num_queries(0):
+        again = visitor.get("/book/p/jr-pass/")
+    assert timing(again) == "calendar;desc=hit"
+    assert again.content == first.content
+    # Neither the session nor the authentication layer ran for it.
+    assert not hasattr(again.wsgi_request, "session") and not hasattr(again.wsgi_request, "user")
+    assert hasattr(first.wsgi_request, "user")
+    # Served by page_cache.CalendarPageMiddleware: the headers of the page it was made as, and those of the
+    # security layers above it; no cookie of anyone else's.
+    for header in ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Cache-Control"):
+        assert again[header] == first[header]
+    assert "Content-Security-Policy" in again
+    assert "Cookie" in again["Vary"] and "Accept-Language" in again["Vary"]
+    assert not again.cookies
+
+
+def test_the_stored_page_follows_the_visitors_language(redis_cache, frozen) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    japanese, english = Client(), Client(HTTP_ACCEPT_LANGUAGE="en")
+    for client in (japanese, english):
+        assert timing(client.get("/book/p/jr-pass/")) == "calendar;desc=miss"
+    ja, en = japanese.get("/book/p/jr-pass/"), english.get("/book/p/jr-pass/")
+    assert timing(ja) == timing(en) == "calendar;desc=hit"
+    assert ja["Content-Language"] == "ja" and en["Content-Language"] == "en"
+    assert '<html lang="ja">' in ja.content.decode() and '<html lang="en">' in en.content.decode()
+
+
+def test_a_booking_for_another_office_goes_through_the_view_which_starts_it_again(redis_cache, frozen) -> None:
+    slot = factories.slot(date(2026, 11, 26), places=1)
+    _office, other = factories.office_with_procedure("北支所", phone="06-1111-2222", slug="jr-pass-north")
+    visitor = Client()
+    visitor.get("/book/p/jr-pass/")
+    Client().get(f"/book/p/{other.slug}/")  # someone else's visit stores the other office's page
+    shown = visitor.get(f"/book/p/{other.slug}/")
+    assert shown.status_code == 200
+    # The view ran: the booking in progress now names the other procedure (its cookie was written again).
+    assert "booking" in shown.cookies
+    back = visitor.get(f"/book/p/{slot.procedure.slug}/")
+    assert "booking" in back.cookies
