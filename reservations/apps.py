@@ -33,13 +33,16 @@ class ReservationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from certificates.models import CertificateKind
-        from reservations import local_cache, staffing
-        from reservations.models import Office, Procedure
+        from reservations import calendar, local_cache, staffing
+        from reservations.models import CalendarDay, Office, Procedure
         from staff.signals import account_deactivated
 
         # The booking pages keep these rows for a minute in each process: an edit empties this process's copies.
         for model in (Office, Procedure, CertificateKind):
             post_save.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-save-{model.__name__}")
             post_delete.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-delete-{model.__name__}")
+        # Each process keeps the office calendar under a version number (reservations.calendar).
+        post_save.connect(calendar.changed, sender=CalendarDay, dispatch_uid="office-calendar-save")
+        post_delete.connect(calendar.changed, sender=CalendarDay, dispatch_uid="office-calendar-delete")
         # A staff account switched off: its bookings go to colleagues or on the supervisor's list at once.
         account_deactivated.connect(staffing.on_account_deactivated, dispatch_uid="rota-account-deactivated")

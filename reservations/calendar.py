@@ -8,19 +8,36 @@ every office, and its own days, its own winning.
 
 from __future__ import annotations
 
+import functools
+import logging
 from datetime import date, timedelta
 
 import jpholiday
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
+from reservations import local_cache
 from reservations.models import CalendarDay, Office
+from staff import counters
+
+logger = logging.getLogger(__name__)
+
+# The closures and openings change a few times a year and are read on every step of every booking: each process
+# keeps those of the last year and after (local_cache), under a version number that every change raises once it
+# commits (in Redis where Redis is the cache, one round trip to read; else a row in the database). A change is
+# seen by every process on its next read; in the process that made it, at once.
+VERSION_KEY = "office-calendar-version"
+KEPT_DAYS_BACK = 366
 
 
 def is_year_end_closure(day: date) -> bool:
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_national_holiday(day: date) -> bool:
+    # jpholiday's rules are fixed in the installed version: a day's answer never changes in a process.
     return jpholiday.is_holiday(day)
 
 
@@ -46,15 +63,51 @@ def closed_reason(day: date, exception: CalendarDay | None = None) -> str:
 
 def exceptions(start: date, end: date, office: Office | None = None) -> dict[date, CalendarDay]:
     """The closures and openings from start to end that apply at `office`: its own, and those for every office,
-    its own winning on the same day. Without an office, only those for every office. One query."""
-    rows = CalendarDay.objects.filter(day__gte=start, day__lte=end)
-    if office is None:
-        return {c.day: c for c in rows.filter(office__isnull=True)}
+    its own winning on the same day. Without an office, only those for every office. At most one query."""
+    kept = _kept_rows(start)
+    if kept is None:
+        rows = CalendarDay.objects.filter(day__gte=start, day__lte=end)
+        if office is None:
+            return {c.day: c for c in rows.filter(office__isnull=True)}
+        kept = list(rows.filter(Q(office__isnull=True) | Q(office=office)))
+    office_id = office.pk if office is not None else None
     found: dict[date, CalendarDay] = {}
-    for c in rows.filter(Q(office__isnull=True) | Q(office=office)):
+    for c in kept:
+        if not start <= c.day <= end or c.office_id not in (None, office_id):
+            continue
         if c.day not in found or c.office_id is not None:
             found[c.day] = c
     return found
+
+
+def _kept_rows(start: date) -> list[CalendarDay] | None:
+    """Every closure and opening from a year ago on, as this process keeps them for the current version; None
+    when `start` is earlier (a report of a past year reads the table) or the version cannot be read."""
+    since = timezone.localdate() - timedelta(days=KEPT_DAYS_BACK)
+    if start < since:
+        return None
+    try:
+        version = counters.value(VERSION_KEY, in_memory=True)
+    except Exception:
+        logger.warning("office calendar version unavailable", exc_info=True)
+        return None
+    return local_cache.get_or_set(
+        f"calendar-days:{version}:{since}", lambda: list(CalendarDay.objects.filter(day__gte=since))
+    )
+
+
+def changed(**kwargs: object) -> None:
+    """A closure or opening was saved or deleted (a signal receiver): this process forgets its copy at once, and
+    every process once the change commits."""
+    local_cache.clear()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        counters.increase(VERSION_KEY, in_memory=True)
+    except Exception:
+        logger.exception("office calendar version not raised")
 
 
 def is_office_day(day: date, office: Office | None = None) -> bool:

@@ -139,3 +139,32 @@ def test_the_calendar_says_whether_its_month_came_from_the_cache(
             contact=Contact("佐藤", "花子", "サトウ", "ハナコ", "090-1234-5678"),
         )
     assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=miss"
+
+
+def test_each_process_keeps_the_office_calendar_until_a_change_raises_its_version(
+    frozen, django_capture_on_commit_callbacks, django_assert_num_queries
+) -> None:
+    from staff import counters
+
+    day = date(2026, 12, 3)
+    assert calendar.is_office_day(day)
+    # Kept: asking again reads only the version number (a row here; in Redis in production), not the closures.
+    with django_assert_num_queries(1):
+        assert calendar.is_office_day(day)
+    # Another process closes the day: this process's copy is not told, until the version rises.
+    CalendarDay.objects.bulk_create([CalendarDay(day=day, kind="closed", note="停電")])
+    assert calendar.is_office_day(day)
+    counters.increase(calendar.VERSION_KEY, in_memory=True)
+    assert not calendar.is_office_day(day)
+    # A change saved here is seen here at once, and raises the version for the others once it commits.
+    before = counters.value(calendar.VERSION_KEY, in_memory=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.filter(day=day).delete()
+    assert calendar.is_office_day(day)
+    assert counters.value(calendar.VERSION_KEY, in_memory=True) > before
+
+
+def test_a_range_older_than_a_year_is_read_from_the_table(frozen) -> None:
+    old = date(2025, 6, 4)
+    CalendarDay.objects.create(day=old, kind="closed", note="旧庁舎の移転")
+    assert calendar.office_days(old, old) == []
