@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import jpholiday
@@ -142,3 +143,33 @@ def previous_office_day(day: date, *, limit: int = 40, office: Office | None = N
 def next_office_day(day: date, *, limit: int = 40, office: Office | None = None) -> date | None:
     candidates = office_days(day + timedelta(days=1), day + timedelta(days=limit), office)
     return candidates[0] if candidates else None
+
+
+@dataclass(frozen=True)
+class Around:
+    previous_day: date
+    next_day: date | None
+    is_office_day: bool
+    closed_reason: str
+
+
+def around(day: date, *, limit: int = 40, office: Office | None = None) -> Around:
+    """What the day list says about a day: the office day before it and after it (as previous_office_day and
+    next_office_day), whether it is an office day itself and if not why (as is_office_day and closed_reason).
+    One read of the closures and openings for the three."""
+    found = exceptions(day - timedelta(days=limit), day + timedelta(days=limit), office)
+
+    def open_on(other: date) -> bool:
+        exception = found.get(other)
+        if exception is not None:
+            return exception.kind == CalendarDay.Kind.OPEN
+        return is_default_office_day(other)
+
+    before = (day - timedelta(days=n) for n in range(1, limit + 1))
+    after = (day + timedelta(days=n) for n in range(1, limit + 1))
+    return Around(
+        previous_day=next((d for d in before if open_on(d)), day - timedelta(days=1)),
+        next_day=next((d for d in after if open_on(d)), None),
+        is_office_day=open_on(day),
+        closed_reason=closed_reason(day, found.get(day)),
+    )

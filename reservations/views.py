@@ -61,15 +61,11 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
     day = day or timezone.localdate()
     office_list = list(Office.objects.order_by("id"))
     office = _office_filter(request, office_list)
-    slots = selectors.day_list(day=day, office=office)
-    rows = []
+    rows = selectors.day_list_rows(day=day, office=office)
     counts = {status: 0 for status in Reservation.Status.values}
-    for slot in slots:
-        reservations = list(slot.reservations.all())
+    for _slot, reservations in rows:
         for r in reservations:
-            counts[r.status] += 1
-        photo = _photo_rule_for(slot)
-        rows.append((slot, [(r, photo) for r in reservations]))
+            counts[r["status"]] += 1
     day_walk_ins = list(
         WalkIn.objects.filter(day=day, **({"procedure__office": office} if office else {}))
         .select_related("procedure")
@@ -80,19 +76,23 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         action=AccessLog.Action.VIEW,
         detail=f"予約一覧 {day.isoformat()}" + (f" {office.name}" if office else ""),
     )
+    around = calendar.around(day, office=office)
     context = {
         "day": day,
         # The whole city's list names each appointment's office.
         "rows_html": day_rows.rows_html(
-            rows, csrf_token=get_token(request), show_office=office is None and len(office_list) > 1
+            rows,
+            csrf_token=get_token(request),
+            show_office=office is None and len(office_list) > 1,
+            photo_rule=_photo_rule_for,
         ),
         "counts": counts,
         "walk_ins": len(day_walk_ins),
         "walk_in_rows": day_walk_ins,
-        "previous_day": calendar.previous_office_day(day, office=office),
-        "next_day": calendar.next_office_day(day, office=office),
-        "is_office_day": calendar.is_office_day(day, office),
-        "closed_reason": calendar.closed_reason(day, calendar.exceptions(day, day, office).get(day)),
+        "previous_day": around.previous_day,
+        "next_day": around.next_day,
+        "is_office_day": around.is_office_day,
+        "closed_reason": around.closed_reason,
         "statuses": Reservation.Status,
         "offices": office_list,
         "office": office,
