@@ -5,10 +5,16 @@ few chunks and ends, so the memory of its documents is returned to the system. T
 (Debian's `qpdf` package) in its own process. qpdf holds the joined document's objects while it writes (about
 30 KB per letter), which stays below one renderer's memory up to about 5,000 letters a batch. The joined file
 keeps the pages only: no outline or document structure, which printed letters do not need.
+
+Each chunk embeds its own subset of each font. WeasyPrint keeps every glyph at its place in the font (its glyph
+ids), so the subsets of one font differ only by which glyphs they carry: the joined file gets one program per font
+holding the glyphs of all of them (shared_font_programs), and its objects are packed in object streams.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import itertools
 import json
 import os
@@ -17,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,19 +126,127 @@ class _Renderer:
 
 def join(inputs: list[Path], output: Path) -> int:
     """Write the pages of `inputs`, in order, as one PDF at `output`; returns the number of pages."""
-    # --warning-exit-0: a warning about a chunk (qpdf repairs what it warns about) is not a failed batch.
-    # --remove-unreferenced-resources=no: WeasyPrint's pages reference only what they use, and looking for unused
-    # resources would parse every page's content: five times slower and a third more memory.
-    _qpdf(
-        "--warning-exit-0",
-        "--remove-unreferenced-resources=no",
-        "--empty",
-        "--pages",
-        *[str(p) for p in inputs],
-        "--",
-        str(output),
-    )
+    with tempfile.TemporaryDirectory(prefix="madoguchi-join-", dir=output.parent) as tmp:
+        pages = Path(tmp) / "pages.pdf"
+        # --warning-exit-0: a warning about a chunk (qpdf repairs what it warns about) is not a failed batch.
+        # --remove-unreferenced-resources=no: WeasyPrint's pages reference only what they use, and looking for
+        # unused resources would parse every page's content: five times slower and a third more memory.
+        _qpdf(
+            "--warning-exit-0",
+            "--remove-unreferenced-resources=no",
+            "--empty",
+            "--pages",
+            *[str(p) for p in inputs],
+            "--",
+            str(pages),
+        )
+        update = Path(tmp) / "fonts.json"
+        shared = shared_font_programs(pages, update)
+        # Objects no page reaches any more (the programs replaced by a shared one) are not written.
+        _qpdf(
+            "--warning-exit-0",
+            *([f"--update-from-json={update}"] if shared else []),
+            "--object-streams=generate",
+            str(pages),
+            str(output),
+        )
     return int(_qpdf("--show-npages", str(output)))
+
+
+def shared_font_programs(pdf: Path, update: Path) -> int:
+    """Write to `update` the qpdf JSON that points every subset of one font in `pdf` (same name, one per chunk) at
+    one program holding all their glyphs; returns how many fonts are shared, 0 when none (nothing written).
+
+    A font is left as it is unless its subsets are TrueType programs that agree glyph for glyph where they
+    overlap, that is subsets of one font file that kept the glyph ids, so that every page draws what it drew."""
+    found_path = update.with_name("objects.json")
+    _qpdf("--json-output", str(pdf), str(found_path), "--json-stream-data=none")
+    objects = json.loads(found_path.read_bytes())["qpdf"][1]
+    descriptors: defaultdict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for key, obj in objects.items():
+        value = obj.get("value")
+        if (
+            isinstance(value, dict)
+            and value.get("/Type") == "/FontDescriptor"
+            and isinstance(value.get("/FontFile2"), str)
+            and "/CIDSet" not in value  # a CIDSet lists the glyphs of its own subset
+        ):
+            descriptors[value["/FontName"]].append((key, value))
+    fonts = {name: found for name, found in descriptors.items() if len({d["/FontFile2"] for _, d in found}) > 1}
+    if not fonts:
+        return 0
+    program_refs = sorted({d["/FontFile2"] for found in fonts.values() for _, d in found})
+    _qpdf(
+        "--json-output",
+        str(pdf),
+        str(found_path),
+        "--json-stream-data=inline",
+        "--decode-level=generalized",
+        *[f"--json-object={ref.split()[0]},{ref.split()[1]}" for ref in program_refs],
+    )
+    programs = json.loads(found_path.read_bytes())["qpdf"][1]
+    changes: dict[str, dict] = {}
+    for found in fonts.values():
+        refs = list(dict.fromkeys(d["/FontFile2"] for _, d in found))
+        streams = [programs[f"obj:{ref}"]["stream"] for ref in refs]
+        if any("/Filter" in stream["dict"] or "data" not in stream for stream in streams):
+            continue  # stored in a way qpdf does not decode
+        merged = font_union([base64.b64decode(stream["data"]) for stream in streams])
+        if merged is None:
+            continue
+        keeper = refs[0]
+        data = base64.b64encode(merged).decode("ascii")
+        changes[f"obj:{keeper}"] = {"stream": {"dict": {**streams[0]["dict"], "/Length1": len(merged)}, "data": data}}
+        for key, descriptor in found:
+            if descriptor["/FontFile2"] != keeper:
+                changes[key] = {"value": {**descriptor, "/FontFile2": keeper}}
+    if not changes:
+        return 0
+    header = {"jsonversion": 2, "pushedinheritedpageresources": False, "calledgetallpages": False}
+    update.write_text(json.dumps({"qpdf": [header, changes]}), encoding="utf-8")
+    return sum(1 for key in changes if "stream" in changes[key])
+
+
+def font_union(programs: list[bytes]) -> bytes | None:
+    """One TrueType program with every glyph of `programs`, subsets of one font that kept its glyph ids; None
+    when two of them hold different outlines for the same glyph id (then they are not such subsets)."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    distinct = list(dict.fromkeys(programs))
+    if len(distinct) == 1:
+        return distinct[0]
+    try:
+        # recalcBBoxes: the font's bounding box, maxp's and hhea's limits are computed again for all the glyphs.
+        fonts = [TTFont(io.BytesIO(p), recalcTimestamp=False) for p in distinct]
+        if not all("glyf" in font for font in fonts):
+            return None
+        base = max(fonts, key=lambda font: font["maxp"].numGlyphs)
+        order = base.getGlyphOrder()
+        glyphs = base["glyf"].glyphs  # the raw glyphs: reading them through the table would decompile each
+        metrics = [tag for tag in ("hmtx", "vmtx") if tag in base]
+        for font in fonts:
+            if font is base:
+                continue
+            if font["head"].unitsPerEm != base["head"].unitsPerEm or any(tag not in font for tag in metrics):
+                return None
+            theirs = font["glyf"].glyphs
+            for gid, name in enumerate(font.getGlyphOrder()):
+                data = getattr(theirs[name], "data", b"")
+                if not data:
+                    continue
+                mine = getattr(glyphs[order[gid]], "data", b"")
+                if mine:
+                    if mine != data:
+                        return None
+                    continue
+                glyphs[order[gid]] = theirs[name]
+                for tag in metrics:
+                    base[tag].metrics[order[gid]] = font[tag].metrics[name]
+        out = io.BytesIO()
+        base.save(out)
+    except (TTLibError, KeyError, IndexError, ValueError, AssertionError):
+        return None
+    return out.getvalue()
 
 
 def _qpdf(*args: str) -> str:
