@@ -125,6 +125,38 @@ class Meter:
         django_backend.Template.render = timed_render
 
 
+AREAS = (
+    ("django templates", "/django/template"),
+    ("django ORM and database", "/django/db/"),
+    ("psycopg", "/psycopg/"),
+    ("translation", "/django/utils/translation/"),
+    ("forms", "/django/forms/"),
+    ("django middleware and handlers", "/django/middleware/"),
+    ("django sessions, auth, messages, OTP", ("/django/contrib/", "/django_otp/")),
+    ("redis client", "/redis/"),
+    ("cryptography", "/cryptography/"),
+    ("django other", "/django/"),
+    ("this project", ("/reservations/", "/staff/", "/config/", "/certificates/", "/notices/")),
+)
+
+
+def by_area(stats: pstats.Stats) -> str:
+    """Own CPU time (tottime) summed by where the function lives: which layer the time goes to."""
+    totals: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        for area, needles in AREAS:
+            if any(needle in filename for needle in ((needles,) if isinstance(needles, str) else needles)):
+                totals[area] += tottime
+                break
+        else:
+            totals["other (Python, builtins)"] += tottime
+    whole = sum(totals.values()) or 1.0
+    lines = ["own time by area (the profiler slows everything; read the shares):"]
+    for area, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        lines.append(f"  {area:<40} {seconds / whole:6.1%}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bookings", type=int, default=200)
@@ -268,8 +300,10 @@ def main() -> None:
             print("   ", sql[:300])
     if profiler is not None:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(40)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(args.sort).print_stats(40)
         print(out.getvalue())
+        print(by_area(stats))
     print(f"reproduce: python bench/booking_steps.py --bookings {args.bookings}")
 
 

@@ -223,6 +223,7 @@ def reservation_book(
     slot_id: int,
     contact: Contact,
     acknowledged: Iterable[int],
+    slot: Slot | None = None,
     channel: str = Reservation.Channel.WEB,
     invitation_code: str | None = None,
     user: User | None = None,
@@ -232,7 +233,9 @@ def reservation_book(
     now: datetime | None = None,
 ) -> Reservation:
     """Book a place. `client_key` (reservations.review.client_key) says which client a web booking came from:
-    a burst from one client is capped at BOOKING_BURST_RATE and shown to the supervisor."""
+    a burst from one client is capped at BOOKING_BURST_RATE and shown to the supervisor. `slot` is the slot row
+    the caller has just read, when it has (it is not read again); its places are taken by a conditional UPDATE
+    either way."""
     now = now or timezone.now()
     contact = contact.cleaned(latin_reading=language == "en")
     staff = channel != Reservation.Channel.WEB
@@ -243,7 +246,10 @@ def reservation_book(
     missing = [a for a in active_acks if a.required and a.pk not in acknowledged]
     if missing:
         raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})
-    slot = Slot.objects.select_related("procedure").filter(pk=slot_id, procedure=procedure).first()
+    if slot is None or slot.pk != slot_id or slot.procedure_id != procedure.pk:
+        slot = Slot.objects.filter(pk=slot_id, procedure=procedure).first()
+    if slot is not None:
+        slot.procedure = procedure  # with its office, which the booking window reads
     if slot is None:
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     with transaction.atomic():

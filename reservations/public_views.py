@@ -553,6 +553,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             reservation = booking.reservation_book(
                 procedure=procedure,
                 slot_id=slot.pk,
+                slot=slot,
                 contact=booking.Contact(**state["contact"]),
                 acknowledged=state.get("acks", []),
                 invitation_code=state.get("invitation"),

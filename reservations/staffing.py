@@ -278,7 +278,7 @@ def clerks_free(
     Booking, re-staffing after an absence, the supervisor's reassignment and the walk-in screen all choose from
     this one list."""
     qualified = rota.qualified_ids(procedure_id)
-    duty = duty or rota.duty_for(start=day, end=day, user_ids=qualified)
+    duty = duty or rota.duty_for(start=day, end=day, user_ids=qualified, known_active=True)
     busy = busy or rota.busy_for(start=day, end=day)
     staff = duty.staff(day, start, end, qualified)
     free = [uid for uid in staff if not busy.serving(uid, day, start, end)]

@@ -27,10 +27,18 @@ CHOOSING_WIDGETS = (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultipl
 
 def _default_messages(field: forms.Field) -> dict[str, Any]:
     """The messages Django gives this field class (what Field.__init__ collects from the class hierarchy)."""
-    messages: dict[str, Any] = {}
-    for cls in reversed(type(field).__mro__):
-        messages.update(getattr(cls, "default_error_messages", {}))
+    # Read only (apply_clear_messages compares with it): one dictionary per field class.
+    field_class = type(field)
+    messages = _DEFAULTS.get(field_class)
+    if messages is None:
+        messages = {}
+        for cls in reversed(field_class.__mro__):
+            messages.update(getattr(cls, "default_error_messages", {}))
+        _DEFAULTS[field_class] = messages
     return messages
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
 
 
 def _format_example(field: type[forms.Field]) -> str | None:
@@ -106,22 +114,32 @@ def _clear_messages(
     return tuple((code, text.format(label=safe_label)) for code, text in messages.items())
 
 
+# Django's length and range validators, whose messages do not name the field.
+_CLEARED_VALIDATORS = (
+    validators.MaxLengthValidator,
+    validators.MinLengthValidator,
+    validators.MaxValueValidator,
+    validators.MinValueValidator,
+)
+
+
 def _clear_validator(validator: Any, label: str) -> Any:
     """A copy of Django's length and range validators with a message that names the field (the validator objects
-    are shared between form instances, so they are replaced, never changed)."""
+    are shared between form instances, so they are replaced, never changed). Any other validator, or one with a
+    message of its own, is returned as it is."""
+    cls = type(validator)
+    if cls not in _CLEARED_VALIDATORS or validator.message is not cls.message:
+        return validator
     safe_label = _label_in_sentence(label)
-    too_long = _("{label}は%(limit_value)d文字以内で入力してください（いま%(show_value)d文字）。")
-    too_short = _("{label}は%(limit_value)d文字以上で入力してください（いま%(show_value)d文字）。")
-    texts = {
-        validators.MaxLengthValidator: too_long,
-        validators.MinLengthValidator: too_short,
-        validators.MaxValueValidator: _("{label}は%(limit_value)s以下にしてください。"),
-        validators.MinValueValidator: _("{label}は%(limit_value)s以上にしてください。"),
-    }
-    for cls, text in texts.items():
-        if type(validator) is cls and validator.message is cls.message:
-            return cls(validator.limit_value, message=text.format(label=safe_label))
-    return validator
+    if cls is validators.MaxLengthValidator:
+        text = _("{label}は%(limit_value)d文字以内で入力してください（いま%(show_value)d文字）。")
+    elif cls is validators.MinLengthValidator:
+        text = _("{label}は%(limit_value)d文字以上で入力してください（いま%(show_value)d文字）。")
+    elif cls is validators.MaxValueValidator:
+        text = _("{label}は%(limit_value)s以下にしてください。")
+    else:
+        text = _("{label}は%(limit_value)s以上にしてください。")
+    return cls(validator.limit_value, message=text.format(label=safe_label))
 
 
 def apply_clear_messages(form: forms.BaseForm) -> None:
