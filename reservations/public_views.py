@@ -7,7 +7,7 @@ goes into a URL, and no step writes to the server before the booking itself.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +37,7 @@ from reservations import (
     selectors,
 )
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
-from reservations.models import Invitation, Office, Procedure, Reservation, Slot, normalize_code
+from reservations.models import Acknowledgement, Invitation, Office, Procedure, Reservation, Slot, normalize_code
 from staff.net import client_address
 
 SESSION_KEY = "booking"
@@ -97,9 +97,28 @@ def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
 
 
 def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None:
+    """The chosen slot. A slot's day and times never change (slots are made once and only their places move), so
+    the booking in progress carries them from the times page and the following pages read no row; the booking
+    itself takes the place with a conditional UPDATE of the row, which is where a full slot is found."""
     if not state.get("slot"):
         return None
+    at = state.get("slot_at")
+    if isinstance(at, list) and len(at) == 3 and state.get("procedure") == procedure.pk:
+        try:
+            day, start, end = date.fromisoformat(at[0]), time.fromisoformat(at[1]), time.fromisoformat(at[2])
+        except (TypeError, ValueError):
+            pass
+        else:
+            return Slot(pk=state["slot"], procedure=procedure, day=day, start=start, end=end)
     return Slot.objects.filter(pk=state["slot"], procedure=procedure).first()
+
+
+def _acknowledgements(procedure: Procedure) -> list[Acknowledgement]:
+    """The statements to tick, as each process keeps them for a minute (local_cache, emptied in this process by
+    any edit). The booking service reads them from the database when it books, and records what it read."""
+    return local_cache.get_or_set(
+        f"acknowledgements:{procedure.pk}", lambda: list(procedure.acknowledgements_to_agree())
+    )
 
 
 def language(request: HttpRequest, code: str) -> HttpResponse:
@@ -407,6 +426,7 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
         else:
             state["procedure"] = procedure.pk
             state["slot"] = slot.pk
+            state["slot_at"] = [slot.day.isoformat(), slot.start.isoformat(), slot.end.isoformat()]
             _save(request, state)
             if state.get("change"):
                 return redirect("public:change", token=state["change"])
@@ -478,7 +498,7 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    acknowledgements = list(procedure.acknowledgements_to_agree())
+    acknowledgements = _acknowledgements(procedure)
     initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
     form = AcknowledgementForm(
         request.POST or None, acknowledgements=acknowledgements, initial=initial, language=_lang(request)
@@ -563,6 +583,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         except booking.SlotFull as exc:
             messages.error(request, exc.messages[0])
             state.pop("slot", None)
+            state.pop("slot_at", None)
             _save(request, state)
             return redirect("public:book_times", slug=procedure.slug, day=slot.day)
         except ValidationError as exc:
@@ -582,7 +603,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "step": 5,
         "acknowledgements": [
-            a.render(_lang(request)) for a in procedure.acknowledgements.filter(pk__in=state.get("acks", []))
+            a.render(_lang(request)) for a in _acknowledgements(procedure) if a.pk in state.get("acks", [])
         ],
         "from_letter": bool(state.get("invitation")),
         "needs_text": Reservation.describe_needs(

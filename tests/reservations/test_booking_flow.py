@@ -8,6 +8,7 @@ from django.core import mail
 from reservations.models import Invitation, Reservation, Slot
 from tests import factories
 from tests.factories import JST
+from tests.redis_server import redis_url  # noqa: F401 (a fixture)
 from tests.reservations.helpers import CONTACT, ack_data, book, walk_to_confirm
 
 pytestmark = pytest.mark.django_db
@@ -473,3 +474,55 @@ def test_the_home_page_gives_phone_fax_and_email_of_the_office(client, frozen) -
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "06-0000-0000" in html and "FAX 06-0000-0001" in html
     assert 'href="mailto:shomei@city.example.jp"' in html
+
+
+def test_the_steps_between_the_times_and_the_booking_read_no_row(
+    client,
+    slot,
+    settings,
+    redis_url,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,  # noqa: F811
+) -> None:
+    # As in production, Redis counts the public rate limits.
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "steps"}}
+    procedure = slot.procedure
+    ticks = ack_data(procedure)
+    client.get("/book/p/jr-pass/")
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    client.get("/book/acknowledgements/")  # the statements are read once in this process, then kept
+    # The chosen slot's day and times travel in the booking cookie; the statements are kept in the process.
+    with django_assert_num_queries(0):
+        html = client.get("/book/acknowledgements/").content.decode()
+        assert "2026年5月26日（火）以降" in html
+        client.post("/book/acknowledgements/", ticks)
+        client.get("/book/details/")
+        client.post("/book/details/", CONTACT)
+        html = client.get("/book/confirm/").content.decode()
+    assert "11月26日（木）" in html and "9:00" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/book/confirm/")
+    assert Reservation.objects.get(slot=slot).token in response["Location"]
+
+
+def test_a_booking_cookie_without_the_slots_times_still_reads_the_slot(client, slot) -> None:
+    from reservations import flow
+
+    walk_to_confirm(client, slot)
+    # As a cookie written before the times travelled with it.
+    state = flow.decode(client.cookies["booking"].value)
+    del state["booking"]["slot_at"]
+    client.cookies["booking"] = flow.encode(state)
+    html = client.get("/book/confirm/").content.decode()
+    assert "9:00" in html
+    assert client.post("/book/confirm/")["Location"].startswith("/reservation/")
+
+
+def test_a_statement_edited_here_shows_on_the_next_page_at_once(client, slot) -> None:
+    procedure = slot.procedure
+    client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
+    client.get("/book/acknowledgements/")
+    statement = procedure.acknowledgements.filter(active=True).first()
+    statement.text = "新しい確認事項の文言です。"
+    statement.save()
+    assert "新しい確認事項の文言です。" in client.get("/book/acknowledgements/").content.decode()
