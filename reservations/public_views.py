@@ -648,12 +648,14 @@ def _public_status(status: str) -> str:
 
 def _reservation_by_token(token: str) -> Reservation:
     reservation = (
-        Reservation.objects.select_related("slot", "procedure__office", "procedure__certificate_kind")
-        .filter(token=token[:64], anonymised_at__isnull=True)
-        .first()
+        Reservation.objects.select_related("slot").filter(token=token[:64], anonymised_at__isnull=True).first()
     )
     if reservation is None:
         raise Http404
+    # The procedure with its office and certificate kind, as this process keeps it (a withdrawn one is read).
+    reservation.procedure = _active_procedure(pk=reservation.procedure_id) or (
+        Procedure.objects.select_related("office", "certificate_kind").get(pk=reservation.procedure_id)
+    )
     return reservation
 
 
