@@ -81,27 +81,35 @@ def duty_for(*, start: date, end: date, user_ids: Iterable[int] | None = None, k
         if user_ids is not None:
             active = active.filter(pk__in=list(user_ids))
         active_ids = set(active.values_list("pk", flat=True))
+    # Plain values, not model instances: a booking reads the rota of its day for every clerk.
+    weekdays = {(start + timedelta(days=n)).weekday() for n in range(min((end - start).days + 1, 7))}
     patterns: dict[tuple[int, int], list[Interval]] = defaultdict(list)
-    for p in DutyPattern.objects.filter(user_id__in=active_ids):
-        patterns[(p.user_id, p.weekday)].append((p.start, p.end))
-    exceptions: dict[tuple[int, date], list[DutyException]] = defaultdict(list)
-    for e in DutyException.objects.filter(user_id__in=active_ids, day__gte=start, day__lte=end):
-        exceptions[(e.user_id, e.day)].append(e)
+    for user_id, weekday, p_start, p_end in DutyPattern.objects.filter(
+        user_id__in=active_ids, weekday__in=weekdays
+    ).values_list("user_id", "weekday", "start", "end"):
+        patterns[(user_id, weekday)].append((p_start, p_end))
+    absences = frozenset(DutyException.ABSENCES)
+    # (start, end, is_absence) of each exception, by clerk and day
+    exceptions: dict[tuple[int, date], list[tuple[time | None, time | None, bool]]] = defaultdict(list)
+    for user_id, day, e_start, e_end, kind in DutyException.objects.filter(
+        user_id__in=active_ids, day__gte=start, day__lte=end
+    ).values_list("user_id", "day", "start", "end", "kind"):
+        exceptions[(user_id, day)].append((e_start, e_end, kind in absences))
     duty = Duty(start, end)
     day = start
     while day <= end:
         for uid in active_ids:
             intervals = list(patterns.get((uid, day.weekday()), ()))
             found = exceptions.get((uid, day), ())
-            intervals += [(e.start, e.end) for e in found if not e.is_absence and e.start and e.end]
+            intervals += [(e_start, e_end) for e_start, e_end, absent in found if not absent and e_start and e_end]
             intervals = merge(intervals)
-            for e in found:
-                if not e.is_absence:
+            for e_start, e_end, absent in found:
+                if not absent:
                     continue
-                if e.start is None or e.end is None:
+                if e_start is None or e_end is None:
                     intervals = []
                     break
-                intervals = subtract(intervals, (e.start, e.end))
+                intervals = subtract(intervals, (e_start, e_end))
             if intervals:
                 duty.intervals[(uid, day)] = intervals
         day += timedelta(days=1)
