@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -434,23 +435,29 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
     return _render(
         request,
         "reservations/public/times.html",
-        {"procedure": procedure, "day": day, "slots": _slot_rows(procedure, day), "state": state, "step": 2},
+        {"procedure": procedure, "day": day, "slot_list": _slot_list(procedure, day), "state": state, "step": 2},
     )
 
 
-def _slot_rows(procedure: Procedure, day: date) -> list[dict[str, Any]]:
-    """The day's times with their words made here rather than by template filters: a day has dozens of times,
-    and this page is on every booking's path."""
+def _slot_list(procedure: Procedure, day: date) -> str:
+    """The day's times as the list of buttons, written here rather than by the template engine: a day has dozens
+    of times, and this page is on every booking's path."""
     dash = _("〜")
-    return [
-        {
-            "pk": slot.pk,
-            "left": slot.left,
-            "times": f"{slot.start.hour}:{slot.start:%M}{dash}{slot.end.hour}:{slot.end:%M}",
-            "left_text": ngettext("あと%(left)s人", "あと%(left)s人", slot.left) % {"left": slot.left},
-        }
-        for slot in selectors.day_slots(procedure=procedure, day=day)
-    ]
+    items = []
+    for slot in selectors.day_slots(procedure=procedure, day=day):
+        times = escape(f"{slot.start.hour}:{slot.start:%M}{dash}{slot.end.hour}:{slot.end:%M}")
+        left = slot.left
+        if left > 0:
+            left_text = escape(ngettext("あと%(left)s人", "あと%(left)s人", left) % {"left": left})
+            items.append(
+                f'<li><button type="submit" name="slot" value="{slot.pk}" class="button">{times}<br>'
+                f"<small>{left_text}</small></button></li>"
+            )
+        else:
+            items.append(f'<li><span class="full-slot">{times}<br><small>{escape(_("満員"))}</small></span></li>')
+    if not items:
+        items.append(f"<li>{escape(_('この日に予約できる時間はありません。'))}</li>")
+    return mark_safe('<ul class="slot-list">\n' + "".join(f"  {item}\n" for item in items) + "</ul>")
 
 
 def _int(value: Any) -> int | None:
