@@ -16,6 +16,7 @@ through `version()`, `bump()` and `cached_page()`.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -73,6 +74,37 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | Non
     if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == current:
         return current, Page(body=stored[1], headers=stored[2])
     return current, None
+
+
+# After a booking changes the version, every visitor of the next moment would miss and make the same page. The
+# first one makes it; the others wait for it a little (sleeping, not computing), polling the cache, and make it
+# themselves only if it does not come: a page is never served under a version other than the current one.
+MAKING_TIMEOUT = 2  # seconds a maker is trusted to store the page
+WAIT_SECONDS = 0.25
+POLL_SECONDS = 0.005
+
+
+def page_or_wait(procedure_id: int, variant: str) -> tuple[int | None, Page | None]:
+    """The current version and its stored page; on a miss, the page another request is making for this version,
+    if it comes within WAIT_SECONDS. (version, None) means: make the page and store it under that version."""
+    current, page = cached_page(procedure_id, variant)
+    if page is not None or current is None:
+        return current, page
+    try:
+        if cache.add(f"avail-making:{procedure_id}:{variant}:{current}", 1, timeout=MAKING_TIMEOUT):
+            return current, None  # this request makes it
+    except Exception:
+        logger.warning("calendar cache unavailable", exc_info=True)
+        return current, None
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        now, page = cached_page(procedure_id, variant)
+        if page is not None:
+            return now, page
+        if now != current:
+            break  # the availability changed again: make the page for the version it is now
+    return cached_page(procedure_id, variant)[0], None
 
 
 # The whole page also shows the office and the procedure, which each process keeps for a minute

@@ -297,7 +297,7 @@ def calendar_from_store(request: HttpRequest) -> HttpResponse | None:
     variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
     if variant is None:
         return None
-    current, page = availability.cached_page(procedure.pk, variant)
+    current, page = availability.page_or_wait(procedure.pk, variant)
     if page is not None:
         return page.response()
     setattr(request, availability.LOOKED_UP_ATTR, (variant, current))
@@ -328,7 +328,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         variant = _page_variant(request, state, wanted=wanted, raw=raw, now=now, lang=lang)
         current = None
         if variant is not None:
-            current, page = availability.cached_page(procedure.pk, variant)
+            current, page = availability.page_or_wait(procedure.pk, variant)
             if page is not None:
                 return page.response()
     if wanted is None:

@@ -208,3 +208,40 @@ def test_a_booking_for_another_office_goes_through_the_view_which_starts_it_agai
     assert "booking" in shown.cookies
     back = visitor.get(f"/book/p/{slot.procedure.slug}/")
     assert "booking" in back.cookies
+
+
+def test_while_one_request_makes_the_page_the_others_wait_for_it_instead_of_making_it_too(
+    redis_cache, frozen, settings
+) -> None:
+    import threading
+
+    from django.http import HttpResponse as Response
+
+    factories.slot(date(2026, 11, 26), places=1)
+    procedure = factories.procedure()
+    current = availability.version(procedure.pk)
+    variant = "first:2026112510:ja:00:"
+    # Another request has started making this version's page...
+    assert redis_cache.add(f"avail-making:{procedure.pk}:{variant}:{current}", 1)
+
+    def store() -> None:  # ...and stores it a moment later.
+        availability.keep_page(procedure.pk, variant, current, Response(b"<p>made by the other request</p>"))
+
+    timer = threading.Timer(0.05, store)
+    timer.start()
+    waited = Client().get("/book/p/jr-pass/")
+    timer.join()
+    assert timing(waited) == "calendar;desc=hit"
+    assert waited.content == b"<p>made by the other request</p>"
+
+
+def test_a_page_that_does_not_come_is_made_by_the_waiting_request(redis_cache, frozen) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    procedure = factories.procedure()
+    current = availability.version(procedure.pk)
+    # A maker that failed: its claim stays, its page never comes.
+    redis_cache.add(f"avail-making:{procedure.pk}:first:2026112510:ja:00::{current}", 1)
+    made = Client().get("/book/p/jr-pass/")
+    assert timing(made) == "calendar;desc=miss"
+    assert 'href="/book/p/jr-pass/2026-11-26/"' in made.content.decode()
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=hit"
