@@ -285,6 +285,10 @@ def render_chunks_to_file(chunks: Iterable[str], output: Path, *, processes: int
                 idle.put(renderer)
 
         try:
+            # Every renderer starts now, so that it has imported WeasyPrint by the time the first chunks' HTML
+            # is built: the second renderer began about half a second after the first otherwise.
+            for _ in range(max(1, processes)):
+                idle.put(_Renderer(tmpdir / f"renderer-{next(started)}.log"))
             with ThreadPoolExecutor(max_workers=max(1, processes)) as pool:
                 futures = []
                 # Each chunk starts rendering as soon as its HTML is written, while the next one is being built.
