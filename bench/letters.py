@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     args = parser.parse_args()
 
+    load_at_start = os.getloadavg()[0]
     scratch = django_on(args.database_url)
     from django.conf import settings
     from django.utils import timezone
@@ -166,8 +167,10 @@ def main() -> None:
             f"throughput ratio per render process (madoguchi / {args.processes} / reference): "
             f"{ratio / args.processes:.2f}"
         )
-    print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print(json.dumps({"results": results, **ratios, "processes": args.processes}, ensure_ascii=False))
+    load = [round(load_at_start, 2), round(os.getloadavg()[0], 2)]
+    print(f"machine load average (1 min): {load[0]:.2f} at the start, {load[1]:.2f} at the end ({os.cpu_count()} CPUs)")
+    summary = {"results": results, **ratios, "processes": args.processes, "load_average_start_end": load}
+    print(json.dumps(summary, ensure_ascii=False))
     print(f"reproduce: python bench/letters.py --letters {args.letters} --processes {args.processes}")
 
 
