@@ -8,6 +8,8 @@ joined), next to the reference: WeasyPrint rendering the same letters' HTML as o
 Peak memory is the largest resident set of any one process (the batch process or one of its renderers). The
 throughput ratio compares the batch, rendered by --processes processes, with the reference in one process; the
 ratio per render process divides it by --processes, so that a two-process figure is not read as like for like.
+Each side also states the CPU time other processes used while it ran (from /proc/stat, less this benchmark's own),
+so that a run on a busy machine shows as one.
 """
 
 from __future__ import annotations
@@ -69,6 +71,33 @@ def seed(count: int, month: date) -> None:
     Certificate.objects.bulk_create(certificates, batch_size=1000)
 
 
+def busy_seconds() -> float:
+    """CPU time the whole machine has been busy since it started (Linux /proc/stat); 0 where unknown."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the renderers, qpdf, the reference)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+class OthersCPU:
+    """CPU seconds the rest of the machine used while the block ran: about 0 on a quiet machine."""
+
+    def __enter__(self) -> OthersCPU:
+        self.busy, self.own = busy_seconds(), own_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = max(0.0, (busy_seconds() - self.busy) - (own_seconds() - self.own))
+
+
 def children_peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
@@ -114,14 +143,15 @@ def main() -> None:
         month = date(2031 + run, 3, 1)
         seed(args.letters, month)
         start = time.perf_counter()
-        batch = services.notice_batch_prepare(month=month, processes=args.processes)
+        with OthersCPU() as others:
+            batch = services.notice_batch_prepare(month=month, processes=args.processes)
         elapsed = time.perf_counter() - start
         assert batch is not None and batch.letter_count == args.letters, (batch, batch and batch.letter_count)
         size = (Path(settings.MEDIA_ROOT) / batch.pdf_path).stat().st_size
         # The renderers and the qpdf join are this process's children; the reference processes run only after
         # every batch, so the children's peak here is theirs alone.
         peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children_peak_kib())
-        ours.append((elapsed, size, peak))
+        ours.append((elapsed, size, peak, others.seconds))
         batches.append(batch)
     for run, batch in enumerate([] if args.skip_reference else batches):
         template = letters.letter_template()
@@ -134,10 +164,11 @@ def main() -> None:
         ]
         html_path = scratch / f"reference-{run}.html"
         html_path.write_text(letters.document(pages, template), encoding="utf-8")
-        seconds, ref_peak = run_reference(html_path)
-        reference.append((seconds, html_path.with_suffix(".pdf").stat().st_size, ref_peak))
+        with OthersCPU() as others:
+            seconds, ref_peak = run_reference(html_path)
+        reference.append((seconds, html_path.with_suffix(".pdf").stat().st_size, ref_peak, others.seconds))
 
-    def report(name: str, rows: list[tuple[float, int, int]]) -> dict:
+    def report(name: str, rows: list[tuple[float, int, int, float]]) -> dict:
         seconds = statistics.median(r[0] for r in rows)
         return {
             "name": name,
@@ -145,6 +176,7 @@ def main() -> None:
             "seconds": round(seconds, 2),
             "bytes_per_letter": round(statistics.median(r[1] for r in rows) / args.letters),
             "peak_mib": round(statistics.median(r[2] for r in rows) / 1024, 1),
+            "others_cpu_s": round(statistics.median(r[3] for r in rows), 1),
         }
 
     results = [report("madoguchi batch (end to end)", ours)]
@@ -154,7 +186,8 @@ def main() -> None:
     for r in results:
         print(
             f"{r['name']:<38} {r['letters_per_s']:>8} letters/s  {r['seconds']:>7} s  "
-            f"{r['bytes_per_letter']:>6} B/letter  peak {r['peak_mib']:>7} MiB"
+            f"{r['bytes_per_letter']:>6} B/letter  peak {r['peak_mib']:>7} MiB  "
+            f"other processes {r['others_cpu_s']:>5} CPU s"
         )
     ratios = {}
     if reference:
@@ -169,6 +202,10 @@ def main() -> None:
         )
     load = [round(load_at_start, 2), round(os.getloadavg()[0], 2)]
     print(f"machine load average (1 min): {load[0]:.2f} at the start, {load[1]:.2f} at the end ({os.cpu_count()} CPUs)")
+    print(
+        "other processes: CPU seconds the rest of the machine used during each timed run; "
+        "near 0 on a quiet machine, where the ratios hold"
+    )
     summary = {"results": results, **ratios, "processes": args.processes, "load_average_start_end": load}
     print(json.dumps(summary, ensure_ascii=False))
     print(f"reproduce: python bench/letters.py --letters {args.letters} --processes {args.processes}")
