@@ -40,6 +40,10 @@ class RedisCache(BaseCache):
         servers = server if isinstance(server, list | tuple) else re.split("[;,]", server)
         self.servers = [s.strip() for s in servers if s.strip()]
         options = dict(params.get("OPTIONS") or {})
+        # A Redis that hangs instead of refusing must not hold a request: every booking step and each read of the
+        # office calendar's version makes a round trip, and each of those falls back to the database on an error.
+        options.setdefault("socket_connect_timeout", 1.0)
+        options.setdefault("socket_timeout", 1.0)
         self.clients = [redis.Redis.from_url(url, **options) for url in self.servers]
         # EVALSHA with the script's digest; redis-py loads the script again after a server restart.
         writer = self.clients[0]

@@ -34,11 +34,11 @@ class ReservationsConfig(AppConfig):
 
         from certificates.models import CertificateKind
         from reservations import calendar, local_cache, staffing
-        from reservations.models import Acknowledgement, CalendarDay, Office, Procedure
+        from reservations.models import CalendarDay, Office, Procedure
         from staff.signals import account_deactivated
 
         # The booking pages keep these rows for a minute in each process: an edit empties this process's copies.
-        for model in (Office, Procedure, CertificateKind, Acknowledgement):
+        for model in (Office, Procedure, CertificateKind):
             post_save.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-save-{model.__name__}")
             post_delete.connect(local_cache.clear, sender=model, dispatch_uid=f"local-cache-delete-{model.__name__}")
         # Each process keeps the office calendar under a version number (reservations.calendar).

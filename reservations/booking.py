@@ -191,13 +191,22 @@ def _check_burst(client_key: str, *, now: datetime) -> None:
         )
 
 
-def _take_place(slot_id: int, procedure_id: int) -> None:
+def _take_place(slot: Slot) -> None:
     # The race: many requests for the last place read "1 left" at once. Only one conditional UPDATE can
-    # move booked from places-1 to places; the others touch no row and are told the time is full.
-    updated = Slot.objects.filter(pk=slot_id, booked__lt=F("places")).update(booked=F("booked") + 1)
+    # move booked from places-1 to places; the others touch no row and are told the time is full. The UPDATE
+    # also matches the procedure, day and times the booking was checked against, so the row it changes is the
+    # slot those checks were about, whatever the caller read them from.
+    updated = Slot.objects.filter(
+        pk=slot.pk,
+        procedure_id=slot.procedure_id,
+        day=slot.day,
+        start=slot.start,
+        end=slot.end,
+        booked__lt=F("places"),
+    ).update(booked=F("booked") + 1)
     if updated != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
-    availability.bump(procedure_id)
+    availability.bump(slot.procedure_id)
 
 
 def _release_place(slot_id: int, procedure_id: int) -> None:
@@ -300,7 +309,7 @@ def reservation_book(
                         "「定期券を使う方の氏名」にその方の氏名を入力してください。"
                     }
                 )
-        _take_place(slot.pk, slot.procedure_id)
+        _take_place(slot)
         clerk_id = _choose_clerk(slot)
         reservation = _reservation_create(
             procedure=procedure,
@@ -461,7 +470,7 @@ def reservation_change(
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     _check_slot_open(slot, now=now, staff=user is not None)
     # The new place is held before the old one is released: a failure leaves the booking as it was.
-    _take_place(slot.pk, slot.procedure_id)
+    _take_place(slot)
     clerk_id = _choose_clerk(slot)
     _release_place(reservation.slot_id, reservation.procedure_id)
     old_day, old_clerk = reservation.slot.day, reservation.clerk_id

@@ -8,8 +8,11 @@ every office, and its own days, its own winning.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -81,11 +84,26 @@ def exceptions(start: date, end: date, office: Office | None = None) -> dict[dat
     return found
 
 
+_from_table: contextvars.ContextVar[bool] = contextvars.ContextVar("office_calendar_from_table", default=False)
+
+
+@contextlib.contextmanager
+def from_table() -> Iterator[None]:
+    """Within this block, read the closures from the table, not from this process's copy: for the code that
+    writes places from the calendar (slot rebuilds), so that nothing kept in memory ends up in the database."""
+    token = _from_table.set(True)
+    try:
+        yield
+    finally:
+        _from_table.reset(token)
+
+
 def _kept_rows(start: date) -> list[CalendarDay] | None:
     """Every closure and opening from a year ago on, as this process keeps them for the current version; None
-    when `start` is earlier (a report of a past year reads the table) or the version cannot be read."""
+    when `start` is earlier (a report of a past year reads the table), the version cannot be read, or the caller
+    asked for the table (`from_table`)."""
     since = timezone.localdate() - timedelta(days=KEPT_DAYS_BACK)
-    if start < since:
+    if start < since or _from_table.get():
         return None
     try:
         version = counters.value(VERSION_KEY, in_memory=True)

@@ -1,5 +1,4 @@
-"""Rows that change rarely, kept for a minute in each process: the office, the active procedures and the
-statements a resident ticks for each.
+"""Rows that change rarely, kept for a minute in each process: the office and the active procedures.
 
 Every step of every booking reads them. From the shared cache each read cost a round trip to Redis and the
 unpickling of a model instance; a copy in the process costs a dictionary look-up. An administrator's edit shows

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
@@ -38,7 +38,7 @@ from reservations import (
     selectors,
 )
 from reservations.forms import AcknowledgementForm, CodeForm, ContactForm, LookupForm
-from reservations.models import Acknowledgement, Invitation, Office, Procedure, Reservation, Slot, normalize_code
+from reservations.models import Invitation, Office, Procedure, Reservation, Slot, normalize_code
 from staff.net import client_address
 
 SESSION_KEY = "booking"
@@ -99,12 +99,13 @@ def _procedure_from_state(state: dict[str, Any]) -> Procedure | None:
 
 def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None:
     """The chosen slot. A slot's day and times never change (slots are made once and only their places move), so
-    the booking in progress carries them from the times page and the following pages read no row; the booking
-    itself takes the place with a conditional UPDATE of the row, which is where a full slot is found."""
+    the booking in progress carries them from the times page and the following pages read no row. The booking
+    takes the place with a conditional UPDATE of the row that also checks its procedure, day and times, which is
+    where a full (or any other) slot is refused."""
     if not state.get("slot"):
         return None
     at = state.get("slot_at")
-    if isinstance(at, list) and len(at) == 3 and state.get("procedure") == procedure.pk:
+    if isinstance(at, list) and len(at) == 3:
         try:
             day, start, end = date.fromisoformat(at[0]), time.fromisoformat(at[1]), time.fromisoformat(at[2])
         except (TypeError, ValueError):
@@ -112,14 +113,6 @@ def _slot_from_state(state: dict[str, Any], procedure: Procedure) -> Slot | None
         else:
             return Slot(pk=state["slot"], procedure=procedure, day=day, start=start, end=end)
     return Slot.objects.filter(pk=state["slot"], procedure=procedure).first()
-
-
-def _acknowledgements(procedure: Procedure) -> list[Acknowledgement]:
-    """The statements to tick, as each process keeps them for a minute (local_cache, emptied in this process by
-    any edit). The booking service reads them from the database when it books, and records what it read."""
-    return local_cache.get_or_set(
-        f"acknowledgements:{procedure.pk}", lambda: list(procedure.acknowledgements_to_agree())
-    )
 
 
 def language(request: HttpRequest, code: str) -> HttpResponse:
@@ -280,8 +273,9 @@ def calendar_from_store(request: HttpRequest) -> HttpResponse | None:
     if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in request.COOKIES:
         return None
     try:
+        request.get_host()  # a Host not in ALLOWED_HOSTS is refused by CommonMiddleware, as for any page
         match = resolve(request.path_info)
-    except Resolver404:
+    except (DisallowedHost, Resolver404):
         return None
     if match.func is not book_calendar:
         return None
@@ -382,7 +376,9 @@ def _page_variant(
     if state.get("invitation"):
         return None
     shown = f"{wanted[0]}-{wanted[1]:02d}" if wanted else "first"
-    if len(request.GET) > (1 if raw else 0) or (raw and raw != shown):
+    # The page repeats its own address (the language link): only the calendar's own addresses, spelt exactly
+    # as the calendar writes them, are stored for everyone.
+    if request.META.get("QUERY_STRING", "") not in ("", f"month={shown}"):
         return None
     flags = f"{int(bool(state.get('change')))}{int(bool(state.get('invitation')))}"
     return f"{shown}:{timezone.localtime(now):%Y%m%d%H}:{lang}:{flags}:{raw}"
@@ -505,7 +501,7 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    acknowledgements = _acknowledgements(procedure)
+    acknowledgements = list(procedure.acknowledgements_to_agree())
     initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
     form = AcknowledgementForm(
         request.POST or None, acknowledgements=acknowledgements, initial=initial, language=_lang(request)
@@ -610,7 +606,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "step": 5,
         "acknowledgements": [
-            a.render(_lang(request)) for a in _acknowledgements(procedure) if a.pk in state.get("acks", [])
+            a.render(_lang(request)) for a in procedure.acknowledgements.filter(pk__in=state.get("acks", []))
         ],
         "from_letter": bool(state.get("invitation")),
         "needs_text": Reservation.describe_needs(

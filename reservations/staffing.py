@@ -31,7 +31,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reservations import availability, rota, rules
+from reservations import availability, calendar, rota, rules
 from reservations.models import (
     DutyException,
     DutyPattern,
@@ -164,7 +164,7 @@ def slots_sync(
     now = now or timezone.now()
     today = timezone.localdate(now)
     result = Restaffed()
-    with transaction.atomic():
+    with transaction.atomic(), calendar.from_table():
         rota_lock()
         duty = rota.duty_for(start=start, end=end)
         plan = rules.slot_places(procedure=procedure, start=start, end=end, duty=duty)
@@ -371,7 +371,8 @@ def places_refresh(*, day: date, clerk_ids: Iterable[int | None], skip_procedure
     for procedure in procedures:
         duty = duty or rota.duty_for(start=day, end=day)
         busy = busy or rota.busy_for(start=day, end=day)
-        plan = rules.slot_places(procedure=procedure, start=day, end=day, duty=duty, busy=busy)
+        with calendar.from_table():  # places written to the database come from the table, not a kept copy
+            plan = rules.slot_places(procedure=procedure, start=day, end=day, duty=duty, busy=busy)
         by_rule: dict[int, list[int]] = defaultdict(list)
         for slot in Slot.objects.filter(procedure=procedure, day=day):
             planned = plan.get((day, slot.start))

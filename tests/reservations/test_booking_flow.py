@@ -476,23 +476,25 @@ def test_the_home_page_gives_phone_fax_and_email_of_the_office(client, frozen) -
     assert 'href="mailto:shomei@city.example.jp"' in html
 
 
-def test_the_steps_between_the_times_and_the_booking_read_no_row(
+def test_the_steps_between_the_times_and_the_booking_read_no_slot_row(
     client,
     slot,
     settings,
-    redis_url,
-    django_assert_num_queries,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    redis_url,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     # As in production, Redis counts the public rate limits.
     settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "steps"}}
     procedure = slot.procedure
     ticks = ack_data(procedure)
     client.get("/book/p/jr-pass/")
     client.post(f"/book/p/jr-pass/{THURSDAY}/", {"slot": slot.pk})
-    client.get("/book/acknowledgements/")  # the statements are read once in this process, then kept
-    # The chosen slot's day and times travel in the booking cookie; the statements are kept in the process.
-    with django_assert_num_queries(0):
+    client.get("/book/acknowledgements/")  # the procedure is read once in this process, then kept a minute
+    # The chosen slot's day and times travel in the booking cookie: only the statements to tick are read.
+    with CaptureQueriesContext(connection) as queries:
         html = client.get("/book/acknowledgements/").content.decode()
         assert "2026年5月26日（火）以降" in html
         client.post("/book/acknowledgements/", ticks)
@@ -500,9 +502,29 @@ def test_the_steps_between_the_times_and_the_booking_read_no_row(
         client.post("/book/details/", CONTACT)
         html = client.get("/book/confirm/").content.decode()
     assert "11月26日（木）" in html and "9:00" in html
+    assert len(queries) == 3
+    assert all("reservations_acknowledgement" in q["sql"] for q in queries.captured_queries)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/book/confirm/")
     assert Reservation.objects.get(slot=slot).token in response["Location"]
+
+
+def test_the_booking_takes_only_the_slot_its_checks_were_about(client, slot) -> None:
+    """The booking cookie cannot be altered (it is encrypted and authenticated); even so, the place is taken by an
+    UPDATE that matches the procedure, day and times the booking was checked against."""
+    from reservations import flow
+
+    past = factories.slot(date(2026, 11, 20), time(9, 0), places=2)
+    walk_to_confirm(client, slot)
+    state = flow.decode(client.cookies["booking"].value)
+    state["booking"]["slot"] = past.pk  # another row, with the checked slot's day and times
+    client.cookies["booking"] = flow.encode(state)
+    response = client.post("/book/confirm/")
+    assert response.status_code == 302 and not response["Location"].startswith("/reservation/")
+    assert not Reservation.objects.exists()
+    past.refresh_from_db()
+    slot.refresh_from_db()
+    assert past.booked == 0 and slot.booked == 0
 
 
 def test_a_booking_cookie_without_the_slots_times_still_reads_the_slot(client, slot) -> None:

@@ -168,3 +168,15 @@ def test_a_range_older_than_a_year_is_read_from_the_table(frozen) -> None:
     old = date(2025, 6, 4)
     CalendarDay.objects.create(day=old, kind="closed", note="旧庁舎の移転")
     assert calendar.office_days(old, old) == []
+
+
+def test_slot_rebuilds_read_the_closures_from_the_table_not_the_process_copy(frozen) -> None:
+    day = date(2026, 12, 3)
+    assert calendar.is_office_day(day)  # now kept by this process
+    CalendarDay.objects.bulk_create([CalendarDay(day=day, kind="closed", note="停電")])  # another process
+    assert calendar.is_office_day(day)
+    with calendar.from_table():
+        assert not calendar.is_office_day(day)
+    factories.slot(day, time(9, 0), places=2)
+    slots.slots_generate_all(today=date(2026, 11, 25))
+    assert Slot.objects.get(day=day, start=time(9, 0)).places == 0

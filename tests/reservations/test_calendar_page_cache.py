@@ -245,3 +245,18 @@ def test_a_page_that_does_not_come_is_made_by_the_waiting_request(redis_cache, f
     assert timing(made) == "calendar;desc=miss"
     assert 'href="/book/p/jr-pass/2026-11-26/"' in made.content.decode()
     assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=hit"
+
+
+def test_a_stored_page_is_served_only_to_an_allowed_host_and_only_for_the_calendars_own_address(
+    redis_cache, frozen, settings
+) -> None:
+    factories.slot(date(2026, 11, 26), places=1)
+    visitor = Client()
+    visitor.get("/book/p/jr-pass/")
+    assert timing(visitor.get("/book/p/jr-pass/")) == "calendar;desc=hit"
+    # A Host the site does not answer to is refused before any stored page, as on every page.
+    assert visitor.get("/book/p/jr-pass/", HTTP_HOST="evil.example").status_code == 400
+    # An address that parses like the plain one is not stored for others: the page repeats its address.
+    odd = visitor.get("/book/p/jr-pass/?" + "&" * 50)
+    assert timing(odd) == "calendar;desc=miss"
+    assert "%26%26" not in Client().get("/book/p/jr-pass/").content.decode()
