@@ -102,6 +102,41 @@ def production_env(scratch: Path, **overrides: str) -> dict[str, str]:
     }
 
 
+def django_in_process(database_url: str, cache_url: str, *, places: int, clerks: int | None = None) -> None:
+    """Production settings in this process (Django's test client calls the views, as `testserver`): a fresh
+    database with the counter staffed (`staff_the_counter`) and a month of slots, and an empty cache."""
+    scratch = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
+    (scratch / "static").mkdir()
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        production_env(
+            scratch,
+            ALLOWED_HOSTS="testserver",
+            SITE_URL="http://testserver",
+            DATABASE_URL=database_url,
+            CACHE_URL=cache_url,
+        )
+    )
+    if database_url.startswith("postgres"):
+        fresh_postgres(database_url)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    # Static files as in production would need collectstatic; the manifest is not what is measured here.
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    cache.clear()
+    from reservations.slots import slots_generate_all
+
+    exec(staff_the_counter(places, clerks=clerks))
+    slots_generate_all()
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(MANAGE + list(args), env=env, check=True, cwd=ROOT)
 

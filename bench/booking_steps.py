@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import re
 import statistics
@@ -28,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import fresh_postgres, staff_the_counter
+from _setup import django_in_process
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DAY_RE = re.compile(r'href="/book/p/jr-pass/(\d{4}-\d{2}-\d{2})/"')
@@ -168,48 +167,10 @@ def main() -> None:
     parser.add_argument("--sql", default="", help="a step name: print the SQL of its last request")
     args = parser.parse_args()
 
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root))
-    os.environ.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only",
-            "ALLOWED_HOSTS": "testserver",
-            "SITE_URL": "http://testserver",
-            "EMAIL_URL": "dummymail://",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "PUBLIC_POST_RATE": "1000000/1m",
-            "BOOKING_LOOKUP_RATE": "1000000/1m",
-            "BOOKING_BURST_RATE": "1000000/1m",
-            "LOG_LEVEL": "WARNING",
-            "DATABASE_URL": args.database_url,
-            "CACHE_URL": args.cache_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-    )
-    if args.database_url.startswith("postgres"):
-        fresh_postgres(args.database_url)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.core.management import call_command
+    django_in_process(args.database_url, args.cache_url, places=args.places)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    # Static files as in production would need collectstatic; the manifest is not what is measured here.
-    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    cache.clear()
-    from reservations.slots import slots_generate_all
-
-    exec(staff_the_counter(args.places))
-    slots_generate_all()
 
     meter = Meter()
     rows: dict[str, list[tuple[float, float, int, int, int, float]]] = defaultdict(list)

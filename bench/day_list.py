@@ -18,17 +18,15 @@ import argparse
 import contextlib
 import cProfile
 import io
-import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _setup import fresh_postgres, staff_the_counter
+from _setup import django_in_process
 
 
 def main() -> None:
@@ -40,53 +38,15 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print the cProfile of the busy day's page")
     args = parser.parse_args()
 
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root))
-    scratch = Path(tempfile.mkdtemp(prefix="madoguchi-day-list-"))
-    (scratch / "static").mkdir()
-    os.environ.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only",
-            "ALLOWED_HOSTS": "testserver",
-            "SITE_URL": "http://testserver",
-            "EMAIL_URL": "dummymail://",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "SECURE_HSTS_SECONDS": "0",
-            "LOG_LEVEL": "WARNING",
-            "STATIC_ROOT": str(scratch / "static"),
-            "MEDIA_ROOT": str(scratch / "media"),
-            "DATABASE_URL": args.database_url,
-            "CACHE_URL": args.cache_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-    )
-    if args.database_url.startswith("postgres"):
-        fresh_postgres(args.database_url)
-    import django
-
-    django.setup()
+    django_in_process(args.database_url, args.cache_url, places=10, clerks=args.appointments // 8)
     from booking import DAY_LIST_SEED
     from booking_steps import Meter
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from certificates.models import AccessLog
 
-    # Static files as in production would need collectstatic; the manifest is not what is measured here.
-    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    cache.clear()
-    from reservations.slots import slots_generate_all
-
-    exec(staff_the_counter(10, clerks=args.appointments // 8))
-    slots_generate_all()
     seeded = io.StringIO()
     with contextlib.redirect_stdout(seeded):
         exec(DAY_LIST_SEED.replace("{count}", str(args.appointments)))
