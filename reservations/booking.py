@@ -217,7 +217,7 @@ def _release_place(slot_id: int, procedure_id: int) -> None:
     availability.bump(procedure_id)
 
 
-def _choose_clerk(slot: Slot) -> int:
+def _choose_clerk(slot: Slot) -> staffing.ClerkChoice:
     # Runs after _take_place, so this transaction holds the slot row: bookings of one slot choose their clerk one
     # after the other, and the unique (slot, clerk) constraint backs it.
     try:
@@ -310,11 +310,11 @@ def reservation_book(
                     }
                 )
         _take_place(slot)
-        clerk_id = _choose_clerk(slot)
+        choice = _choose_clerk(slot)
         reservation = _reservation_create(
             procedure=procedure,
             slot=slot,
-            clerk_id=clerk_id,
+            clerk_id=choice.clerk_id,
             contact=contact,
             digits=digits,
             channel=channel,
@@ -341,7 +341,12 @@ def reservation_book(
         )
         staffing.booking_staffed(reservation, actor=user, now=now)
         # The clerk is now busy in the other procedures' slots of this time (one person, one place).
-        staffing.places_refresh(day=slot.day, clerk_ids=[clerk_id], skip_procedure_id=procedure.pk)
+        staffing.places_refresh(
+            day=slot.day,
+            clerk_ids=[choice.clerk_id],
+            skip_procedure_id=procedure.pk,
+            procedure_ids=choice.procedure_ids,
+        )
         if invitation is not None:
             invitation.used_at = now
             invitation.save(update_fields=["used_at"])
@@ -471,7 +476,8 @@ def reservation_change(
     _check_slot_open(slot, now=now, staff=user is not None)
     # The new place is held before the old one is released: a failure leaves the booking as it was.
     _take_place(slot)
-    clerk_id = _choose_clerk(slot)
+    choice = _choose_clerk(slot)
+    clerk_id = choice.clerk_id
     _release_place(reservation.slot_id, reservation.procedure_id)
     old_day, old_clerk = reservation.slot.day, reservation.clerk_id
     reservation.slot = slot
@@ -482,7 +488,12 @@ def reservation_change(
     staffing.booking_staffed(reservation, actor=user, now=now)
     staffing.booking_left(reservation, "moved", actor=user, now=now)
     staffing.places_refresh(day=old_day, clerk_ids=[old_clerk], skip_procedure_id=reservation.procedure_id)
-    staffing.places_refresh(day=slot.day, clerk_ids=[clerk_id], skip_procedure_id=reservation.procedure_id)
+    staffing.places_refresh(
+        day=slot.day,
+        clerk_ids=[clerk_id],
+        skip_procedure_id=reservation.procedure_id,
+        procedure_ids=choice.procedure_ids,
+    )
     if reservation.email:
         transaction.on_commit(lambda: notify_async("reservations.tasks.send_confirmation", reservation.pk))
     return reservation

@@ -270,6 +270,7 @@ def clerks_free(
     end: time,
     duty: rota.Duty | None = None,
     busy: rota.Busy | None = None,
+    qualified: set[int] | None = None,
 ) -> list[int]:
     """The clerks who can take someone in [start, end) on day: qualified for the procedure, on duty for the whole
     of it, and serving nobody then (no booking of any procedure, no walk-in). Balanced: the clerk with the fewest
@@ -277,7 +278,8 @@ def clerks_free(
 
     Booking, re-staffing after an absence, the supervisor's reassignment and the walk-in screen all choose from
     this one list."""
-    qualified = rota.qualified_ids(procedure_id)
+    if qualified is None:
+        qualified = rota.qualified_ids(procedure_id)
     duty = duty or rota.duty_for(start=day, end=day, user_ids=qualified, known_active=True)
     busy = busy or rota.busy_for(start=day, end=day)
     staff = duty.staff(day, start, end, qualified)
@@ -352,19 +354,32 @@ def _restaff_slot(
     return result
 
 
-def places_refresh(*, day: date, clerk_ids: Iterable[int | None], skip_procedure_id: int | None = None) -> int:
+def places_refresh(
+    *,
+    day: date,
+    clerk_ids: Iterable[int | None],
+    skip_procedure_id: int | None = None,
+    procedure_ids: Iterable[int] | None = None,
+) -> int:
     """Compute again the places of the day's slots of every procedure these clerks are qualified for, after they
     took someone (or were freed): a clerk serving a booking of one procedure, or a walk-in, is no place in the
     other slots of that time. Places never drop below what is booked. Call it with `clerks_lock(day)` held.
-    Returns how many slots changed."""
+    `procedure_ids` are the active procedures the clerks are qualified for, when the caller read them under that
+    lock (`clerk_choose`). Returns how many slots changed."""
     ids = {uid for uid in clerk_ids if uid}
     if not ids:
         return 0
-    procedures = (
-        Procedure.objects.filter(is_active=True, qualifications__user_id__in=ids)
-        .exclude(pk=skip_procedure_id or 0)
-        .distinct()
-    )
+    if procedure_ids is not None:
+        wanted = set(procedure_ids) - {skip_procedure_id}
+        if not wanted:
+            return 0
+        procedures = Procedure.objects.filter(pk__in=wanted)
+    else:
+        procedures = (
+            Procedure.objects.filter(is_active=True, qualifications__user_id__in=ids)
+            .exclude(pk=skip_procedure_id or 0)
+            .distinct()
+        )
     changed = 0
     duty: rota.Duty | None = None
     busy: rota.Busy | None = None
@@ -407,16 +422,32 @@ def _resolve(reservation: Reservation, resolution: str, *, actor: Any, now: date
 # --- the responsible clerk of a booking ---------------------------------------------------------------------
 
 
-def clerk_choose(*, slot: Slot) -> int:
+@dataclass(frozen=True)
+class ClerkChoice:
+    clerk_id: int
+    # Every active procedure the clerk is qualified for: the slots of the others lose the clerk at that time.
+    procedure_ids: frozenset[int]
+
+
+def clerk_choose(*, slot: Slot) -> ClerkChoice:
     """The qualified clerk on duty, free in this slot, with the fewest bookings that day.
 
     Called under `clerks_lock(slot.day)` and with the slot row locked (after the booking's conditional UPDATE took
     the place), so bookings of the same day choose one after the other; the unique constraint on (slot, clerk)
     backs it."""
-    free = clerks_free(procedure_id=slot.procedure_id, day=slot.day, start=slot.start, end=slot.end)
+    clerks = rota.slot_clerks(procedure_id=slot.procedure_id, day=slot.day)
+    free = clerks_free(
+        procedure_id=slot.procedure_id,
+        day=slot.day,
+        start=slot.start,
+        end=slot.end,
+        duty=clerks.duty,
+        busy=clerks.busy,
+        qualified=clerks.qualified,
+    )
     if not free:
         raise NoClerkFree(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
-    return free[0]
+    return ClerkChoice(free[0], frozenset(clerks.procedures.get(free[0], ())))
 
 
 def booking_staffed(reservation: Reservation, *, actor: Any = None, now: datetime | None = None) -> None:

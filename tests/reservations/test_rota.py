@@ -7,16 +7,18 @@ from datetime import date, time
 import pytest
 from django.core.exceptions import ValidationError
 
-from reservations import rota, rules, staffing
+from reservations import rota, rules, staffing, walk_ins
 from reservations.models import (
     DutyException,
     GuideTick,
     OpeningHours,
+    Procedure,
     Reservation,
     RotaLog,
     Slot,
     UnstaffedBooking,
 )
+from reservations.offices import office_procedure_copy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +100,7 @@ def test_a_booking_gets_the_least_busy_qualified_clerk_on_duty(frozen) -> None:
     book = factories.slot(THURSDAY, time(10, 0), places=0)
     Slot.objects.filter(pk=book.pk).update(places=2, rota_places=2)
     make_booking(first, sato)
-    assert staffing.clerk_choose(slot=book) == ito.pk
+    assert staffing.clerk_choose(slot=book).clerk_id == ito.pk
 
 
 def test_a_clerk_serving_someone_in_the_slot_is_not_chosen_again(frozen) -> None:
@@ -256,3 +258,53 @@ def test_the_guide_is_versioned_and_the_ticks_keep_the_version_followed(frozen, 
     assert ticks == {steps[0]: False, steps[1]: True, steps[2]: True}
     with pytest.raises(ValidationError, match="同じ内容"):
         staffing.guide_publish(procedure=procedure, steps="# 新しい手順\n写真を確認する", note="", actor=bob)
+
+
+def test_the_choice_of_a_clerk_reads_the_same_rota_as_the_other_readers(frozen, alice) -> None:
+    """rota.slot_clerks, the booking's one query, answers as qualified_ids, duty_for and busy_for do for the
+    clerks qualified for the procedure, on SQLite and PostgreSQL alike."""
+    day = factories.TODAY
+    procedure = factories.procedure()
+    other = office_procedure_copy(procedure=procedure, office=procedure.office, slug="jr-pass-other")
+    withdrawn = office_procedure_copy(procedure=procedure, office=procedure.office, slug="jr-pass-withdrawn")
+    Procedure.objects.filter(pk=withdrawn.pk).update(is_active=False)
+    sato = factories.clerk("sato")
+    factories.clerk("sato", other)
+    factories.clerk("sato", withdrawn)
+    ito, kato, gone = factories.clerk("ito"), factories.clerk("kato"), factories.clerk("gone")
+    factories.weekly(factories.user("newcomer", "clerk"))
+    for account in (sato, kato, gone):
+        factories.weekly(account, start=time(8, 30), end=time(12, 0))
+        factories.weekly(account, start=time(13, 0), end=time(17, 15))
+    DutyException.objects.create(user=sato, day=day, start=time(10, 30), end=time(11, 0), kind="training")
+    DutyException.objects.create(user=kato, day=day, kind="leave")
+    factories.on_duty(ito, day, time(9, 0), time(12, 0))
+    factories.on_duty(sato, day, time(12, 0), time(13, 0))
+    type(gone).objects.filter(pk=gone.pk).update(is_active=False)
+    make_booking(factories.slot(day, time(11, 0), places=1, proc=other), sato)
+    make_booking(factories.slot(day, time(11, 30), places=1), ito)
+    walk_in = walk_ins.walk_in_record(procedure=procedure, user=alice)
+    walk_ins.walk_in_mark(walk_in=walk_in, step="called", user=ito)
+
+    clerks = rota.slot_clerks(procedure_id=procedure.pk, day=day)
+
+    qualified = rota.qualified_ids(procedure)
+    assert clerks.qualified == qualified and {sato.pk, ito.pk, kato.pk} <= qualified
+    assert clerks.duty.intervals == {
+        key: value for key, value in rota.duty_for(start=day, end=day).intervals.items() if key[0] in qualified
+    }
+    assert clerks.duty.day_intervals(sato.pk, day) == [(time(8, 30), time(10, 30)), (time(11, 0), time(17, 15))]
+    assert clerks.duty.day_intervals(kato.pk, day) == []
+
+    def spans(busy: rota.Busy) -> dict:
+        return {
+            key: sorted(value, key=lambda s: (s.start, s.end))
+            for key, value in busy.spans.items()
+            if key[0] in qualified
+        }
+
+    assert spans(clerks.busy) == spans(rota.busy_for(start=day, end=day))
+    assert clerks.busy.serving(ito.pk, day, time(10, 0), time(10, 15))
+    assert clerks.busy.bookings(sato.pk, day) == 1
+    assert clerks.procedures[sato.pk] == {procedure.pk, other.pk}
+    assert clerks.procedures[ito.pk] == {procedure.pk}
