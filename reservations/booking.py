@@ -26,6 +26,7 @@ from certificates.models import AccessLog, Certificate, CertificateKind, Residen
 from certificates.services import access_log_record, certificate_check_photo, certificate_issue
 from reservations import availability, rules, selectors, staffing
 from reservations.models import (
+    Acknowledgement,
     Invitation,
     Procedure,
     Reservation,
@@ -151,6 +152,45 @@ class Contact:
         return ""
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """An acknowledgement as the booking records it: the text rendered in the booking's language."""
+
+    pk: int
+    required: bool
+    text: str
+    version: int
+
+
+def _statements_to_agree(procedure: Procedure, language: str) -> list[_Statement]:
+    """Procedure.acknowledgements_to_agree, read as plain values in one query with the certificate kind whose photo
+    rule fills them in: the statements as they stand when the booking is made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.id, a.text, a.text_en, a.version, a.required, a.is_photo_rule,"
+            " k.photo_max_age_months, k.photo_size, k.photo_size_en"
+            " FROM reservations_acknowledgement a"
+            " JOIN reservations_procedure p ON p.id = a.procedure_id"
+            " LEFT JOIN certificates_certificatekind k ON k.id = p.certificate_kind_id"
+            ' WHERE a.procedure_id = %s AND a.active ORDER BY a."order", a.id',
+            [procedure.pk],
+        )
+        rows = cursor.fetchall()
+    kept = procedure.certificate_kind
+    without_photo_rule = kept is not None and not kept.photo_required
+    statements = []
+    kind = None
+    for pk, text, text_en, version, required, is_photo_rule, months, size, size_en in rows:
+        if is_photo_rule and without_photo_rule:
+            continue
+        if kind is None and months is not None:
+            kind = CertificateKind(photo_max_age_months=months, photo_size=size, photo_size_en=size_en)
+        statements.append(
+            _Statement(pk, bool(required), Acknowledgement.render_text(text, text_en, kind, language), version)
+        )
+    return statements
+
+
 def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
     if staff:
         if not rules.staff_can_book(slot, now=now):
@@ -178,9 +218,16 @@ def _check_burst(client_key: str, *, now: datetime) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"client:{client_key}"])
-    recent = Reservation.objects.filter(
-        client_key=client_key, channel=Reservation.Channel.WEB, created_at__gt=now - timedelta(seconds=seconds)
-    ).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM reservations_reservation WHERE client_key = %s AND channel = %s AND created_at > %s",
+            [
+                client_key,
+                Reservation.Channel.WEB,
+                connection.ops.adapt_datetimefield_value(now - timedelta(seconds=seconds)),
+            ],
+        )
+        (recent,) = cursor.fetchone()
     if recent >= limit:
         raise ValidationError(
             _(
@@ -195,15 +242,21 @@ def _take_place(slot: Slot) -> None:
     # The race: many requests for the last place read "1 left" at once. Only one conditional UPDATE can
     # move booked from places-1 to places; the others touch no row and are told the time is full. The UPDATE
     # also matches the procedure, day and times the booking was checked against, so the row it changes is the
-    # slot those checks were about, whatever the caller read them from.
-    updated = Slot.objects.filter(
-        pk=slot.pk,
-        procedure_id=slot.procedure_id,
-        day=slot.day,
-        start=slot.start,
-        end=slot.end,
-        booked__lt=F("places"),
-    ).update(booked=F("booked") + 1)
+    # slot those checks were about, whatever the caller read them from. Written out: every booking runs it.
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reservations_slot SET booked = booked + 1"
+            ' WHERE id = %s AND procedure_id = %s AND day = %s AND start = %s AND "end" = %s AND booked < places',
+            [
+                slot.pk,
+                slot.procedure_id,
+                ops.adapt_datefield_value(slot.day),
+                ops.adapt_timefield_value(slot.start),
+                ops.adapt_timefield_value(slot.end),
+            ],
+        )
+        updated = cursor.rowcount
     if updated != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
     availability.bump(slot.procedure_id)
@@ -251,7 +304,7 @@ def reservation_book(
     if staff and user is None:
         raise ValidationError("職員による予約には職員の記録が必要です。")
     acknowledged = {int(a) for a in acknowledged}
-    active_acks = list(procedure.acknowledgements_to_agree())
+    active_acks = _statements_to_agree(procedure, language)
     missing = [a for a in active_acks if a.required and a.pk not in acknowledged]
     if missing:
         raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})
@@ -329,8 +382,8 @@ def reservation_book(
             [
                 ReservationAcknowledgement(
                     reservation=reservation,
-                    acknowledgement=a,
-                    text=a.render(language),
+                    acknowledgement_id=a.pk,
+                    text=a.text,
                     version=a.version,
                     agreed_at=now,
                     read_out_by=user if staff else None,

@@ -219,8 +219,13 @@ class Acknowledgement(models.Model):
             raise ValidationError(errors)
 
     def render(self, language: str = "ja") -> str:
-        kind = self.procedure.certificate_kind
-        text = self.text_en if language == "en" and self.text_en else self.text
+        return self.render_text(self.text, self.text_en, self.procedure.certificate_kind, language)
+
+    @staticmethod
+    def render_text(text: str, text_en: str, kind: CertificateKind | None, language: str = "ja") -> str:
+        """The statement in `language`, its placeholders filled from the procedure's certificate kind (`render`,
+        for a statement read as plain values)."""
+        text = text_en if language == "en" and text_en else text
         return wording.fill(
             text,
             {

@@ -509,6 +509,35 @@ def test_the_steps_between_the_times_and_the_booking_read_no_slot_row(
     assert Reservation.objects.get(slot=slot).token in response["Location"]
 
 
+def test_the_confirming_post_books_in_seven_statements(client, slot, settings, redis_url) -> None:  # noqa: F811
+    """The statements to tick; then, in one transaction, the client's recent bookings, the place, the clerks of the
+    slot, the reservation, its acknowledgements and the rota log. PostgreSQL adds its three advisory locks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "seven"}}
+    walk_to_confirm(client, slot)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/book/confirm/")
+    reservation = Reservation.objects.get(slot=slot)
+    assert response["Location"] == f"/reservation/{reservation.token}/"
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+    ]
+    locks = [sql for sql in statements if "pg_advisory" in sql]
+    assert len(locks) == (3 if connection.vendor == "postgresql" else 0)
+    assert len(statements) - len(locks) == 7
+    assert reservation.clerk is not None
+    agreed = reservation.acknowledgements.order_by("acknowledgement__order", "acknowledgement_id")
+    expected = slot.procedure.acknowledgements_to_agree()
+    assert [(a.acknowledgement_id, a.text, a.version) for a in agreed] == [
+        (a.pk, a.render(), a.version) for a in expected
+    ]
+    assert "{" not in "".join(a.text for a in agreed)
+
+
 def test_the_booking_takes_only_the_slot_its_checks_were_about(client, slot) -> None:
     """The booking cookie cannot be altered (it is encrypted and authenticated); even so, the place is taken by an
     UPDATE that matches the procedure, day and times the booking was checked against."""

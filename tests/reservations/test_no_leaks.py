@@ -5,7 +5,7 @@ supervisor, who cancels with a reason."""
 from __future__ import annotations
 
 import threading
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -99,6 +99,21 @@ def test_a_burst_of_bookings_from_one_client_is_capped(client, frozen, settings)
     other = type(client)(REMOTE_ADDR="198.51.100.4")
     assert book(other, late, {**CONTACT, "phone": "090-5555-0010"}).status_code == 302
     assert Reservation.objects.count() == 3
+
+
+def test_the_burst_cap_counts_only_the_bookings_of_its_period(client, frozen, settings) -> None:
+    settings.BOOKING_BURST_RATE = "1/1h"
+    for n, minutes_ago in enumerate((61, 59)):
+        visitor = type(client)(REMOTE_ADDR="203.0.113.9")
+        response = book(visitor, factories.slot(THURSDAY, time(9 + n, 0)), {**CONTACT, "phone": f"090-5555-010{n}"})
+        assert response.status_code == 302
+        Reservation.objects.filter(phone_digits=f"090555501{n:02d}").update(
+            created_at=factories.NOW - timedelta(minutes=minutes_ago)
+        )
+    visitor = type(client)(REMOTE_ADDR="203.0.113.9")
+    response = book(visitor, factories.slot(THURSDAY, time(11, 0)), {**CONTACT, "phone": "090-5555-0109"})
+    assert response.status_code == 200
+    assert "この端末からの予約をしばらく受け付けられません" in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
