@@ -68,7 +68,13 @@ def closed_reason(day: date, exception: CalendarDay | None = None) -> str:
 def exceptions(start: date, end: date, office: Office | None = None) -> dict[date, CalendarDay]:
     """The closures and openings from start to end that apply at `office`: its own, and those for every office,
     its own winning on the same day. Without an office, only those for every office. At most one query."""
-    kept = _kept_rows(start)
+    found = _kept(start)
+    return _exceptions(start, end, office, found[1] if found is not None else None)
+
+
+def _exceptions(
+    start: date, end: date, office: Office | None, kept: list[CalendarDay] | None
+) -> dict[date, CalendarDay]:
     if kept is None:
         rows = CalendarDay.objects.filter(day__gte=start, day__lte=end)
         if office is None:
@@ -98,10 +104,10 @@ def from_table() -> Iterator[None]:
         _from_table.reset(token)
 
 
-def _kept_rows(start: date) -> list[CalendarDay] | None:
-    """Every closure and opening from a year ago on, as this process keeps them for the current version; None
-    when `start` is earlier (a report of a past year reads the table), the version cannot be read, or the caller
-    asked for the table (`from_table`)."""
+def _kept(start: date) -> tuple[int, list[CalendarDay]] | None:
+    """The current version and every closure and opening from a year ago on, as this process keeps them for it;
+    None when `start` is earlier (a report of a past year reads the table), the version cannot be read, or the
+    caller asked for the table (`from_table`)."""
     since = timezone.localdate() - timedelta(days=KEPT_DAYS_BACK)
     if start < since or _from_table.get():
         return None
@@ -110,9 +116,10 @@ def _kept_rows(start: date) -> list[CalendarDay] | None:
     except Exception:
         logger.warning("office calendar version unavailable", exc_info=True)
         return None
-    return local_cache.get_or_set(
+    rows = local_cache.get_or_set(
         f"calendar-days:{version}:{since}", lambda: list(CalendarDay.objects.filter(day__gte=since))
     )
+    return version, rows
 
 
 def changed(**kwargs: object) -> None:
@@ -138,8 +145,22 @@ def is_office_day(day: date, office: Office | None = None) -> bool:
 
 def office_days(start: date, end: date, office: Office | None = None) -> list[date]:
     """Every office day (of `office`, or of every office) from start to end, both included; one query whatever
-    the range."""
-    found = exceptions(start, end, office)
+    the range. Each process keeps the answer for a range under the version of the closures it was worked out
+    from (local_cache): every booking step asks about the same few ranges (the forty days before a day, for its
+    cut-off)."""
+    kept = _kept(start)
+    if kept is None:
+        return _office_days(start, end, _exceptions(start, end, office, None))
+    version, rows = kept
+    office_id = office.pk if office is not None else None
+    days = local_cache.get_or_set(
+        f"office-days:{version}:{office_id}:{start}:{end}",
+        lambda: tuple(_office_days(start, end, _exceptions(start, end, office, rows))),
+    )
+    return list(days)
+
+
+def _office_days(start: date, end: date, found: dict[date, CalendarDay]) -> list[date]:
     days = []
     day = start
     while day <= end:

@@ -1,4 +1,5 @@
-"""Rows that change rarely, kept for a minute in each process: the office and the active procedures.
+"""Rows that change rarely, kept for a minute in each process: the office, the active procedures, the office
+calendar.
 
 Every step of every booking reads them. From the shared cache each read cost a round trip to Redis and the
 unpickling of a model instance; a copy in the process costs a dictionary look-up. An administrator's edit shows
@@ -13,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 TTL = 60.0
-# Enough for every procedure of an office; unknown slugs typed into a URL cannot make it grow without bound.
-MAX_ENTRIES = 256
+# Enough for every procedure of an office and the office days of every range the booking pages ask about;
+# unknown slugs typed into a URL cannot make it grow without bound.
+MAX_ENTRIES = 4096
 
 _entries: dict[str, tuple[float, Any]] = {}
 

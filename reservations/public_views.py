@@ -415,7 +415,7 @@ def book_times(request: HttpRequest, slug: str, day: date) -> HttpResponse:
         if not _post_allowed(request):
             return _too_many(request)
         slot_id = _int(request.POST.get("slot"))
-        slot = Slot.objects.filter(pk=slot_id, procedure=procedure, day=day).first() if slot_id else None
+        slot = selectors.day_slot(procedure=procedure, day=day, slot_id=slot_id) if slot_id else None
         if slot is None:
             messages.error(request, _("選択した時間は予約できません。もう一度選んでください。"))
         elif slot.left <= 0:
@@ -501,7 +501,7 @@ def book_acknowledgements(request: HttpRequest) -> HttpResponse:
     if isinstance(result, HttpResponse):
         return result
     state, procedure, slot = result
-    acknowledgements = list(procedure.acknowledgements_to_agree())
+    acknowledgements = selectors.acknowledgements_to_agree(procedure)
     initial = {f"ack_{pk}": True for pk in state.get("acks", [])}
     form = AcknowledgementForm(
         request.POST or None, acknowledgements=acknowledgements, initial=initial, language=_lang(request)
@@ -599,14 +599,16 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
             flow.put(request, "last_booking", reservation.token)
             flow.put(request, "just_booked", reservation.token)
             return redirect("public:manage", token=reservation.token)
+    ticked = set(state.get("acks", []))
     context = {
         "procedure": procedure,
         "slot": slot,
         "contact": state["contact"],
         "errors": errors,
         "step": 5,
+        # What the booking will record: the statements to agree that the resident ticked.
         "acknowledgements": [
-            a.render(_lang(request)) for a in procedure.acknowledgements.filter(pk__in=state.get("acks", []))
+            a.render(_lang(request)) for a in selectors.acknowledgements_to_agree(procedure) if a.pk in ticked
         ],
         "from_letter": bool(state.get("invitation")),
         "needs_text": Reservation.describe_needs(

@@ -5,12 +5,16 @@ from __future__ import annotations
 import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Sum
 
 from certificates.models import Certificate, Resident
 from reservations import calendar, rules
-from reservations.models import Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
+from reservations.models import Acknowledgement, Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass
@@ -70,8 +74,70 @@ def first_open_day(*, procedure: Procedure, now: datetime) -> date | None:
     return next((day for day in days if states[day] == rules.BOOKABLE), None)
 
 
+def _plain_rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any], order: str) -> list[M]:
+    """Instances of `model` from one SELECT written here rather than by the ORM: for the few reads on every
+    booking's path, where compiling the ORM's query costs several times running it. Only plain columns (their
+    database types come back as Python's on both SQLite and PostgreSQL); `where` and `order` are the caller's
+    own SQL, the values are parameters."""
+    quote = connection.ops.quote_name
+    by_name = {field.name: field for field in model._meta.concrete_fields}
+    columns = ", ".join(quote(by_name[name].column or name) for name in fields)
+    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where} ORDER BY {order}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    attnames = [by_name[name].attname for name in fields]
+    return [model.from_db(connection.alias, attnames, row) for row in rows]
+
+
+ACKNOWLEDGEMENT_FIELDS = (
+    "id",
+    "procedure",
+    "text",
+    "text_en",
+    "version",
+    "required",
+    "is_photo_rule",
+    "order",
+    "active",
+)
+SLOT_FIELDS = ("id", "procedure", "day", "start", "end", "places", "booked", "rota_places")
+
+
+def acknowledgements_to_agree(procedure: Procedure) -> list[Acknowledgement]:
+    """What Procedure.acknowledgements_to_agree() gives (the active statements, without the photo rule when the
+    certificate kind needs no photo), in its order, each with `procedure` set to the one given: read on three
+    pages of every booking."""
+    kind = procedure.certificate_kind
+    where = "procedure_id = %s AND active = %s"
+    params: list[Any] = [procedure.pk, True]
+    if kind is not None and not kind.photo_required:
+        where += " AND is_photo_rule = %s"
+        params.append(False)
+    order = f"{connection.ops.quote_name('order')}, id"
+    found = _plain_rows(Acknowledgement, ACKNOWLEDGEMENT_FIELDS, where, params, order)
+    for acknowledgement in found:
+        acknowledgement.procedure = procedure
+    return found
+
+
 def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:
-    return list(Slot.objects.filter(procedure=procedure, day=day).order_by("start"))
+    """The procedure's slots on the day, by time, each with `procedure` set to the one given."""
+    found = _plain_rows(Slot, SLOT_FIELDS, "procedure_id = %s AND day = %s", [procedure.pk, day], "start")
+    for slot in found:
+        slot.procedure = procedure
+    return found
+
+
+def day_slot(*, procedure: Procedure, day: date, slot_id: int) -> Slot | None:
+    """One of the procedure's slots on the day, or None."""
+    found = _plain_rows(
+        Slot, SLOT_FIELDS, "id = %s AND procedure_id = %s AND day = %s", [slot_id, procedure.pk, day], "id"
+    )
+    if not found:
+        return None
+    found[0].procedure = procedure
+    return found[0]
 
 
 def day_list(*, day: date, office: Office | None = None) -> list[Slot]:

@@ -130,6 +130,20 @@ def _clear_validator(validator: Any, label: str) -> Any:
     cls = type(validator)
     if cls not in _CLEARED_VALIDATORS or validator.message is not cls.message:
         return validator
+    # Validator objects do not change once made: one per class, limit, label and language, not per form.
+    key = (cls, validator.limit_value, label, translation.get_language())
+    cleared = _CLEARED.get(key)
+    if cleared is None:
+        if len(_CLEARED) >= 4096:  # as _MADE
+            _CLEARED.clear()
+        cleared = _CLEARED[key] = _cleared_validator(cls, validator.limit_value, label)
+    return cleared
+
+
+_CLEARED: dict[tuple[Any, Any, str, str | None], Any] = {}
+
+
+def _cleared_validator(cls: Any, limit_value: Any, label: str) -> Any:
     safe_label = _label_in_sentence(label)
     if cls is validators.MaxLengthValidator:
         text = _("{label}は%(limit_value)d文字以内で入力してください（いま%(show_value)d文字）。")
@@ -139,7 +153,7 @@ def _clear_validator(validator: Any, label: str) -> Any:
         text = _("{label}は%(limit_value)s以下にしてください。")
     else:
         text = _("{label}は%(limit_value)s以上にしてください。")
-    return cls(validator.limit_value, message=text.format(label=safe_label))
+    return cls(limit_value, message=text.format(label=safe_label))
 
 
 def apply_clear_messages(form: forms.BaseForm) -> None:
