@@ -30,7 +30,6 @@ from reservations.models import (
     Invitation,
     Procedure,
     Reservation,
-    ReservationAcknowledgement,
     Slot,
     normalize_code,
     random_code,
@@ -189,6 +188,26 @@ def _statements_to_agree(procedure: Procedure, language: str) -> list[_Statement
             _Statement(pk, bool(required), Acknowledgement.render_text(text, text_en, kind, language), version)
         )
     return statements
+
+
+def _agreed_record(
+    reservation_id: int, statements: list[_Statement], *, agreed_at: datetime, read_out_by_id: int | None
+) -> None:
+    """Store with the reservation each statement agreed to: its text and version as read for the booking, and when
+    (ReservationAcknowledgement rows, in one INSERT of plain values)."""
+    if not statements:
+        return
+    when = connection.ops.adapt_datetimefield_value(agreed_at)
+    params: list[Any] = []
+    for statement in statements:
+        params += [reservation_id, statement.pk, statement.text, statement.version, when, read_out_by_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO reservations_reservationacknowledgement"
+            " (reservation_id, acknowledgement_id, text, version, agreed_at, read_out_by_id)"
+            " VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(statements)),
+            params,
+        )
 
 
 def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
@@ -378,19 +397,11 @@ def reservation_book(
             client_key=client_key if not staff else "",
             now=now,
         )
-        ReservationAcknowledgement.objects.bulk_create(
-            [
-                ReservationAcknowledgement(
-                    reservation=reservation,
-                    acknowledgement_id=a.pk,
-                    text=a.text,
-                    version=a.version,
-                    agreed_at=now,
-                    read_out_by=user if staff else None,
-                )
-                for a in active_acks
-                if a.pk in acknowledged
-            ]
+        _agreed_record(
+            reservation.pk,
+            [a for a in active_acks if a.pk in acknowledged],
+            agreed_at=now,
+            read_out_by_id=user.pk if staff and user is not None else None,
         )
         staffing.booking_staffed(reservation, actor=user, now=now)
         # The clerk is now busy in the other procedures' slots of this time (one person, one place).

@@ -536,6 +536,7 @@ def test_the_confirming_post_books_in_seven_statements(client, slot, settings, r
         (a.pk, a.render(), a.version) for a in expected
     ]
     assert "{" not in "".join(a.text for a in agreed)
+    assert {(a.agreed_at, a.read_out_by_id) for a in agreed} == {(factories.NOW, None)}
 
 
 def test_the_booking_takes_only_the_slot_its_checks_were_about(client, slot) -> None:
