@@ -101,13 +101,11 @@ def summarised_and_shown(text: str) -> tuple[set[str], set[str]]:
     for line in text.splitlines():
         # {% with form=forms.hours %}…{% for field in form %} shows forms.hours's fields under the name form.
         alias = re.search(r"{% with form=([\w.]+) %}", line)
-        for name in re.findall(r'{% for field in (\w+) %}{% include "includes/field\.html"', line):
+        for name in re.findall(r"{% for field in (\w+) %}(?:{% if [^%]*%})?{{ field\|form_field }}", line):
             shown.add(alias.group(1) if alias and name == "form" else name)
-        if 'include "includes/field.html" with field=form.' in line:
-            shown.add("form")
-        summarised |= set(re.findall(r'include "includes/error_summary\.html" with form=([\w.]+)', line))
-        if '{% include "includes/error_summary.html" %}' in line:
-            summarised.add(alias.group(1) if alias else "form")
+        shown |= set(re.findall(r"{{ (\w+)\.\w+\|form_field }}", line))
+        for name in re.findall(r"{{ ([\w.]+)\|error_summary }}", line):
+            summarised.add(alias.group(1) if alias and name == "form" else name)
     return shown, summarised
 
 
