@@ -163,7 +163,8 @@ class _Statement:
 
 def _statements_to_agree(procedure: Procedure, language: str) -> list[_Statement]:
     """Procedure.acknowledgements_to_agree, read as plain values in one query with the certificate kind whose photo
-    rule fills them in: the statements as they stand when the booking is made."""
+    rule fills them in: the statements as they stand when the booking is made. The pages before show them with
+    the kind their process keeps (selectors.acknowledgements_to_agree); what is stored comes from the database."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT a.id, a.text, a.text_en, a.version, a.required, a.is_photo_rule,"
