@@ -6,11 +6,11 @@ from typing import Any, cast
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils import timezone, translation
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from staff.names import staff_name
+from staff.renderers import escape
 
 register = template.Library()
 
@@ -79,39 +79,37 @@ def form_field(field: BoundField) -> SafeString:
     Written here rather than by the template engine: a form of eight fields took the engine longer than the rest
     of its page."""
     errors = cast(list[str], field.errors)  # an ErrorList yields its messages
-    auto_id = conditional_escape(field.auto_id)
-    label = conditional_escape(field.label)
-    help_text = field.help_text
+    auto_id = escape(field.auto_id)
+    label = escape(field.label)
+    help_text = "" if field.help_text is None else escape(field.help_text)
     has_error = " has-error" if errors else ""
     required = field.field.required
-    required_text, optional_text = _("必須"), _("任意")
-    mark = f'<span class="req">{required_text}</span>' if required else f'<span class="opt">{optional_text}</span>'
-    error_lines = "".join(f'<p class="error" id="{auto_id}_error">{conditional_escape(e)}</p>' for e in errors)
+    error_lines = "".join(f'<p class="error" id="{auto_id}_error">{escape(e)}</p>' for e in errors)
     if is_choice_group(field):
         choices = "".join(
-            f'<div class="radio">{choice.tag()}<label for="{conditional_escape(choice.id_for_label)}">'
-            f"{conditional_escape(choice.choice_label)}</label></div>"
+            f'<div class="radio">{choice.tag()}<label for="{escape(choice.id_for_label)}">'
+            f"{escape(choice.choice_label)}</label></div>"
             for choice in field
         )
-        help_line = f'<p class="help">{conditional_escape(help_text)}</p>' if help_text else ""
+        help_line = f'<p class="help">{help_text}</p>' if help_text else ""
         return mark_safe(
             f'<fieldset id="{auto_id}" class="field radio-group{has_error}">\n'
-            f"  <legend>{label}{mark}</legend>\n"
+            f"  <legend>{label}{_required_mark(required)}</legend>\n"
             f"  {help_line}\n"
             f"  {choices}\n"
             f"  {error_lines}\n"
             "</fieldset>\n"
         )
-    help_line = f'<p class="help" id="{auto_id}_help">{conditional_escape(help_text)}</p>' if help_text else ""
+    help_line = f'<p class="help" id="{auto_id}_help">{help_text}</p>' if help_text else ""
     widget = _described_widget(field, field.auto_id, help_text, errors)
     if is_checkbox(field):
-        mark = f'<span class="req">{required_text}</span>' if required else ""
+        mark = _required_mark(required) if required else ""
         return mark_safe(
             f'<div class="field{has_error}">\n'
             "  \n"
             '  <div class="checkbox">\n'
             f"    {widget}\n"
-            f'    <label for="{conditional_escape(field.id_for_label)}">{label}{mark}</label>\n'
+            f'    <label for="{escape(field.id_for_label)}">{label}{mark}</label>\n'
             "  </div>\n"
             f"  {help_line}\n"
             f"  {error_lines}\n"
@@ -121,13 +119,19 @@ def form_field(field: BoundField) -> SafeString:
     return mark_safe(
         f'<div class="field{has_error}">\n'
         "  \n"
-        f'  <label for="{conditional_escape(error_anchor(field))}">{label}{mark}</label>\n'
+        f'  <label for="{escape(error_anchor(field))}">{label}{_required_mark(required)}</label>\n'
         f"  {help_line}\n"
         f"  {widget}\n"
         f"  {error_lines}\n"
         "  \n"
         "</div>\n"
     )
+
+
+def _required_mark(required: bool) -> str:
+    if required:
+        return f'<span class="req">{_("必須")}</span>'
+    return f'<span class="opt">{_("任意")}</span>'
 
 
 @register.filter
@@ -137,10 +141,9 @@ def error_summary(form: Any) -> SafeString:
     if not form or not form.errors:
         return mark_safe("\n")
     heading = _("入力内容を確認してください")
-    form_errors = "".join(f"<li>{conditional_escape(e)}</li>" for e in form.non_field_errors())
+    form_errors = "".join(f"<li>{escape(e)}</li>" for e in form.non_field_errors())
     field_errors = "".join(
-        f'<li><a href="#{conditional_escape(error_anchor(field))}">'
-        f"{conditional_escape(summary_text(e, field))}</a></li>"
+        f'<li><a href="#{escape(error_anchor(field))}">{escape(summary_text(e, field))}</a></li>'
         for field in form
         for e in field.errors
     )
