@@ -30,6 +30,7 @@ class ReservationsConfig(AppConfig):
         return [OfficeColumn()]
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_save
 
         from certificates.models import CertificateKind
@@ -44,5 +45,7 @@ class ReservationsConfig(AppConfig):
         # Each process keeps the office calendar under a version number (reservations.calendar).
         post_save.connect(calendar.changed, sender=CalendarDay, dispatch_uid="office-calendar-save")
         post_delete.connect(calendar.changed, sender=CalendarDay, dispatch_uid="office-calendar-delete")
+        request_started.connect(calendar.request_started, dispatch_uid="office-calendar-request-started")
+        request_finished.connect(calendar.request_finished, dispatch_uid="office-calendar-request-finished")
         # A staff account switched off: its bookings go to colleagues or on the supervisor's list at once.
         account_deactivated.connect(staffing.on_account_deactivated, dispatch_uid="rota-account-deactivated")

@@ -104,6 +104,22 @@ def from_table() -> Iterator[None]:
         _from_table.reset(token)
 
 
+# Within a request the calendar is read under one version: the request's first read asks for the number, the
+# later ones (a calendar page asks three times) reuse it. Opened and closed by the request_started and
+# request_finished signals; outside a request every read asks.
+_request_version: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "office_calendar_request_version", default=None
+)
+
+
+def request_started(**kwargs: object) -> None:
+    _request_version.set([])
+
+
+def request_finished(**kwargs: object) -> None:
+    _request_version.set(None)
+
+
 def _kept(start: date) -> tuple[int, list[CalendarDay]] | None:
     """The current version and every closure and opening from a year ago on, as this process keeps them for it;
     None when `start` is earlier (a report of a past year reads the table), the version cannot be read, or the
@@ -111,11 +127,17 @@ def _kept(start: date) -> tuple[int, list[CalendarDay]] | None:
     since = timezone.localdate() - timedelta(days=KEPT_DAYS_BACK)
     if start < since or _from_table.get():
         return None
-    try:
-        version = counters.value(VERSION_KEY, in_memory=True)
-    except Exception:
-        logger.warning("office calendar version unavailable", exc_info=True)
-        return None
+    memo = _request_version.get()
+    if memo:
+        version = memo[0]
+    else:
+        try:
+            version = counters.value(VERSION_KEY, in_memory=True)
+        except Exception:
+            logger.warning("office calendar version unavailable", exc_info=True)
+            return None
+        if memo is not None:
+            memo.append(version)
     rows = local_cache.get_or_set(
         f"calendar-days:{version}:{since}", lambda: list(CalendarDay.objects.filter(day__gte=since))
     )
@@ -126,6 +148,9 @@ def changed(**kwargs: object) -> None:
     """A closure or opening was saved or deleted (a signal receiver): this process forgets its copy at once, and
     every process once the change commits."""
     local_cache.clear()
+    memo = _request_version.get()
+    if memo:
+        memo.clear()
     transaction.on_commit(_bump)
 
 

@@ -666,9 +666,7 @@ def _public_status(status: str) -> str:
 
 
 def _reservation_by_token(token: str) -> Reservation:
-    reservation = (
-        Reservation.objects.select_related("slot").filter(token=token[:64], anonymised_at__isnull=True).first()
-    )
+    reservation = selectors.reservation_by_token(token[:64])
     if reservation is None:
         raise Http404
     # The procedure with its office and certificate kind, as this process keeps it (a withdrawn one is read).
@@ -682,11 +680,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     reservation = _reservation_by_token(token)
     just_booked = flow.pop(request, "just_booked") == token
     now = timezone.now()
+    deadline = rules.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day)
     context = {
         "r": reservation,
         "just_booked": just_booked,
-        "can_change": rules.can_change_online(reservation, now=now),
-        "deadline": rules.booking_deadline(procedure=reservation.procedure, day=reservation.slot.day),
+        "can_change": rules.can_change_online(reservation, now=now, deadline=deadline),
+        "deadline": deadline,
         "place": reservation.procedure.office,
         "status_text": _public_status(reservation.status),
         "can_rebook_with_code": _open_invitation(reservation) is not None,

@@ -68,10 +68,12 @@ def day_states(*, procedure: Procedure, start: date, end: date, now: datetime) -
     first, last = bookable_range(procedure=procedure, now=now)
     open_days, previous = _office_days_and_previous(start, end, procedure.office)
     states: dict[date, str] = {}
+    # Only the days whose cut-off could still be ahead need it worked out: the cut-off falls before the day.
+    today = timezone.localdate(now)
     for day in previous:
         if day not in open_days:
             states[day] = CLOSED
-        elif first <= day <= last and now < _cutoff(procedure, previous[day]):
+        elif first <= day <= last and (previous[day] > today or now < _cutoff(procedure, previous[day])):
             states[day] = BOOKABLE
         else:
             states[day] = OUTSIDE
@@ -85,11 +87,12 @@ def day_is_bookable(*, procedure: Procedure, day: date, now: datetime) -> bool:
     return day_states(procedure=procedure, start=day, end=day, now=now)[day] == BOOKABLE
 
 
-def can_change_online(reservation: Reservation, *, now: datetime) -> bool:
-    """A resident changes or cancels online until the booking cut-off of the appointment's day."""
-    return reservation.status == Reservation.Status.BOOKED and now < booking_deadline(
-        procedure=reservation.procedure, day=reservation.slot.day
-    )
+def can_change_online(reservation: Reservation, *, now: datetime, deadline: datetime | None = None) -> bool:
+    """A resident changes or cancels online until the booking cut-off of the appointment's day (`deadline`, when
+    the caller has already asked booking_deadline for it)."""
+    if deadline is None:
+        deadline = booking_deadline(procedure=reservation.procedure, day=reservation.slot.day)
+    return reservation.status == Reservation.Status.BOOKED and now < deadline
 
 
 def staff_can_book(slot: Slot, *, now: datetime) -> bool:

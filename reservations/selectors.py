@@ -5,16 +5,14 @@ from __future__ import annotations
 import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
 
 from certificates.models import Certificate, Resident
-from reservations import calendar, rules
+from reservations import calendar, plain_sql, rules
 from reservations.models import Acknowledgement, Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass
@@ -35,10 +33,12 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
     states = rules.day_states(procedure=procedure, start=grid_start, end=grid_end, now=now)
     exceptions = calendar.exceptions(grid_start, grid_end, procedure.office)
     totals = {
-        row["day"]: (row["places"] or 0) - (row["booked"] or 0)
-        for row in Slot.objects.filter(procedure=procedure, day__gte=grid_start, day__lte=grid_end)
-        .values("day")
-        .annotate(places=Sum("places"), booked=Sum("booked"))
+        plain_sql.as_date(day): (left or 0)
+        for day, left in plain_sql.fetch(
+            "SELECT day, SUM(places) - SUM(booked) FROM reservations_slot"
+            " WHERE procedure_id = %s AND day >= %s AND day <= %s GROUP BY day",
+            [procedure.pk, grid_start, grid_end],
+        )
     }
     weeks: list[list[DayCell]] = []
     day = grid_start
@@ -62,32 +62,18 @@ def first_open_day(*, procedure: Procedure, now: datetime) -> date | None:
     """The first day a resident can book online now with a place still free: the calendar opens on its month.
     Two queries: the days with a free place, and the booking window over them."""
     first, last = rules.bookable_range(procedure=procedure, now=now)
-    days = list(
-        Slot.objects.filter(procedure=procedure, day__gte=first, day__lte=last, booked__lt=F("places"))
-        .values_list("day", flat=True)
-        .distinct()
-        .order_by("day")
-    )
+    days = [
+        plain_sql.as_date(day)
+        for (day,) in plain_sql.fetch(
+            "SELECT DISTINCT day FROM reservations_slot"
+            " WHERE procedure_id = %s AND day >= %s AND day <= %s AND booked < places ORDER BY day",
+            [procedure.pk, first, last],
+        )
+    ]
     if not days:
         return None
     states = rules.day_states(procedure=procedure, start=days[0], end=days[-1], now=now)
     return next((day for day in days if states[day] == rules.BOOKABLE), None)
-
-
-def _plain_rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any], order: str) -> list[M]:
-    """Instances of `model` from one SELECT written here rather than by the ORM: for the few reads on every
-    booking's path, where compiling the ORM's query costs several times running it. Only plain columns (their
-    database types come back as Python's on both SQLite and PostgreSQL); `where` and `order` are the caller's
-    own SQL, the values are parameters."""
-    quote = connection.ops.quote_name
-    by_name = {field.name: field for field in model._meta.concrete_fields}
-    columns = ", ".join(quote(by_name[name].column or name) for name in fields)
-    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {where} ORDER BY {order}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    attnames = [by_name[name].attname for name in fields]
-    return [model.from_db(connection.alias, attnames, row) for row in rows]
 
 
 ACKNOWLEDGEMENT_FIELDS = (
@@ -115,7 +101,7 @@ def acknowledgements_to_agree(procedure: Procedure) -> list[Acknowledgement]:
         where += " AND is_photo_rule = %s"
         params.append(False)
     order = f"{connection.ops.quote_name('order')}, id"
-    found = _plain_rows(Acknowledgement, ACKNOWLEDGEMENT_FIELDS, where, params, order)
+    found = plain_sql.rows(Acknowledgement, ACKNOWLEDGEMENT_FIELDS, where, params, order)
     for acknowledgement in found:
         acknowledgement.procedure = procedure
     return found
@@ -123,7 +109,7 @@ def acknowledgements_to_agree(procedure: Procedure) -> list[Acknowledgement]:
 
 def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:
     """The procedure's slots on the day, by time, each with `procedure` set to the one given."""
-    found = _plain_rows(Slot, SLOT_FIELDS, "procedure_id = %s AND day = %s", [procedure.pk, day], "start")
+    found = plain_sql.rows(Slot, SLOT_FIELDS, "procedure_id = %s AND day = %s", [procedure.pk, day], "start")
     for slot in found:
         slot.procedure = procedure
     return found
@@ -131,7 +117,7 @@ def day_slots(*, procedure: Procedure, day: date) -> list[Slot]:
 
 def day_slot(*, procedure: Procedure, day: date, slot_id: int) -> Slot | None:
     """One of the procedure's slots on the day, or None."""
-    found = _plain_rows(
+    found = plain_sql.rows(
         Slot, SLOT_FIELDS, "id = %s AND procedure_id = %s AND day = %s", [slot_id, procedure.pk, day], "id"
     )
     if not found:
@@ -244,3 +230,14 @@ def day_counts_by_office(*, day: date) -> list[tuple[str, int, int]]:
     rows = [(o.name, bookings.get(o.pk, 0), walk_ins.get(o.pk, 0)) for o in Office.objects.order_by("id")]
     rows.append(("市全体", sum(r[1] for r in rows), sum(r[2] for r in rows)))
     return rows
+
+
+def reservation_by_token(token: str) -> Reservation | None:
+    """The reservation a resident's link names, with its slot (not anonymised): two plain reads."""
+    fields = tuple(field.name for field in Reservation._meta.concrete_fields)
+    found = plain_sql.rows(Reservation, fields, "token = %s AND anonymised_at IS NULL", [token])
+    if not found:
+        return None
+    reservation = found[0]
+    reservation.slot = plain_sql.rows(Slot, SLOT_FIELDS, "id = %s", [reservation.slot_id])[0]
+    return reservation

@@ -4,6 +4,7 @@ import pytest
 
 from reservations import calendar, slots
 from reservations.models import CalendarDay, CapacityOverride, Slot
+from staff import counters
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -144,8 +145,6 @@ def test_the_calendar_says_whether_its_month_came_from_the_cache(
 def test_each_process_keeps_the_office_calendar_until_a_change_raises_its_version(
     frozen, django_capture_on_commit_callbacks, django_assert_num_queries
 ) -> None:
-    from staff import counters
-
     day = date(2026, 12, 3)
     assert calendar.is_office_day(day)
     # Kept: asking again reads only the version number (a row here; in Redis in production), not the closures.
@@ -180,3 +179,47 @@ def test_slot_rebuilds_read_the_closures_from_the_table_not_the_process_copy(fro
     factories.slot(day, time(9, 0), places=2)
     slots.slots_generate_all(today=date(2026, 11, 25))
     assert Slot.objects.get(day=day, start=time(9, 0)).places == 0
+
+
+def test_the_office_days_of_a_range_are_kept_until_a_change_raises_the_version(frozen) -> None:
+    start, end = date(2026, 12, 1), date(2026, 12, 11)
+    day = date(2026, 12, 3)
+    assert day in calendar.office_days(start, end)
+    CalendarDay.objects.bulk_create([CalendarDay(day=day, kind="closed", note="停電")])  # another process
+    assert day in calendar.office_days(start, end)
+    counters.increase(calendar.VERSION_KEY, in_memory=True)
+    assert calendar.office_days(start, end) == [d for d in calendar.office_days(start, end) if d != day]
+    assert day not in calendar.office_days(start, end)
+    # A copy handed out is the caller's own: changing it changes nothing kept.
+    calendar.office_days(start, end).clear()
+    assert calendar.office_days(start, end)
+
+
+def test_a_request_reads_the_calendar_version_once_and_the_next_request_reads_it_again(
+    client, frozen, monkeypatch
+) -> None:
+    day = date(2026, 12, 3)
+    factories.slot(day, time(9, 0), places=2)
+    reads = []
+    value = counters.value
+
+    def counted(key, **kwargs):
+        if key == calendar.VERSION_KEY:
+            reads.append(key)
+        return value(key, **kwargs)
+
+    monkeypatch.setattr(counters, "value", counted)
+    assert client.get("/book/p/jr-pass/?month=2026-12").status_code == 200
+    assert len(reads) == 1  # the month's states and its closures' reasons both ask
+    assert client.get(f"/book/p/jr-pass/{day}/").status_code == 200
+    assert len(reads) == 2
+    # Another process closes the day and raises the version: the next request sees it.
+    CalendarDay.objects.bulk_create([CalendarDay(day=day, kind="closed", note="停電")])
+    counters.increase(calendar.VERSION_KEY, in_memory=True)
+    before = len(reads)
+    assert client.get(f"/book/p/jr-pass/{day}/").status_code == 302
+    assert len(reads) == before + 1
+    # Outside a request every read asks.
+    calendar.is_office_day(day)
+    calendar.is_office_day(day)
+    assert len(reads) == before + 3

@@ -335,3 +335,28 @@ def test_the_cancel_page_asks_before_cancelling(client, slot) -> None:
     assert "2026年11月26日（木） 9:00" in html
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.BOOKED
+
+
+def test_plain_reads_give_what_the_orm_gives(client, frozen) -> None:
+    """The booking pages' plain SQL reads (reservations.plain_sql) give the same values, types and time zones as
+    the ORM, on SQLite and on PostgreSQL."""
+    from reservations import plain_sql, selectors
+
+    slot = factories.slot(date(2026, 11, 26), time(9, 0), places=3)
+    factories.staffed(3)
+    assert book(client, slot).status_code == 302
+    reservation = Reservation.objects.get()
+    by_orm = Reservation.objects.select_related("slot").get(pk=reservation.pk)
+    fields = tuple(field.name for field in Reservation._meta.concrete_fields)
+    (plain,) = plain_sql.rows(Reservation, fields, "id = %s", [reservation.pk])
+    for field in Reservation._meta.concrete_fields:
+        assert getattr(plain, field.attname) == getattr(by_orm, field.attname), field.name
+        assert type(getattr(plain, field.attname)) is type(getattr(by_orm, field.attname)), field.name
+    assert plain.created_at.tzinfo is not None
+    by_token = selectors.reservation_by_token(reservation.token)
+    assert by_token is not None and by_token.pk == reservation.pk
+    assert (by_token.slot.day, by_token.slot.start, by_token.slot.left) == (slot.day, slot.start, 2)
+    Reservation.objects.filter(pk=reservation.pk).update(anonymised_at=by_orm.created_at)
+    assert selectors.reservation_by_token(reservation.token) is None
+    assert [s.pk for s in selectors.day_slots(procedure=slot.procedure, day=slot.day)] == [slot.pk]
+    assert selectors.day_slot(procedure=slot.procedure, day=date(2026, 11, 27), slot_id=slot.pk) is None

@@ -1,0 +1,78 @@
+"""Model instances from a SELECT written out here rather than compiled by the ORM, for the few reads on every
+booking's path: compiling the ORM's query (joins, ordering, the select list) costs several times running it.
+
+The statement and each column's converters (what the ORM applies to a value read: SQLite's datetimes made aware,
+its booleans, decimals) are worked out once per model, columns and clauses, the way the ORM's compiler works them
+out for every query, so a row reads back exactly as the ORM would read it, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+_prepared: dict[tuple[Any, ...], tuple[str, list[str], list[tuple[int, list[Converter], Any]]]] = {}
+
+
+def _prepare(
+    model: type[Model], fields: tuple[str, ...], where: str, order: str
+) -> tuple[str, list[str], list[tuple[int, list[Converter], Any]]]:
+    key = (connection.vendor, model, fields, where, order)
+    found = _prepared.get(key)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    by_name = {field.name: field for field in model._meta.concrete_fields}
+    columns = [by_name[name] for name in fields]
+    select = ", ".join(quote(field.column or field.name) for field in columns)
+    sql = f"SELECT {select} FROM {quote(table)} WHERE {where}" + (f" ORDER BY {order}" if order else "")
+    converters = []
+    for index, field in enumerate(columns):
+        col = field.get_col(table)
+        found_converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found_converters:
+            converters.append((index, found_converters, col))
+    found = _prepared[key] = (sql, [field.attname for field in columns], converters)
+    return found
+
+
+def rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any], order: str = "") -> list[M]:
+    """Instances of `model` with `fields` loaded (the others deferred), from the rows `where` selects, in `order`.
+    `where` and `order` are the caller's own SQL over the model's table; the values are parameters."""
+    sql, attnames, converters = _prepare(model, fields, where, order)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    found = []
+    for row in fetched:
+        if converters:
+            values = list(row)
+            for index, functions, col in converters:
+                value = values[index]
+                for function in functions:
+                    value = function(value, col, connection)
+                values[index] = value
+            row = tuple(values)
+        found.append(model.from_db(connection.alias, attnames, row))
+    return found
+
+
+def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a statement written out by the caller (plain values, no instances)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def as_date(value: Any) -> date:
+    """A date column read by `fetch`: SQLite gives a string where a column is an aggregate's group."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
