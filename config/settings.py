@@ -109,6 +109,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="dbcache://madoguchi_cache")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
 
+# The model backend, reading each signed-in user with their roles and second factor in one query.
+AUTHENTICATION_BACKENDS = ["staff.roles.StaffBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

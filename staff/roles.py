@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 from urllib.parse import quote
 
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp import user_has_device
+from django_otp import device_classes, user_has_device
 
 
 class StaffRequest(HttpRequest):
@@ -35,6 +37,47 @@ NOT_SUPERVISOR = (
     "このページは係長だけが使えます（開庁日・定員、お知らせ、閲覧記録、職員アカウントなど）。"
     "必要な操作があるときは、係長に依頼してください。"
 )
+
+
+@cache
+def _user_with_roles_sql() -> str:
+    """The user's row with three more columns: in the clerk group, in the supervisor group, has a confirmed
+    authenticator app (of any django-otp device kind installed). Plain SQL that SQLite and PostgreSQL both run:
+    built through the ORM (three Exists subqueries) the statement took four times as long to compose as the
+    three queries it replaces took to run."""
+    q = connection.ops.quote_name
+    memberships, groups = User.groups.through._meta.db_table, Group._meta.db_table
+    in_group = (
+        f"EXISTS (SELECT 1 FROM {q(memberships)} m INNER JOIN {q(groups)} g ON g.id = m.group_id "
+        "WHERE m.user_id = u.id AND g.name = %s)"
+    )
+    devices = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {q(model._meta.db_table)} d WHERE d.user_id = u.id AND d.confirmed)"
+        for model in device_classes()
+    )
+    return (
+        f"SELECT u.*, {in_group} AS madoguchi_clerk, {in_group} AS madoguchi_supervisor, "
+        f"{devices or 'FALSE'} AS madoguchi_second_factor FROM {q(User._meta.db_table)} u WHERE u.id = %s"
+    )
+
+
+class StaffBackend(ModelBackend):
+    """Django's model backend, reading the signed-in user together with their roles and whether they have
+    registered an authenticator app: one query on every staff page instead of three."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user: Any = next(iter(User._default_manager.raw(_user_with_roles_sql(), [CLERK, SUPERVISOR, user_id])), None)
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        roles = {CLERK} if user.madoguchi_clerk else set()
+        if user.madoguchi_supervisor:
+            roles.add(SUPERVISOR)
+        if user.is_superuser:
+            roles |= {CLERK, SUPERVISOR}
+        # Kept on the user for this request, where user_roles and has_second_factor look first.
+        user._madoguchi_roles = roles
+        user._madoguchi_second_factor = bool(user.madoguchi_second_factor)
+        return user
 
 
 def user_roles(user: Any) -> set[str]:
@@ -71,6 +114,11 @@ def is_verified(user: Any) -> bool:
 
 
 def has_second_factor(user: Any) -> bool:
+    """The user has a confirmed authenticator app (as read with the signed-in user by StaffBackend, for the
+    request)."""
+    known = getattr(user, "_madoguchi_second_factor", None)
+    if known is not None:
+        return bool(known)
     return user_has_device(user, confirmed=True)
 
 
