@@ -31,7 +31,8 @@ def normalize_code(value: str) -> str:
 
 def display_code(value: str) -> str:
     """A code or reservation number in groups of four (ACDE-FG34), the way the look-up forms ask for it."""
-    code = normalize_code(value)
+    # Stored codes are normalised already; only what a person typed needs the Unicode normalisation.
+    code = value if value and value.isascii() and value.isalnum() and value.isupper() else normalize_code(value)
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 

@@ -22,7 +22,18 @@ from certificates import selectors as cert_selectors
 from certificates import services as cert_services
 from certificates.forms import CertificateIssueForm
 from certificates.models import AccessLog, Resident
-from reservations import booking, calendar, day_rows, invitations, offices, review, rules, selectors, walk_ins
+from reservations import (
+    booking,
+    calendar,
+    day_rows,
+    invitations,
+    local_cache,
+    offices,
+    review,
+    rules,
+    selectors,
+    walk_ins,
+)
 from reservations.forms import (
     AcknowledgementForm,
     CalendarDayForm,
@@ -59,13 +70,13 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         except ValueError:
             messages.error(request, "日付は、年-月-日の形で入力してください（例：2026-12-03）。")
     day = day or timezone.localdate()
-    office_list = list(Office.objects.order_by("id"))
+    office_list = _offices()
     office = _office_filter(request, office_list)
     rows = selectors.day_list_rows(day=day, office=office)
     counts = {status: 0 for status in Reservation.Status.values}
     for _slot, reservations in rows:
         for r in reservations:
-            counts[r["status"]] += 1
+            counts[r.status] += 1
     day_walk_ins = list(
         WalkIn.objects.filter(day=day, **({"procedure__office": office} if office else {}))
         .select_related("procedure")
@@ -79,13 +90,7 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
     around = calendar.around(day, office=office)
     context = {
         "day": day,
-        # The whole city's list names each appointment's office.
-        "rows_html": day_rows.rows_html(
-            rows,
-            csrf_token=get_token(request),
-            show_office=office is None and len(office_list) > 1,
-            photo_rule=_photo_rule_for,
-        ),
+        "rows_html": day_rows.ROWS_HERE,
         "counts": counts,
         "walk_ins": len(day_walk_ins),
         "walk_in_rows": day_walk_ins,
@@ -98,7 +103,20 @@ def day(request: StaffRequest, day: date | None = None) -> HttpResponse:
         "office": office,
         "office_counts": selectors.day_counts_by_office(day=day) if len(office_list) > 1 else [],
     }
-    return render(request, "reservations/staff/day.html", context)
+    response = render(request, "reservations/staff/day.html", context)
+    rows_html = day_rows.rows_html(
+        rows,
+        csrf_token=get_token(request),
+        # The whole city's list names each appointment's office.
+        show_office=office is None and len(office_list) > 1,
+        photo_rule=_photo_rule_for,
+    )
+    return day_rows.with_rows(response, rows_html)
+
+
+def _offices() -> list[Office]:
+    """The offices, kept for a minute in each process (reservations/local_cache.py)."""
+    return local_cache.get_or_set("offices", lambda: list(Office.objects.order_by("id")))
 
 
 def _office_filter(request: StaffRequest, offices: list[Office]) -> Office | None:
@@ -107,7 +125,7 @@ def _office_filter(request: StaffRequest, offices: list[Office]) -> Office | Non
     return next((o for o in offices if str(o.pk) == wanted), None)
 
 
-def _photo_rule_for(slot: Slot) -> date | None:
+def _photo_rule_for(slot: Slot | selectors.DaySlot) -> date | None:
     kind = slot.procedure.certificate_kind
     if kind is None or not kind.photo_required:
         return None
@@ -116,7 +134,7 @@ def _photo_rule_for(slot: Slot) -> date | None:
 
 @staff_required
 def day_csv(request: StaffRequest, day: date) -> HttpResponse:
-    slots = selectors.day_list(day=day, office=_office_filter(request, list(Office.objects.order_by("id"))))
+    slots = selectors.day_list(day=day, office=_office_filter(request, _offices()))
     response = CsvResponse(
         f"reservations-{day.isoformat()}.csv",
         [
