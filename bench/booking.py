@@ -21,6 +21,14 @@ header the calendar page sends (`calendar;desc=hit` or `miss`). After every phas
 checked in the database: none may hold more bookings than places, and each slot's count must match its
 reservations. The machine's load average is printed with each phase: on a shared machine the figures move
 with it.
+
+Each client keeps its connection to gunicorn alive, and a kept connection stays with the worker that accepted
+it; behind nginx (docs/deploy.md) every request comes on a new connection instead. With few clients (the day
+list's four clerks) the workers may hold them unevenly, three and one or all four on one worker
+(`ss -tnp state established '( sport = :PORT )'` shows it), which moves that phase's figures from run to run.
+Closing after each response (gunicorn's `--keep-alive 0`) spreads them, but on a busy two-core machine it
+measured no faster for the day list and slower for the trivial view and the bookings (the cost of a
+connection per request), so the server keeps gunicorn's default.
 """
 
 from __future__ import annotations
