@@ -19,36 +19,45 @@ M = TypeVar("M", bound=Model)
 
 Converter = Callable[[Any, Any, Any], Any]
 
-_prepared: dict[tuple[Any, ...], tuple[str, list[str], list[tuple[int, list[Converter], Any]]]] = {}
+_prepared: dict[tuple[Any, ...], tuple[str, list[str], list[Any]]] = {}
 
 
-def _prepare(
-    model: type[Model], fields: tuple[str, ...], where: str, order: str
-) -> tuple[str, list[str], list[tuple[int, list[Converter], Any]]]:
+def _prepare(model: type[Model], fields: tuple[str, ...], where: str, order: str) -> tuple[str, list[str], list[Any]]:
+    """The statement, the attribute names it fills and the column expressions, for this database's vendor. The
+    columns are selected in the model's own field order, which Model.from_db requires, whatever order `fields`
+    names them in."""
     key = (connection.vendor, model, fields, where, order)
     found = _prepared.get(key)
     if found is not None:
         return found
     quote = connection.ops.quote_name
     table = model._meta.db_table
-    by_name = {field.name: field for field in model._meta.concrete_fields}
-    columns = [by_name[name] for name in fields]
+    known = {field.name for field in model._meta.concrete_fields}
+    unknown = set(fields) - known
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column for {sorted(unknown)}")
+    columns = [field for field in model._meta.concrete_fields if field.name in fields]
     select = ", ".join(quote(field.column or field.name) for field in columns)
     sql = f"SELECT {select} FROM {quote(table)} WHERE {where}" + (f" ORDER BY {order}" if order else "")
-    converters = []
-    for index, field in enumerate(columns):
-        col = field.get_col(table)
-        found_converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found_converters:
-            converters.append((index, found_converters, col))
-    found = _prepared[key] = (sql, [field.attname for field in columns], converters)
+    found = _prepared[key] = (sql, [field.attname for field in columns], [field.get_col(table) for field in columns])
+    return found
+
+
+def _converters(cols: list[Any]) -> list[tuple[int, list[Converter], Any]]:
+    """Each column's converters, from this thread's connection (as the ORM's compiler asks for them)."""
+    found = []
+    for index, col in enumerate(cols):
+        functions = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if functions:
+            found.append((index, functions, col))
     return found
 
 
 def rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any], order: str = "") -> list[M]:
     """Instances of `model` with `fields` loaded (the others deferred), from the rows `where` selects, in `order`.
     `where` and `order` are the caller's own SQL over the model's table; the values are parameters."""
-    sql, attnames, converters = _prepare(model, fields, where, order)
+    sql, attnames, cols = _prepare(model, fields, where, order)
+    converters = _converters(cols)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()

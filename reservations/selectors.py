@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from certificates.models import Certificate, Resident
+from certificates.models import Certificate, CertificateKind, Resident
 from reservations import calendar, local_cache, plain_sql, rules
 from reservations.models import Acknowledgement, Office, Procedure, Reservation, Slot, UnstaffedBooking, WalkIn
 
@@ -78,34 +78,52 @@ def first_open_day(*, procedure: Procedure, now: datetime) -> date | None:
     return next((day for day in days if states[day] == rules.BOOKABLE), None)
 
 
-ACKNOWLEDGEMENT_FIELDS = (
-    "id",
-    "procedure",
-    "text",
-    "text_en",
-    "version",
-    "required",
-    "is_photo_rule",
-    "order",
-    "active",
-)
 SLOT_FIELDS = ("id", "procedure", "day", "start", "end", "places", "booked", "rota_places")
 
 
 def acknowledgements_to_agree(procedure: Procedure) -> list[Acknowledgement]:
     """What Procedure.acknowledgements_to_agree() gives (the active statements, without the photo rule when the
-    certificate kind needs no photo), in its order, each with `procedure` set to the one given: read on three
-    pages of every booking."""
-    kind = procedure.certificate_kind
-    where = "procedure_id = %s AND active = %s"
-    params: list[Any] = [procedure.pk, True]
-    if kind is not None and not kind.photo_required:
-        where += " AND is_photo_rule = %s"
-        params.append(False)
-    order = f"{connection.ops.quote_name('order')}, id"
-    found = plain_sql.rows(Acknowledgement, ACKNOWLEDGEMENT_FIELDS, where, params, order)
-    for acknowledgement in found:
-        acknowledgement.procedure = procedure
+    certificate kind needs no photo), in its order: read on three pages of every booking. One plain query, with
+    the certificate kind whose photo rule fills the statements in, read from the database as the booking reads it
+    (booking._statements_to_agree), so the text a resident ticks is the text the booking records."""
+    rows = plain_sql.fetch(
+        "SELECT a.id, a.text, a.text_en, a.version, a.required, a.is_photo_rule, a.active,"
+        " k.id, k.photo_required, k.photo_max_age_months, k.photo_size, k.photo_size_en"
+        " FROM reservations_acknowledgement a"
+        " JOIN reservations_procedure p ON p.id = a.procedure_id"
+        " LEFT JOIN certificates_certificatekind k ON k.id = p.certificate_kind_id"
+        f" WHERE a.procedure_id = %s AND a.active = %s ORDER BY a.{connection.ops.quote_name('order')}, a.id",
+        [procedure.pk, True],
+    )
+    found = []
+    # The procedure as these statements see it: only its certificate kind is read (Acknowledgement.render).
+    seen_by = Procedure(pk=procedure.pk)
+    kind = None
+    for pk, text, text_en, version, required, is_photo_rule, active, *kind_columns in rows:
+        kind_id, photo_required, months, size, size_en = kind_columns
+        if kind is None and kind_id is not None:
+            kind = CertificateKind(
+                pk=kind_id,
+                photo_required=bool(photo_required),
+                photo_max_age_months=months,
+                photo_size=size,
+                photo_size_en=size_en,
+            )
+        seen_by.certificate_kind = kind
+        if is_photo_rule and kind is not None and not kind.photo_required:
+            continue
+        found.append(
+            Acknowledgement(
+                pk=pk,
+                procedure=seen_by,
+                text=text,
+                text_en=text_en,
+                version=version,
+                required=bool(required),
+                is_photo_rule=bool(is_photo_rule),
+                active=bool(active),
+            )
+        )
     return found
 
 

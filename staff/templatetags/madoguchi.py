@@ -130,8 +130,8 @@ def form_field(field: BoundField) -> SafeString:
 
 def _required_mark(required: bool) -> str:
     if required:
-        return f'<span class="req">{_("必須")}</span>'
-    return f'<span class="opt">{_("任意")}</span>'
+        return f'<span class="req">{escape(_("必須"))}</span>'
+    return f'<span class="opt">{escape(_("任意"))}</span>'
 
 
 @register.filter
@@ -140,7 +140,7 @@ def error_summary(form: Any) -> SafeString:
     the field. A line break alone for a form without errors (or no form at all)."""
     if not form or not form.errors:
         return mark_safe("\n")
-    heading = _("入力内容を確認してください")
+    heading = escape(_("入力内容を確認してください"))
     form_errors = "".join(f"<li>{escape(e)}</li>" for e in form.non_field_errors())
     field_errors = "".join(
         f'<li><a href="#{escape(error_anchor(field))}">{escape(summary_text(e, field))}</a></li>'

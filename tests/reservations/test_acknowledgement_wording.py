@@ -33,3 +33,35 @@ def test_a_new_install_ships_the_new_wording() -> None:
     texts = [a.render("ja") for a in factories.procedure().acknowledgements.order_by("order")]
     assert texts[0].startswith("ご来庁日の前6か月以内に撮影した") and "来庁日から" not in texts[0]
     assert texts[1] == "定期券を使う方ご本人が来庁します（写真とご本人を確認するため）。"
+
+
+def test_the_statements_ticked_are_filled_in_as_the_booking_records_them(client, frozen) -> None:
+    """The pages read the certificate kind's photo rule from the database with the statements, as the booking
+    does: a change made in another process (which empties no copy here) shows on the next page."""
+    from datetime import date, time
+
+    from certificates.models import CertificateKind
+    from reservations import selectors
+    from tests.reservations.helpers import CONTACT, ack_data
+
+    slot = factories.slot(date(2026, 11, 26), time(9, 0), places=2)
+    factories.staffed(2)
+    procedure = slot.procedure
+    client.get(f"/book/p/{procedure.slug}/")
+    client.post(f"/book/p/{procedure.slug}/{slot.day}/", {"slot": slot.pk})
+    statement = "ご来庁日の前{}か月以内に撮影した"
+    assert statement.format(6) in client.get("/book/acknowledgements/").content.decode()
+    CertificateKind.objects.filter(pk=procedure.certificate_kind_id).update(photo_max_age_months=3)
+    page = client.get("/book/acknowledgements/").content.decode()
+    assert statement.format(3) in page and statement.format(6) not in page
+    client.post("/book/acknowledgements/", ack_data(procedure))
+    client.post("/book/details/", CONTACT)
+    assert statement.format(3) in client.get("/book/confirm/").content.decode()
+    client.post("/book/confirm/")
+    from reservations.models import Reservation
+
+    stored = Reservation.objects.get().acknowledgements.get(acknowledgement__is_photo_rule=True)
+    assert statement.format(3) in stored.text
+    # Without a photo, the photo rule is not among the statements.
+    CertificateKind.objects.filter(pk=procedure.certificate_kind_id).update(photo_required=False)
+    assert not [a for a in selectors.acknowledgements_to_agree(procedure) if a.is_photo_rule]
