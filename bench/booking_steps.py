@@ -38,6 +38,9 @@ ACK_RE = re.compile(r'name="(ack_\d+)"')
 class Meter:
     """Counts cache round trips, session writes and template rendering time while it is switched on."""
 
+    # Django's database cache: each of these is one or more queries (counted as one). Redis: every command
+    # that reaches the server (redis-py's execute_command, and a pipeline as one), so that a counter this
+    # process answers from what it has heard (config.cache.CounterWatch) costs nothing here, as on the server.
     CACHE_METHODS = (
         "get",
         "set",
@@ -49,11 +52,6 @@ class Meter:
         "delete_many",
         "touch",
         "has_key",
-        # config.cache.RedisCache's counters, one round trip each
-        "window_hit",
-        "counter_value",
-        "counter_increase",
-        "read_with_counter",
     )
 
     def __init__(self) -> None:
@@ -70,25 +68,24 @@ class Meter:
         self.template_seconds = 0.0
 
     def _install(self) -> None:
+        import redis
         from django.core.cache.backends import db as db_cache
-        from django.core.cache.backends import redis as redis_cache
         from django.template.backends import django as django_backend
 
-        from config import cache as project_cache
-
         meter = self
-        for cls in (redis_cache.RedisCacheClient, db_cache.DatabaseCache, project_cache.RedisCache):
-            for name in self.CACHE_METHODS:
-                original = getattr(cls, name, None)
-                if original is None or getattr(original, "_metered", False):
-                    continue
+        wrapped_methods = [(db_cache.DatabaseCache, name) for name in self.CACHE_METHODS]
+        wrapped_methods += [(redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")]
+        for cls, name in wrapped_methods:
+            original = cls.__dict__.get(name)
+            if original is None or getattr(original, "_metered", False):
+                continue
 
-                def wrapped(*args, __original=original, **kwargs):
-                    meter.cache_calls += 1
-                    return __original(*args, **kwargs)
+            def wrapped(*args, __original=original, **kwargs):
+                meter.cache_calls += 1
+                return __original(*args, **kwargs)
 
-                wrapped._metered = True  # type: ignore[attr-defined]
-                setattr(cls, name, wrapped)
+            wrapped._metered = True  # type: ignore[attr-defined]
+            setattr(cls, name, wrapped)
 
         from django.contrib.sessions.backends import cached_db, db, signed_cookies
 

@@ -7,17 +7,26 @@ on the busy booking pages. A redis.Redis client is thread-safe, so one per serve
 Written against Django's public cache API (BaseCache) and redis-py's public API only, so that an upgrade of either
 cannot silently change what it does. Values are stored the way Django's Redis backend stores them: integers as
 plain numbers (so that incr is Redis' atomic INCRBY), everything else pickled.
+
+The never-resetting counters (version numbers) are also kept in each process by a `CounterWatch`: every change
+publishes the counter's new value, and a process answers from what it has heard, without a round trip.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import pickle
 import random
 import re
+import threading
+import time
 from typing import Any
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+
+logger = logging.getLogger(__name__)
 
 
 def _dumps(value: Any) -> Any:
@@ -51,6 +60,10 @@ class RedisCache(BaseCache):
         self._counter_value = writer.register_script(self._COUNTER_VALUE)
         self._counter_increase = writer.register_script(self._COUNTER_INCREASE)
         self._read_with_counter = writer.register_script(self._READ_WITH_COUNTER)
+        # Channels are shared by every database of a Redis server: the channel names this one and the key prefix.
+        database = writer.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = f"madoguchi-counters:{database}:{self.make_key('')}"
+        self.watch = CounterWatch(writer, self.channel)
 
     def client(self, *, write: bool) -> redis.Redis:
         # Writes go to the first server; reads are spread over the replicas, like Django's backend.
@@ -154,17 +167,22 @@ if n > tonumber(ARGV[1]) then
 end
 return {1, 0}
 """
+    # Each script that sets or raises a never-resetting counter publishes "key value" on the cache's channel
+    # (ARGV[2]) in the same atomic step, for the CounterWatch of every process.
     _COUNTER_VALUE = """
 local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], ARGV[1], 'NX')
   v = redis.call('GET', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. v)
 end
 return v
 """
     _COUNTER_INCREASE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'NX') end
-return redis.call('INCR', KEYS[1])
+local v = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. redis.call('GET', KEYS[1]))
+return v
 """
 
     _READ_WITH_COUNTER = """
@@ -172,6 +190,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], ARGV[1], 'NX')
   v = redis.call('GET', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. v)
 end
 return {v, redis.call('GET', KEYS[2])}
 """
@@ -179,9 +198,10 @@ return {v, redis.call('GET', KEYS[2])}
     def read_with_counter(self, counter: str, key: str, *, start: int) -> tuple[int, Any]:
         """A counter (as counter_value) and a cached value, in one round trip to the primary: the value is never
         older than the counter read with it, which a replica could not promise."""
-        number, data = self._read_with_counter(
-            keys=[self.make_and_validate_key(counter), self.make_and_validate_key(key)], args=[start]
-        )
+        made = self.make_and_validate_key(counter)
+        generation = self.watch.generation()
+        number, data = self._read_with_counter(keys=[made, self.make_and_validate_key(key)], args=[start, self.channel])
+        self.watch.learn(made, int(number), generation)
         return int(number), None if data is None else _loads(data)
 
     def window_hit(self, key: str, *, limit: int, period: int) -> tuple[bool, int]:
@@ -193,15 +213,161 @@ return {v, redis.call('GET', KEYS[2])}
 
     def counter_value(self, key: str, *, start: int) -> int:
         """A never-resetting counter; `start` when it is first read (or was lost with the server's memory)."""
-        return int(self._counter_value(keys=[self.make_and_validate_key(key)], args=[start]))
+        made = self.make_and_validate_key(key)
+        known, generation = self.watch.known(made)
+        if known is not None:
+            return known
+        number = int(self._counter_value(keys=[made], args=[start, self.channel]))
+        self.watch.learn(made, number, generation)
+        return number
+
+    def known_counter(self, key: str) -> int | None:
+        """A never-resetting counter as this process has heard it, without a round trip; None when it has not
+        (not read yet, or the subscription is down)."""
+        return self.watch.known(self.make_and_validate_key(key))[0]
 
     def counter_increase(self, key: str, *, start: int) -> int:
         """Add one to a never-resetting counter that starts at `start`; the new value."""
-        return int(self._counter_increase(keys=[self.make_and_validate_key(key)], args=[start]))
+        return int(self._counter_increase(keys=[self.make_and_validate_key(key)], args=[start, self.channel]))
 
     def clear(self) -> None:
         self.client(write=True).flushdb()
+        # Nothing is published for the counters it wipes: this process forgets them too.
+        self.watch.forget()
 
     def close(self, **kwargs: Any) -> None:
         # Connections stay in the clients' pools for the next request, as with Django's backend.
         return None
+
+
+class CounterWatch:
+    """The never-resetting counters this process has read, kept current by what Redis publishes.
+
+    Each of RedisCache's scripts that sets or raises such a counter publishes its new value on the cache's channel
+    in the same atomic step. The process subscribes once (after a fork, again) and, before it answers, reads every
+    message already in its socket (a non-blocking read, no round trip), so a change is seen as soon as Redis has
+    delivered it: the moment a commit's on_commit raise reaches the other processes, as with a round trip. A
+    counter it has not heard of is read from Redis and learnt.
+
+    Versions only grow (a lost counter starts again from the time in microseconds, above every number handed out),
+    so what is heard and what is read are merged by keeping the larger. The subscription proves itself alive with
+    a PING at most HEARTBEAT seconds apart; when it fails, or the server closed it (a restart loses the counters),
+    everything heard is forgotten and every read is a round trip again until it is back (tried again after RETRY
+    seconds). A value read while no subscription was up is not kept: a change published before the subscription
+    started would be missed."""
+
+    HEARTBEAT = 1.0
+    RETRY = 5.0
+    MAX_KEYS = 4096
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self._client = client
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._pubsub: Any = None
+        self._pid = 0
+        self._generation = 0
+        self._known: dict[str, int] = {}
+        self._proven = 0.0
+        self._retry_at = 0.0
+
+    def known(self, key: str) -> tuple[int | None, int]:
+        """(the value heard, None if none) and the subscription's generation (-1: no subscription)."""
+        with self._lock:
+            if not self._listen():
+                return None, -1
+            return self._known.get(key), self._generation
+
+    def generation(self) -> int:
+        with self._lock:
+            return self._generation if self._listen() else -1
+
+    def learn(self, key: str, value: int, generation: int) -> None:
+        """A value read from Redis while the subscription of `generation` was up."""
+        with self._lock:
+            if generation >= 0 and generation == self._generation and self._pubsub is not None:
+                self._merge(key, value)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._known.clear()
+            self._generation += 1
+
+    def _merge(self, key: str, value: int) -> None:
+        old = self._known.get(key)
+        if old is None:
+            if len(self._known) >= self.MAX_KEYS:
+                self._known.clear()
+            self._known[key] = value
+        elif value > old:
+            self._known[key] = value
+
+    def _listen(self) -> bool:
+        """Read what has arrived; False when there is no live subscription (called with the lock held)."""
+        now = time.monotonic()
+        if self._pid != os.getpid():
+            # A forked child must not read its parent's socket.
+            self._pubsub, self._pid = None, os.getpid()
+            self._known.clear()
+            self._generation += 1
+            self._retry_at = 0.0
+        if self._pubsub is None and (now < self._retry_at or not self._subscribe(now)):
+            return False
+        try:
+            if now - self._proven >= self.HEARTBEAT:
+                self._pubsub.ping()
+                self._read(until_pong=True)
+                self._proven = now
+            else:
+                self._read(until_pong=False)
+        except Exception:
+            logger.warning("counter subscription lost; counters are read from Redis until it is back", exc_info=True)
+            self._drop()
+            return False
+        return True
+
+    def _subscribe(self, now: float) -> bool:
+        pubsub = self._client.pubsub()
+        try:
+            pubsub.subscribe(self._channel)
+            confirmed = pubsub.get_message(timeout=1.0)
+            if not confirmed or confirmed.get("type") != "subscribe":
+                raise redis.ConnectionError("no confirmation of the subscription")
+        except Exception:
+            logger.warning("counters not watched; they are read from Redis", exc_info=True)
+            self._close(pubsub)
+            self._retry_at = now + self.RETRY
+            return False
+        self._pubsub = pubsub
+        self._known.clear()
+        self._generation += 1
+        self._proven = now
+        return True
+
+    def _read(self, *, until_pong: bool) -> None:
+        while True:
+            message = self._pubsub.get_message(timeout=1.0 if until_pong else 0.0)
+            if message is None:
+                if until_pong:
+                    raise redis.TimeoutError("no answer to the subscription's PING")
+                return
+            kind = message.get("type")
+            if kind == "message":
+                key, _, value = message["data"].partition(b" ")
+                if value.isdigit():
+                    self._merge(key.decode(), int(value))
+            elif kind == "pong" and until_pong:
+                return
+
+    def _drop(self) -> None:
+        self._close(self._pubsub)
+        self._pubsub = None
+        self._known.clear()
+        self._generation += 1
+
+    @staticmethod
+    def _close(pubsub: Any) -> None:
+        try:
+            pubsub.close()
+        except Exception:
+            pass

@@ -6,7 +6,9 @@ page is stored with the version it was made under (and the current hour, since t
 full hour); a reader serves a stored page only when its version is the current one. A reader that computed a
 page just before a commit stores it under the old version, which never matches again, so a stale month is never
 served after the change is visible. Where Redis is the cache, the version and the stored page are read together
-in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database.
+in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database. With Redis,
+each process also hears every change of a version as Redis delivers it (config.cache.CounterWatch), and serves the
+page it has already served for the version it has heard again without a round trip.
 
 One layer: the whole page, for visitors who carry nothing that changes it (no staff session, no message
 waiting), served without rendering anything; for the others it is computed. The version is read and bumped only
@@ -26,7 +28,7 @@ from django.http import HttpResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from reservations import selectors
+from reservations import local_cache, selectors
 from reservations.models import Procedure
 from staff import counters
 from staff.templatetags.madoguchi import jmonth
@@ -62,18 +64,33 @@ def _page_key(procedure_id: int, variant: str) -> str:
 
 def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | None]:
     """The current version and the page stored under `variant` for that version, if any; no version when the
-    cache cannot be reached."""
+    cache cannot be reached. A page this process has already served for the version it has heard is served
+    again without a round trip (`_keep`)."""
+    page_key = _page_key(procedure_id, variant)
     try:
-        current, stored = counters.value_and_cached(
-            _version_key(procedure_id), _page_key(procedure_id, variant), in_memory=True
-        )
+        heard = counters.known_value(_version_key(procedure_id))
+        if heard is not None:
+            kept = local_cache.get(f"calendar-page:{page_key}")
+            if kept is not None and kept[0] == heard:
+                return heard, kept[1]
+        current, stored = counters.value_and_cached(_version_key(procedure_id), page_key, in_memory=True)
     except Exception:
         # Redis unreachable: the page is made from the database, and not stored.
         logger.warning("calendar cache unavailable", exc_info=True)
         return None, None
-    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == current:
-        return current, Page(body=stored[1], headers=stored[2])
+    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == current:
+        page = Page(body=stored[1], headers=stored[2])
+        _keep(page_key, current, stored[3], page)
+        return current, page
     return current, None
+
+
+def _keep(page_key: str, version: int, expires_at: float, page: Page) -> None:
+    """Keep a copy of a stored page in this process (local_cache) until the stored page itself expires, so an edit
+    of the office or the procedure shows as soon as without the copy (and at once in the process that saved it)."""
+    left = expires_at - time.time()
+    if left > 0:
+        local_cache.put(f"calendar-page:{page_key}", (version, page), ttl=left)
 
 
 # After a booking changes the version, every visitor of the next moment would miss and make the same page. The
@@ -132,10 +149,14 @@ class Page:
 
 def keep_page(procedure_id: int, variant: str, current: int, response: HttpResponse) -> None:
     headers = tuple((name, response[name]) for name in KEPT_HEADERS if response.has_header(name))
+    expires_at = time.time() + PAGE_TIMEOUT
+    page_key = _page_key(procedure_id, variant)
     try:
-        cache.set(_page_key(procedure_id, variant), (current, response.content, headers), timeout=PAGE_TIMEOUT)
+        cache.set(page_key, (current, response.content, headers, expires_at), timeout=PAGE_TIMEOUT)
     except Exception:
         logger.warning("calendar cache unavailable", exc_info=True)
+        return
+    _keep(page_key, current, expires_at, Page(body=response.content, headers=headers))
 
 
 # What the calendar view leaves on the request for reservations.page_cache.CalendarPageMiddleware: the page to

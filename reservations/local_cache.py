@@ -33,6 +33,18 @@ def get_or_set(key: str, load: Callable[[], Any], ttl: float = TTL) -> Any:
     return value
 
 
+def get(key: str) -> Any:
+    """The value kept under `key`, or None when there is none or it has expired."""
+    found = _entries.get(key)
+    return found[1] if found is not None and found[0] > time.monotonic() else None
+
+
+def put(key: str, value: Any, ttl: float = TTL) -> None:
+    if len(_entries) >= MAX_ENTRIES:
+        _entries.clear()
+    _entries[key] = (time.monotonic() + ttl, value)
+
+
 def clear(*args: Any, **kwargs: Any) -> None:
     """Forget every copy (also a signal receiver)."""
     _entries.clear()

@@ -11,6 +11,9 @@ server: a booking step then costs one round trip to Redis instead of a write to 
 is harmless there: a rate-limit window lost with a restart starts again, and a lost version number starts again
 from the current time in microseconds, above every number handed out before, so no page stored under an old
 number is ever asked for again. The login throttle stays in the database.
+
+Version numbers in Redis are also heard by every process as they change (config.cache.CounterWatch): reading one
+the process has heard costs no round trip.
 """
 
 from __future__ import annotations
@@ -111,6 +114,13 @@ def value(key: str, *, in_memory: bool = False) -> int:
         return int(shared.counter_value(key, start=_start()))
     row = Counter.objects.filter(key=key).values_list("count").first()
     return row[0] if row else 1
+
+
+def known_value(key: str) -> int | None:
+    """A never-resetting counter in memory as this process has heard it, without a round trip; None when it has
+    not (or the counters are not in Redis): then `value` or `value_and_cached` reads it."""
+    shared = memory()
+    return None if shared is None else shared.known_counter(key)
 
 
 def value_and_cached(key: str, cache_key: str, *, in_memory: bool = False) -> tuple[int, Any]:

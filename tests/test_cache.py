@@ -104,3 +104,92 @@ def test_a_lost_counter_starts_again_above_every_number_handed_out(cache) -> Non
     cache.set("page", (2_001, b"<html>"))
     assert cache.read_with_counter("v", "page", start=9) == (2_001, (2_001, b"<html>"))
     assert cache.read_with_counter("new", "absent", start=9) == (9, None)
+
+
+def other_process(redis_url: str) -> RedisCache:  # noqa: F811
+    """Another server process's cache: a client of its own, on the same Redis and key prefix."""
+    return RedisCache(redis_url, {"TIMEOUT": 300, "KEY_PREFIX": "t"})
+
+
+def commands_run(cache: RedisCache) -> int:
+    stats = cache.client(write=True).info("commandstats")
+    return sum(entry["calls"] for entry in stats.values())
+
+
+def test_a_counter_raised_by_another_process_is_heard_without_a_round_trip(cache, redis_url) -> None:  # noqa: F811
+    other = other_process(redis_url)
+    start = 1_795_868_794_788_123  # counters start from the time in microseconds
+    assert cache.counter_value("v", start=start) == start
+    assert cache.known_counter("v") == start
+    assert other.counter_increase("v", start=5) == start + 1
+    assert other.counter_increase("v", start=5) == start + 2
+    time.sleep(0.05)  # delivery on the loopback
+    before = commands_run(cache)
+    assert cache.known_counter("v") == start + 2
+    assert cache.counter_value("v", start=7) == start + 2
+    # Only the INFO of the count itself reached the server (the subscription's PING comes once a second).
+    assert commands_run(cache) - before == 1
+    # A counter raised since the subscription began is heard even if this process never read it.
+    other.counter_increase("w", start=start)
+    time.sleep(0.05)
+    assert cache.known_counter("w") == start + 1
+
+
+def test_other_channels_and_prefixes_are_not_heard(cache, redis_url) -> None:  # noqa: F811
+    elsewhere = RedisCache(redis_url, {"TIMEOUT": 300, "KEY_PREFIX": "another-site"})
+    assert cache.counter_value("v", start=10) == 10
+    elsewhere.counter_increase("v", start=500)
+    time.sleep(0.05)
+    assert cache.counter_value("v", start=10) == 10
+
+
+def test_when_the_subscription_is_lost_counters_are_read_from_redis_until_it_is_back(cache, redis_url) -> None:  # noqa: F811
+    other = other_process(redis_url)
+    assert cache.counter_value("v", start=100) == 100
+    cache.client(write=True).client_kill_filter(_type="pubsub")
+    # Raised while this process was not listening (and could not be told)...
+    other.counter_increase("v", start=5)
+    # ...it is read from Redis, and the process subscribes again.
+    assert cache.known_counter("v") is None
+    assert cache.counter_value("v", start=7) == 101
+    assert cache.known_counter("v") == 101
+    other.counter_increase("v", start=5)
+    time.sleep(0.05)
+    assert cache.known_counter("v") == 102
+
+
+def test_a_subscription_that_stops_answering_is_given_up(cache, monkeypatch) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    monkeypatch.setattr(type(cache.watch), "HEARTBEAT", 0.0)
+    pubsub = cache.watch._pubsub
+    # The server no longer answers the PING that proves the subscription alive.
+    monkeypatch.setattr(pubsub, "get_message", lambda timeout=0.0: None)
+    assert cache.known_counter("v") is None
+    assert cache.watch._pubsub is None
+
+
+def test_a_forked_process_subscribes_on_its_own(cache) -> None:
+    import json
+    import os
+
+    assert cache.counter_value("v", start=100) == 100
+    parent_pubsub = cache.watch._pubsub
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as a server worker forked after the cache was first used
+        try:
+            first = cache.counter_value("v", start=1)
+            cache.counter_increase("v", start=1)
+            time.sleep(0.05)
+            os.write(write_end, json.dumps([first, cache.known_counter("v")]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        seen = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    # The child heard its own raise on a subscription of its own; the parent's is untouched and heard it too.
+    assert seen == [100, 101]
+    assert cache.watch._pubsub is parent_pubsub
+    time.sleep(0.05)
+    assert cache.known_counter("v") == 101

@@ -72,7 +72,10 @@ def test_a_lost_version_never_brings_back_a_page_stored_under_an_older_one(redis
     assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
     procedure = factories.procedure()
     before = availability.version(procedure.pk)
-    redis_cache.delete(f"avail-version:{procedure.pk}")  # as if Redis had lost it...
+    # As if Redis had restarted: the version is lost, and with it every connection, this process's subscription
+    # to the counters' changes included...
+    redis_cache.delete(f"avail-version:{procedure.pk}")
+    redis_cache.client(write=True).client_kill_filter(_type="pubsub")
     frozen.shift(1)  # ...a moment later
     assert availability.version(procedure.pk) > before
     assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
