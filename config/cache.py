@@ -167,21 +167,27 @@ if n > tonumber(ARGV[1]) then
 end
 return {1, 0}
 """
-    # Each script that sets or raises a never-resetting counter publishes "key value" on the cache's channel
-    # (ARGV[2]) in the same atomic step, for the CounterWatch of every process.
+    # Each script that sets or raises a never-resetting counter publishes "<value> <how> <key>" on the cache's
+    # channel (ARGV[2]) in the same atomic step, for the CounterWatch of every process: how is "=" when the counter
+    # was (re)created, from this server's clock, and "+" when it was raised. pcall: a Redis user without the right
+    # to publish still counts (the processes then read the counters from Redis, as their subscription is refused).
     _COUNTER_VALUE = """
 local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], ARGV[1], 'NX')
   v = redis.call('GET', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. v)
+  redis.pcall('PUBLISH', ARGV[2], v .. ' = ' .. KEYS[1])
 end
 return v
 """
     _COUNTER_INCREASE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+local how = ' + '
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'NX')
+  how = ' = '
+end
 local v = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. redis.call('GET', KEYS[1]))
+redis.pcall('PUBLISH', ARGV[2], redis.call('GET', KEYS[1]) .. how .. KEYS[1])
 return v
 """
 
@@ -190,7 +196,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], ARGV[1], 'NX')
   v = redis.call('GET', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], KEYS[1] .. ' ' .. v)
+  redis.pcall('PUBLISH', ARGV[2], v .. ' = ' .. KEYS[1])
 end
 return {v, redis.call('GET', KEYS[2])}
 """
@@ -228,7 +234,12 @@ return {v, redis.call('GET', KEYS[2])}
 
     def counter_increase(self, key: str, *, start: int) -> int:
         """Add one to a never-resetting counter that starts at `start`; the new value."""
-        return int(self._counter_increase(keys=[self.make_and_validate_key(key)], args=[start, self.channel]))
+        made = self.make_and_validate_key(key)
+        generation = self.watch.generation()
+        number = int(self._counter_increase(keys=[made], args=[start, self.channel]))
+        # This process sees its own raise at once, whether or not the message has arrived yet.
+        self.watch.learn(made, number, generation)
+        return number
 
     def clear(self) -> None:
         self.client(write=True).flushdb()
@@ -245,19 +256,27 @@ class CounterWatch:
 
     Each of RedisCache's scripts that sets or raises such a counter publishes its new value on the cache's channel
     in the same atomic step. The process subscribes once (after a fork, again) and, before it answers, reads every
-    message already in its socket (a non-blocking read, no round trip), so a change is seen as soon as Redis has
-    delivered it: the moment a commit's on_commit raise reaches the other processes, as with a round trip. A
-    counter it has not heard of is read from Redis and learnt.
+    message already in its socket (a non-blocking read, no round trip); a counter it has not heard of is read from
+    Redis and learnt, and its own raises it learns from their answer. A raise by another process is seen once
+    Redis's message has reached this one: on one machine or network, a fraction of a millisecond after the raise
+    returned. A request that reads in that moment gets the number before the raise, as a round trip made a moment
+    earlier would have.
 
-    Versions only grow (a lost counter starts again from the time in microseconds, above every number handed out),
-    so what is heard and what is read are merged by keeping the larger. The subscription proves itself alive with
-    a PING at most HEARTBEAT seconds apart; when it fails, or the server closed it (a restart loses the counters),
-    everything heard is forgotten and every read is a round trip again until it is back (tried again after RETRY
-    seconds). A value read while no subscription was up is not kept: a change published before the subscription
-    started would be missed."""
+    Versions only grow, so what is heard and what is read are merged by keeping the larger; a counter that was
+    lost and created again (from the clock of the server that did it) is taken as published. The subscription
+    proves itself alive with a PING every HEARTBEAT seconds, its answer read with the messages (a process idle
+    for STALE seconds waits for the answer before it answers). When no answer comes within PONG_WAIT seconds, the
+    server closed the subscription (a restart, which loses the counters), or the client subscribed again on its
+    own, everything heard is forgotten; until the subscription is back (tried again after RETRY seconds), and
+    for a thread that cannot have it within LOCK_WAIT, every read is a round trip. A value read while no
+    subscription was up, or before what was heard was forgotten, is not kept: a change published in between would
+    be missed."""
 
-    HEARTBEAT = 1.0
-    RETRY = 5.0
+    HEARTBEAT = 1.0  # seconds between PINGs while the process is reading
+    PONG_WAIT = 1.0  # seconds a PING may go unanswered
+    STALE = 3.0  # without an answer for this long (an idle process), the next read waits for one
+    RETRY = 5.0  # seconds before subscribing again after a refusal
+    LOCK_WAIT = 0.05  # a thread that cannot have the subscription this soon reads from Redis instead
     MAX_KEYS = 4096
 
     def __init__(self, client: redis.Redis, channel: str) -> None:
@@ -269,38 +288,65 @@ class CounterWatch:
         self._generation = 0
         self._known: dict[str, int] = {}
         self._proven = 0.0
+        self._ping_sent: float | None = None
         self._retry_at = 0.0
 
     def known(self, key: str) -> tuple[int | None, int]:
         """(the value heard, None if none) and the subscription's generation (-1: no subscription)."""
-        with self._lock:
+        if not self._lock.acquire(timeout=self.LOCK_WAIT):
+            return None, -1
+        try:
             if not self._listen():
                 return None, -1
             return self._known.get(key), self._generation
+        finally:
+            self._lock.release()
 
     def generation(self) -> int:
-        with self._lock:
+        if not self._lock.acquire(timeout=self.LOCK_WAIT):
+            return -1
+        try:
             return self._generation if self._listen() else -1
+        finally:
+            self._lock.release()
 
     def learn(self, key: str, value: int, generation: int) -> None:
         """A value read from Redis while the subscription of `generation` was up."""
+        if generation < 0:
+            return
         with self._lock:
-            if generation >= 0 and generation == self._generation and self._pubsub is not None:
+            if generation == self._generation and self._pubsub is not None:
                 self._merge(key, value)
 
     def forget(self) -> None:
         with self._lock:
-            self._known.clear()
-            self._generation += 1
+            self._forget()
+
+    def _forget(self) -> None:
+        # A value read before this moment may be older than what was forgotten: the generation turns over, so
+        # such reads are not kept.
+        self._known.clear()
+        self._generation += 1
 
     def _merge(self, key: str, value: int) -> None:
         old = self._known.get(key)
         if old is None:
             if len(self._known) >= self.MAX_KEYS:
-                self._known.clear()
+                self._forget()
             self._known[key] = value
         elif value > old:
             self._known[key] = value
+
+    def _heard(self, data: bytes) -> None:
+        value, how, key = data.split(b" ", 2)
+        if not value.isdigit():
+            return
+        name = key.decode()
+        if how == b"=":
+            # (Re)created from the clock of the server that did it, which may be behind what was heard before.
+            self._known.pop(name, None)
+            self._generation += 1
+        self._merge(name, int(value))
 
     def _listen(self) -> bool:
         """Read what has arrived; False when there is no live subscription (called with the lock held)."""
@@ -308,18 +354,22 @@ class CounterWatch:
         if self._pid != os.getpid():
             # A forked child must not read its parent's socket.
             self._pubsub, self._pid = None, os.getpid()
-            self._known.clear()
-            self._generation += 1
+            self._forget()
             self._retry_at = 0.0
         if self._pubsub is None and (now < self._retry_at or not self._subscribe(now)):
             return False
         try:
-            if now - self._proven >= self.HEARTBEAT:
+            self._read(until_pong=False)
+            if self._ping_sent is not None and now - self._ping_sent > self.PONG_WAIT:
+                raise redis.TimeoutError("no answer to the subscription's PING")
+            if now - self._proven >= self.STALE:
+                # Nothing has proved the subscription for a while (an idle process): prove it before answering.
                 self._pubsub.ping()
                 self._read(until_pong=True)
-                self._proven = now
-            else:
-                self._read(until_pong=False)
+            elif self._ping_sent is None and now - self._proven >= self.HEARTBEAT:
+                # Under way: the answer is read with the messages of a later call.
+                self._pubsub.ping()
+                self._ping_sent = now
         except Exception:
             logger.warning("counter subscription lost; counters are read from Redis until it is back", exc_info=True)
             self._drop()
@@ -339,9 +389,9 @@ class CounterWatch:
             self._retry_at = now + self.RETRY
             return False
         self._pubsub = pubsub
-        self._known.clear()
-        self._generation += 1
+        self._forget()
         self._proven = now
+        self._ping_sent = None
         return True
 
     def _read(self, *, until_pong: bool) -> None:
@@ -353,17 +403,21 @@ class CounterWatch:
                 return
             kind = message.get("type")
             if kind == "message":
-                key, _, value = message["data"].partition(b" ")
-                if value.isdigit():
-                    self._merge(key.decode(), int(value))
-            elif kind == "pong" and until_pong:
-                return
+                self._heard(message["data"])
+            elif kind == "subscribe":
+                # The client connected and subscribed again on its own (its retry settings): what was published
+                # in between is lost.
+                self._forget()
+            elif kind == "pong":
+                self._proven = time.monotonic()
+                self._ping_sent = None
+                if until_pong:
+                    return
 
     def _drop(self) -> None:
         self._close(self._pubsub)
         self._pubsub = None
-        self._known.clear()
-        self._generation += 1
+        self._forget()
 
     @staticmethod
     def _close(pubsub: Any) -> None:

@@ -4,11 +4,12 @@ cancellation or calendar change.
 Every change to a slot's places or bookings bumps a version number after its transaction commits. The calendar
 page is stored with the version it was made under (and the current hour, since the booking cut-off falls on a
 full hour); a reader serves a stored page only when its version is the current one. A reader that computed a
-page just before a commit stores it under the old version, which never matches again, so a stale month is never
-served after the change is visible. Where Redis is the cache, the version and the stored page are read together
+page just before a commit stores it under the old version, which never matches again, so a stale month is not
+served once the change is visible. Where Redis is the cache, the version and the stored page are read together
 in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database. With Redis,
-each process also hears every change of a version as Redis delivers it (config.cache.CounterWatch), and serves the
-page it has already served for the version it has heard again without a round trip.
+each process also hears every change of a version as Redis delivers it (config.cache.CounterWatch: another
+process's change a fraction of a millisecond after it on one machine or network), and serves the page it has
+already served for the version it has heard again without a round trip.
 
 One layer: the whole page, for visitors who carry nothing that changes it (no staff session, no message
 waiting), served without rendering anything; for the others it is computed. The version is read and bumped only
@@ -78,9 +79,11 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | Non
         # Redis unreachable: the page is made from the database, and not stored.
         logger.warning("calendar cache unavailable", exc_info=True)
         return None, None
-    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == current:
+    # (version, body, headers, expiry); a page stored by the release before has no expiry and is not copied.
+    if isinstance(stored, tuple) and len(stored) in (3, 4) and stored[0] == current:
         page = Page(body=stored[1], headers=stored[2])
-        _keep(page_key, current, stored[3], page)
+        if len(stored) == 4:
+            _keep(page_key, current, stored[3], page)
         return current, page
     return current, None
 
@@ -88,7 +91,7 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | Non
 def _keep(page_key: str, version: int, expires_at: float, page: Page) -> None:
     """Keep a copy of a stored page in this process (local_cache) until the stored page itself expires, so an edit
     of the office or the procedure shows as soon as without the copy (and at once in the process that saved it)."""
-    left = expires_at - time.time()
+    left = min(expires_at - time.time(), PAGE_TIMEOUT)  # another server's clock may be ahead of this one's
     if left > 0:
         local_cache.put(f"calendar-page:{page_key}", (version, page), ttl=left)
 

@@ -116,7 +116,12 @@ def commands_run(cache: RedisCache) -> int:
     return sum(entry["calls"] for entry in stats.values())
 
 
-def test_a_counter_raised_by_another_process_is_heard_without_a_round_trip(cache, redis_url) -> None:  # noqa: F811
+def test_a_counter_raised_by_another_process_is_heard_without_a_round_trip(
+    cache,
+    redis_url,  # noqa: F811
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(type(cache.watch), "HEARTBEAT", 3600.0)  # no PING counted below
     other = other_process(redis_url)
     start = 1_795_868_794_788_123  # counters start from the time in microseconds
     assert cache.counter_value("v", start=start) == start
@@ -135,12 +140,48 @@ def test_a_counter_raised_by_another_process_is_heard_without_a_round_trip(cache
     assert cache.known_counter("w") == start + 1
 
 
-def test_other_channels_and_prefixes_are_not_heard(cache, redis_url) -> None:  # noqa: F811
-    elsewhere = RedisCache(redis_url, {"TIMEOUT": 300, "KEY_PREFIX": "another-site"})
+def test_another_database_of_the_same_server_is_not_heard(cache, redis_url) -> None:  # noqa: F811
+    # Channels are shared by every database of a Redis server; the same key prefix on database 1.
+    elsewhere = RedisCache(redis_url.rsplit("/", 1)[0] + "/1", {"TIMEOUT": 300, "KEY_PREFIX": "t"})
+    elsewhere.clear()
     assert cache.counter_value("v", start=10) == 10
+    assert elsewhere.counter_value("v", start=10) == 10
     elsewhere.counter_increase("v", start=500)
     time.sleep(0.05)
-    assert cache.counter_value("v", start=10) == 10
+    assert cache.known_counter("v") == 10
+    assert elsewhere.known_counter("v") == 11
+
+
+def test_a_process_sees_its_own_raise_at_once(cache, monkeypatch) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    # Even if the message has not arrived yet.
+    monkeypatch.setattr(type(cache.watch), "_heard", lambda self, data: None)
+    assert cache.counter_increase("v", start=1) == 101
+    assert cache.known_counter("v") == 101
+
+
+def test_a_counter_created_again_lower_is_taken_as_published(cache, redis_url) -> None:  # noqa: F811
+    other = other_process(redis_url)
+    assert cache.counter_value("v", start=5_000) == 5_000
+    # Evicted, or deleted, while the subscription stays up, then created again by a server whose clock is behind.
+    cache.client(write=True).delete(cache.make_and_validate_key("v"))
+    assert other.counter_increase("v", start=4_000) == 4_001
+    time.sleep(0.05)
+    assert cache.known_counter("v") == 4_001
+    other.counter_increase("v", start=1)
+    time.sleep(0.05)
+    assert cache.known_counter("v") == 4_002
+
+
+def test_a_client_that_subscribed_again_on_its_own_forgets_what_it_heard(cache) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    # As redis-py does after a lost connection when its retry settings allow: it connects and subscribes again,
+    # and what was published in between is lost.
+    cache.watch._pubsub.subscribe(cache.channel)
+    time.sleep(0.05)
+    assert cache.known_counter("v") is None
+    assert cache.counter_value("v", start=7) == 100
+    assert cache.known_counter("v") == 100
 
 
 def test_when_the_subscription_is_lost_counters_are_read_from_redis_until_it_is_back(cache, redis_url) -> None:  # noqa: F811
@@ -160,12 +201,33 @@ def test_when_the_subscription_is_lost_counters_are_read_from_redis_until_it_is_
 
 def test_a_subscription_that_stops_answering_is_given_up(cache, monkeypatch) -> None:
     assert cache.counter_value("v", start=100) == 100
-    monkeypatch.setattr(type(cache.watch), "HEARTBEAT", 0.0)
-    pubsub = cache.watch._pubsub
-    # The server no longer answers the PING that proves the subscription alive.
-    monkeypatch.setattr(pubsub, "get_message", lambda timeout=0.0: None)
+    watch = type(cache.watch)
+    monkeypatch.setattr(watch, "HEARTBEAT", 0.0)
+    monkeypatch.setattr(watch, "PONG_WAIT", 0.0)
+    # The server no longer answers: no message, no answer to the PING that proves the subscription alive.
+    monkeypatch.setattr(cache.watch._pubsub, "get_message", lambda timeout=0.0: None)
+    assert cache.known_counter("v") == 100  # the PING has just gone out
+    assert cache.known_counter("v") is None  # and no answer came in time: given up
+    assert cache.watch._pubsub is None
+
+
+def test_an_idle_process_waits_for_the_subscription_to_answer_before_it_answers(cache, monkeypatch) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    monkeypatch.setattr(type(cache.watch), "STALE", 0.0)
+    assert cache.known_counter("v") == 100  # it answers the PING
+    monkeypatch.setattr(cache.watch._pubsub, "get_message", lambda timeout=0.0: None)
     assert cache.known_counter("v") is None
     assert cache.watch._pubsub is None
+
+
+def test_under_way_the_subscription_answers_its_pings(cache, monkeypatch) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    monkeypatch.setattr(type(cache.watch), "HEARTBEAT", 0.0)
+    monkeypatch.setattr(type(cache.watch), "PONG_WAIT", 0.5)
+    for _ in range(20):
+        assert cache.known_counter("v") == 100
+        time.sleep(0.02)
+    assert cache.watch._pubsub is not None
 
 
 def test_a_forked_process_subscribes_on_its_own(cache) -> None:
