@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/madoguchi_bench_day_list")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--profile", action="store_true", help="print the cProfile of the busy day's page")
+    parser.add_argument("--quiet-day", action="store_true", help="profile the quiet day's page instead")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     args = parser.parse_args()
 
     django_in_process(args.database_url, args.cache_url, places=10, clerks=args.appointments // 8)
@@ -100,13 +102,13 @@ def main() -> None:
     print("tmpl ms: template rendering (the rows are written in Python, reservations/day_rows.py, and not in it)")
     if args.profile:
         profiler = cProfile.Profile(time.process_time)
-        path = next(iter(pages.values()))
+        path = list(pages.values())[1 if args.quiet_day else 0]
         profiler.enable()
         for _ in range(args.requests):
             client.get(path)
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(30)
         print(out.getvalue())
     print(f"reproduce: python bench/day_list.py --appointments {args.appointments} --requests {args.requests}")
 

@@ -83,11 +83,15 @@ def _actions(csrf_token: str) -> Callable[[str, bool, bool], _WithId | None]:
     issue_url = _url("reservations:issue")
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(csrf_token)}">'
 
-    def status_form(expected: str, status: str, label: str) -> str:
+    def status_form(expected: str, *buttons: tuple[str, str]) -> str:
+        """One form for the state's status buttons: the button pressed sends its own status."""
         return (
             f'<form method="post" action="{status_url}" class="inline">{csrf}'
             f'<input type="hidden" name="expected" value="{expected}">'
-            f'<button class="button" name="status" value="{status}">{label}</button></form>'
+            + "".join(
+                f'<button class="button" name="status" value="{status}">{label}</button>' for status, label in buttons
+            )
+            + "</form>"
         )
 
     def arrived(called: bool, issued: bool) -> _WithId:
@@ -99,15 +103,11 @@ def _actions(csrf_token: str) -> Callable[[str, bool, bool], _WithId | None]:
             )
         if not issued:
             markup += f'<a class="button primary" href="{issue_url}">証明書を交付</a>'
-        return _WithId(markup + status_form("arrived", "done", "完了"))
+        return _WithId(markup + status_form("arrived", ("done", "完了")))
 
-    booked = _WithId(
-        status_form("booked", "arrived", "来庁")
-        + status_form("booked", "no_show", "来庁なし")
-        + status_form("booked", "cancelled", "取消")
-    )
+    booked = _WithId(status_form("booked", ("arrived", "来庁"), ("no_show", "来庁なし"), ("cancelled", "取消")))
     after_arrival = {(called, issued): arrived(called, issued) for called in (False, True) for issued in (False, True)}
-    no_show = _WithId(status_form("no_show", "arrived", "来庁に直す"))
+    no_show = _WithId(status_form("no_show", ("arrived", "来庁に直す")))
 
     def actions(status: str, called: bool, issued: bool) -> _WithId | None:
         if status == Reservation.Status.BOOKED:
