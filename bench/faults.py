@@ -157,7 +157,7 @@ print(batches, batch.status, len(letters), pages, in_order, one_each)
 
 
 def postgres_restart(args: argparse.Namespace) -> int:
-    from booking import Client, booking, free_port
+    from booking import Client, Recorder, booking, free_port
 
     scratch = Path(f"/tmp/madoguchi-drill-{os.getpid()}")
     env = base_env(args.database_url, scratch)
@@ -167,20 +167,20 @@ def postgres_restart(args: argparse.Namespace) -> int:
     shell(env, staff_the_counter(2) + "from reservations.slots import slots_generate_all\nslots_generate_all()")
     port = free_port()
     server = start_gunicorn(port, env, quiet=True)
-    outcomes: dict[str, int] = {}
-    lock = threading.Lock()
+    recorder = Recorder()  # the outcomes of whole bookings: booked, full, slot-taken...
     deadline = time.monotonic() + args.seconds
     try:
 
         def loop(index: int) -> None:
             rng = random.Random(index)
+            client = Client(port)
             while time.monotonic() < deadline:
                 try:
-                    _, outcome = booking(Client(port), rng, 700 + index)
+                    booking(client, recorder, rng, f"7{index:03d}")
                 except Exception:  # requests fail while the database is down
-                    outcome = "failed request"
-                with lock:
-                    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                    recorder.outcome("failed request")
+                    client = Client(port)
+                    time.sleep(0.05)
 
         threads = [threading.Thread(target=loop, args=(i,)) for i in range(args.clients)]
         for t in threads:
@@ -205,7 +205,7 @@ print(Reservation.objects.count(), bad_slots, half)
 """,
     )
     reservations, bad_slots, half = verdict.split()
-    print(f"outcomes: {outcomes}")
+    print(f"outcomes: {recorder.outcomes}")
     print(
         f"reservations: {reservations}; slots whose count differs from their reservations: {bad_slots}; "
         f"reservations without their acknowledgements: {half}"
