@@ -7,6 +7,7 @@ goes into a URL, and no step writes to the server before the booking itself.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import DisallowedHost, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -267,6 +268,17 @@ def _calendar_month(
     return wanted, not_yet, raw
 
 
+@functools.lru_cache(maxsize=1024)
+def _calendar_slug(urlconf: str, path: str) -> str | None:
+    """The procedure's slug when the address is its calendar page, else None; each process remembers its last
+    answers (a bounded cache: the calendar's few addresses, and whatever else was asked lately)."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return None
+    return match.kwargs["slug"] if match.func is book_calendar else None
+
+
 def calendar_from_store(request: HttpRequest) -> HttpResponse | None:
     """The stored calendar page for this request, looked up before the session, CSRF, authentication and message
     layers (page_cache.CalendarPageMiddleware); None when the view must run. The visitor carries no staff
@@ -276,12 +288,12 @@ def calendar_from_store(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         request.get_host()  # a Host not in ALLOWED_HOSTS is refused by CommonMiddleware, as for any page
-        match = resolve(request.path_info)
-    except (DisallowedHost, Resolver404):
+    except DisallowedHost:
         return None
-    if match.func is not book_calendar:
+    slug = _calendar_slug(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
+    if slug is None:
         return None
-    procedure = _active_procedure(slug=match.kwargs["slug"])
+    procedure = _active_procedure(slug=slug)
     if procedure is None:
         return None
     state = _state(request)
