@@ -267,8 +267,9 @@ class CounterWatch:
     proves itself alive with a PING every HEARTBEAT seconds, its answer read with the messages (a process idle
     for STALE seconds waits for the answer before it answers). When no answer comes within PONG_WAIT seconds, the
     server closed the subscription (a restart, which loses the counters), or the client subscribed again on its
-    own, everything heard is forgotten; until the subscription is back (tried again after RETRY seconds), and
-    for a thread that cannot have it within LOCK_WAIT, every read is a round trip. A value read while no
+    own, everything heard is forgotten; until the subscription is back (tried again after RETRY seconds), every
+    read is a round trip. While one thread reads the subscription, the others answer from what has been heard so
+    far instead of waiting for it. A value read while no
     subscription was up, or before what was heard was forgotten, is not kept: a change published in between would
     be missed."""
 
@@ -276,7 +277,6 @@ class CounterWatch:
     PONG_WAIT = 1.0  # seconds a PING may go unanswered
     STALE = 3.0  # without an answer for this long (an idle process), the next read waits for one
     RETRY = 5.0  # seconds before subscribing again after a refusal
-    LOCK_WAIT = 0.05  # a thread that cannot have the subscription this soon reads from Redis instead
     MAX_KEYS = 4096
 
     def __init__(self, client: redis.Redis, channel: str) -> None:
@@ -293,8 +293,10 @@ class CounterWatch:
 
     def known(self, key: str) -> tuple[int | None, int]:
         """(the value heard, None if none) and the subscription's generation (-1: no subscription)."""
-        if not self._lock.acquire(timeout=self.LOCK_WAIT):
-            return None, -1
+        if not self._lock.acquire(blocking=False):
+            # Another thread of this process is reading the subscription at this moment (its socket read lets
+            # go of the interpreter): what has been heard so far, rather than waiting behind it.
+            return self._heard_so_far(key)
         try:
             if not self._listen():
                 return None, -1
@@ -303,12 +305,13 @@ class CounterWatch:
             self._lock.release()
 
     def generation(self) -> int:
-        if not self._lock.acquire(timeout=self.LOCK_WAIT):
-            return -1
-        try:
-            return self._generation if self._listen() else -1
-        finally:
-            self._lock.release()
+        return self.known("")[1]
+
+    def _heard_so_far(self, key: str) -> tuple[int | None, int]:
+        if self._pubsub is None or self._pid != os.getpid() or time.monotonic() - self._proven >= self.STALE:
+            return None, -1
+        generation = self._generation
+        return self._known.get(key), generation
 
     def learn(self, key: str, value: int, generation: int) -> None:
         """A value read from Redis while the subscription of `generation` was up."""

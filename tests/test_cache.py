@@ -255,3 +255,12 @@ def test_a_forked_process_subscribes_on_its_own(cache) -> None:
     assert cache.watch._pubsub is parent_pubsub
     time.sleep(0.05)
     assert cache.known_counter("v") == 101
+
+
+def test_while_one_thread_reads_the_subscription_the_others_answer_from_what_was_heard(cache) -> None:
+    assert cache.counter_value("v", start=100) == 100
+    with cache.watch._lock:  # as another thread of the process, reading the subscription's socket
+        assert cache.known_counter("v") == 100
+        assert cache.counter_value("v", start=1) == 100
+        cache.watch._proven -= type(cache.watch).STALE  # nothing has proved the subscription for a while
+        assert cache.known_counter("v") is None
