@@ -269,9 +269,8 @@ class CounterWatch:
     server closed the subscription (a restart, which loses the counters), or the client subscribed again on its
     own, everything heard is forgotten; until the subscription is back (tried again after RETRY seconds), every
     read is a round trip. While one thread reads the subscription, the others answer from what has been heard so
-    far instead of waiting for it. A value read while no
-    subscription was up, or before what was heard was forgotten, is not kept: a change published in between would
-    be missed."""
+    far instead of waiting for it. A value read while no subscription was up, or before what was heard was
+    forgotten, is not kept: a change published in between would be missed."""
 
     HEARTBEAT = 1.0  # seconds between PINGs while the process is reading
     PONG_WAIT = 1.0  # seconds a PING may go unanswered
@@ -341,9 +340,10 @@ class CounterWatch:
             self._known[key] = value
 
     def _heard(self, data: bytes) -> None:
-        value, how, key = data.split(b" ", 2)
-        if not value.isdigit():
-            return
+        parts = data.split(b" ", 2)
+        if len(parts) != 3 or not parts[0].isdigit():
+            return  # not one of ours
+        value, how, key = parts
         name = key.decode()
         if how == b"=":
             # (Re)created from the clock of the server that did it, which may be behind what was heard before.

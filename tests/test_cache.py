@@ -264,3 +264,11 @@ def test_while_one_thread_reads_the_subscription_the_others_answer_from_what_was
         assert cache.counter_value("v", start=1) == 100
         cache.watch._proven -= type(cache.watch).STALE  # nothing has proved the subscription for a while
         assert cache.known_counter("v") is None
+
+
+def test_a_message_that_is_not_a_counter_change_is_ignored(cache, redis_url) -> None:  # noqa: F811
+    assert cache.counter_value("v", start=100) == 100
+    cache.client(write=True).publish(cache.channel, b"hello")
+    other_process(redis_url).counter_increase("v", start=1)
+    time.sleep(0.05)
+    assert cache.known_counter("v") == 101
