@@ -307,18 +307,23 @@ class CounterWatch:
         return self.known("")[1]
 
     def _heard_so_far(self, key: str) -> tuple[int | None, int]:
-        if self._pubsub is None or self._pid != os.getpid() or time.monotonic() - self._proven >= self.STALE:
+        now, ping_sent = time.monotonic(), self._ping_sent
+        if self._pubsub is None or self._pid != os.getpid() or now - self._proven >= self.STALE:
+            return None, -1
+        if ping_sent is not None and now - ping_sent > self.PONG_WAIT:
             return None, -1
         generation = self._generation
         return self._known.get(key), generation
 
     def learn(self, key: str, value: int, generation: int) -> None:
         """A value read from Redis while the subscription of `generation` was up."""
-        if generation < 0:
-            return
-        with self._lock:
+        if generation < 0 or not self._lock.acquire(blocking=False):
+            return  # not kept: the next read asks Redis again (a request never waits behind the subscription)
+        try:
             if generation == self._generation and self._pubsub is not None:
                 self._merge(key, value)
+        finally:
+            self._lock.release()
 
     def forget(self) -> None:
         with self._lock:
@@ -341,10 +346,13 @@ class CounterWatch:
 
     def _heard(self, data: bytes) -> None:
         parts = data.split(b" ", 2)
-        if len(parts) != 3 or not parts[0].isdigit():
+        if len(parts) != 3 or not parts[0].isdigit() or parts[1] not in (b"=", b"+"):
             return  # not one of ours
         value, how, key = parts
-        name = key.decode()
+        try:
+            name = key.decode()
+        except UnicodeDecodeError:
+            return
         if how == b"=":
             # (Re)created from the clock of the server that did it, which may be behind what was heard before.
             self._known.pop(name, None)

@@ -262,13 +262,20 @@ def test_while_one_thread_reads_the_subscription_the_others_answer_from_what_was
     with cache.watch._lock:  # as another thread of the process, reading the subscription's socket
         assert cache.known_counter("v") == 100
         assert cache.counter_value("v", start=1) == 100
+        # What it reads from Redis meanwhile is not kept, rather than waiting for the lock.
+        assert cache.counter_value("w", start=7) == 7
+        assert cache.watch._known.get(cache.make_and_validate_key("w")) is None
+        cache.watch._ping_sent = time.monotonic() - 2 * type(cache.watch).PONG_WAIT  # a PING left unanswered
+        assert cache.known_counter("v") is None
+        cache.watch._ping_sent = None
         cache.watch._proven -= type(cache.watch).STALE  # nothing has proved the subscription for a while
         assert cache.known_counter("v") is None
 
 
 def test_a_message_that_is_not_a_counter_change_is_ignored(cache, redis_url) -> None:  # noqa: F811
     assert cache.counter_value("v", start=100) == 100
-    cache.client(write=True).publish(cache.channel, b"hello")
+    for foreign in (b"hello", b"5 * t:1:v", b"7 + \xff\xfe"):
+        cache.client(write=True).publish(cache.channel, foreign)
     other_process(redis_url).counter_increase("v", start=1)
     time.sleep(0.05)
     assert cache.known_counter("v") == 101

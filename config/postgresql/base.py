@@ -2,12 +2,12 @@
 a request.
 
 With persistent connections (CONN_MAX_AGE) and CONN_HEALTH_CHECKS, Django sends `SELECT 1` before the first query
-of every request: one more round trip to the database on each page that reads it, which under load was about an
-eighth of a booking step's time. A connection that finished a request without an error less than RECENT seconds
-ago is taken as it is; one that has been idle longer is checked as before. Should the database go away within
-that second (a restart), the first query of the next request on that connection fails and the request answers
-with an error page, as it would if the database went away just after the check; Django then closes the
-connection, and the next request opens a new one.
+of every request: one more round trip to the database on each page that reads it. A connection that was used in
+a request which ended less than RECENT seconds ago with the connection still open is taken as it is; one idle
+longer is checked as before (and outside requests, in commands and jobs, it always is). What this gives up:
+should the database restart or fail over, each connection that was busy a moment before fails its next request
+with an error page (at most one per web thread, before anything of that request is written) instead of
+reconnecting quietly; Django then closes it, and the next request opens a new one.
 """
 
 from __future__ import annotations
