@@ -71,7 +71,7 @@ def cached_page(procedure_id: int, variant: str) -> tuple[int | None, Page | Non
     try:
         heard = counters.known_value(_version_key(procedure_id))
         if heard is not None:
-            kept = local_cache.get(f"calendar-page:{page_key}")
+            kept = local_cache.get(_copy_key(page_key))
             if kept is not None and kept[0] == heard:
                 return heard, kept[1]
         current, stored = counters.value_and_cached(_version_key(procedure_id), page_key, in_memory=True)
@@ -93,7 +93,11 @@ def _keep(page_key: str, version: int, expires_at: float, page: Page) -> None:
     of the office or the procedure shows as soon as without the copy (and at once in the process that saved it)."""
     left = min(expires_at - time.time(), PAGE_TIMEOUT)  # another server's clock may be ahead of this one's
     if left > 0:
-        local_cache.put(f"calendar-page:{page_key}", (version, page), ttl=left)
+        local_cache.put(_copy_key(page_key), (version, page), ttl=left)
+
+
+def _copy_key(page_key: str) -> str:
+    return f"calendar-page:{page_key}"
 
 
 # After a booking changes the version, every visitor of the next moment would miss and make the same page. The

@@ -27,9 +27,7 @@ def get_or_set(key: str, load: Callable[[], Any], ttl: float = TTL) -> Any:
     if found is not None and found[0] > now:
         return found[1]
     value = load()
-    if len(_entries) >= MAX_ENTRIES:
-        _entries.clear()
-    _entries[key] = (now + ttl, value)
+    put(key, value, ttl)
     return value
 
 
