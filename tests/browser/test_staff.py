@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -28,17 +29,22 @@ def log_in(page, live_server, username: str) -> None:
 def test_a_clerk_works_through_a_day(live_server, desk) -> None:
     factories.user("alice", "clerk")
     procedure = factories.procedure()
-    today = timezone.localdate()
     # Today's appointment (arrival and issue happen only on the appointment's day), begun five minutes ago so that
-    # staff can still book it whatever the hour of the run.
-    day = today
-    begun = max(timezone.localtime() - timedelta(minutes=5), timezone.localtime().replace(hour=0, minute=0))
-    start = begun.replace(second=0, microsecond=0)
+    # staff can still book it whatever the hour of the run, and ending before midnight. A run in the day's last
+    # minute first waits for the next day, so that the clerk's whole day happens on one date.
+    now = timezone.localtime()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < timedelta(minutes=1):
+        time.sleep((midnight - now).total_seconds() + 1)
+        now = timezone.localtime()
+    today = day = now.date()
+    start = max(now - timedelta(minutes=5), now.replace(hour=0, minute=0)).replace(second=0, microsecond=0)
+    end = min(start + timedelta(minutes=30), now.replace(hour=23, minute=59, second=0, microsecond=0))
     slot = Slot.objects.create(
         procedure=procedure,
         day=day,
         start=start.time(),
-        end=(start + timedelta(minutes=30)).time(),
+        end=end.time(),
         places=3,
         rota_places=3,
     )
