@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from certificates import jp
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
 from certificates.services import access_log_record, certificate_check_photo, certificate_issue
-from reservations import availability, rules, selectors, staffing
+from reservations import availability, plain_sql, rules, selectors, staffing
 from reservations.models import (
     Acknowledgement,
     Invitation,
@@ -228,26 +228,31 @@ def _lock_phone(phone_digits: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"phone:{phone_digits}"])
 
 
-def _check_burst(client_key: str, *, now: datetime) -> None:
-    """At most BOOKING_BURST_RATE web bookings (cancelled ones included) from one client in its period.
+def _burst_statements(client_key: str, *, now: datetime) -> list[plain_sql.Statement]:
+    """At most BOOKING_BURST_RATE web bookings (cancelled ones included) from one client in its period: the
+    statements that count them, run with the clerks' lock (staffing.clerks_lock's `then`), and `_burst_check`
+    reads their last result.
 
     Counted in the database inside the booking's transaction, so two servers cannot both let the last one
-    through: PostgreSQL serialises the client's bookings with an advisory lock, SQLite's IMMEDIATE transactions
-    serialise every writer."""
-    limit, seconds = parse_rate(settings.BOOKING_BURST_RATE)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"client:{client_key}"])
-    with connection.cursor() as cursor:
-        cursor.execute(
+    through: PostgreSQL serialises the client's bookings with an advisory lock, taken before the count, SQLite's
+    IMMEDIATE transactions serialise every writer."""
+    _limit, seconds = parse_rate(settings.BOOKING_BURST_RATE)
+    return [
+        *staffing.advisory_lock_statement(f"client:{client_key}"),
+        (
             "SELECT COUNT(*) FROM reservations_reservation WHERE client_key = %s AND channel = %s AND created_at > %s",
             [
                 client_key,
                 Reservation.Channel.WEB,
                 connection.ops.adapt_datetimefield_value(now - timedelta(seconds=seconds)),
             ],
-        )
-        (recent,) = cursor.fetchone()
+        ),
+    ]
+
+
+def _burst_check(counted: list[tuple[Any, ...]]) -> None:
+    limit, _seconds = parse_rate(settings.BOOKING_BURST_RATE)
+    ((recent,),) = counted
     if recent >= limit:
         raise ValidationError(
             _(
@@ -334,8 +339,9 @@ def reservation_book(
         slot.procedure = procedure  # with its office, which the booking window reads
     if slot is None:
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
+    burst = _burst_statements(client_key, now=now) if not staff and client_key else []
     with transaction.atomic():
-        staffing.clerks_lock(slot.day)
+        counted = staffing.clerks_lock(slot.day, then=burst)
         _check_slot_open(slot, now=now, staff=staff)
         invitation = None
         if invitation_code:
@@ -348,8 +354,8 @@ def reservation_book(
             invited = Procedure.objects.filter(pk=invitation.procedure_id).values_list("certificate_kind", flat=True)
             if invitation.procedure_id != procedure.pk and invited.first() != procedure.certificate_kind_id:
                 raise ValidationError(_("この予約コードは別の手続きのものです。"), code="invitation")
-        if not staff and client_key:
-            _check_burst(client_key, now=now)
+        if burst:
+            _burst_check(counted[-1])
         digits = jp.phone_digits(contact.phone)
         limit = settings.BOOKINGS_PER_PHONE
         # Online, a phone number that already has a booking is not refused: the answer would tell anyone whether
@@ -442,37 +448,35 @@ def _reservation_create(
     client_key: str,
     now: datetime,
 ) -> Reservation:
+    reservation = Reservation(
+        procedure=procedure,
+        slot=slot,
+        clerk_id=clerk_id,
+        channel=channel,
+        family_name=contact.family_name,
+        given_name=contact.given_name,
+        family_name_kana=contact.family_name_kana,
+        given_name_kana=contact.given_name_kana,
+        phone=contact.phone,
+        phone_digits=digits,
+        email=contact.email,
+        pass_user_name=contact.pass_user_name,
+        needs=contact.needs,
+        needs_other=contact.needs_other,
+        language=language[:5],
+        notes=notes,
+        client_key=client_key,
+        invitation=invitation,
+        resident=invitation.resident if invitation else None,
+        certificate=invitation.certificate if invitation else None,
+        created_at=now,
+        created_by=user,
+    )
     for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Reservation.objects.create(
-                    number=random_code(8),
-                    token=Reservation.new_token(),
-                    procedure=procedure,
-                    slot=slot,
-                    clerk_id=clerk_id,
-                    channel=channel,
-                    family_name=contact.family_name,
-                    given_name=contact.given_name,
-                    family_name_kana=contact.family_name_kana,
-                    given_name_kana=contact.given_name_kana,
-                    phone=contact.phone,
-                    phone_digits=digits,
-                    email=contact.email,
-                    pass_user_name=contact.pass_user_name,
-                    needs=contact.needs,
-                    needs_other=contact.needs_other,
-                    language=language[:5],
-                    notes=notes,
-                    client_key=client_key,
-                    invitation=invitation,
-                    resident=invitation.resident if invitation else None,
-                    certificate=invitation.certificate if invitation else None,
-                    created_at=now,
-                    created_by=user,
-                )
-        except IntegrityError:
-            continue
+        reservation.number = random_code(8)
+        reservation.token = Reservation.new_token()
+        if plain_sql.insert_unless_taken(reservation):
+            return reservation
     raise RuntimeError("could not allocate a unique reservation number")
 
 

@@ -8,12 +8,12 @@ out for every query, so a row reads back exactly as the ORM would read it, on SQ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, signals
 
 M = TypeVar("M", bound=Model)
 
@@ -80,6 +80,70 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def insert_unless_taken(instance: Model) -> bool:
+    """INSERT a new instance's row, unless a value of one of its unique columns is already taken: then nothing is
+    written, the transaction goes on, and False is returned (the caller draws new values and tries again).
+
+    The row is written as Model.save writes it (each field's pre_save and database value, the signals), in one
+    statement (`ON CONFLICT DO NOTHING ... RETURNING`), where catching the IntegrityError of a plain INSERT needs a
+    savepoint around it: two more round trips on every booking. Every unique constraint of the table counts as
+    taken, as the IntegrityError did."""
+    model = type(instance)
+    meta = model._meta
+    if meta.parents or not meta.auto_field or getattr(instance, meta.pk.attname) is not None:
+        raise ValueError("insert_unless_taken writes a new row of a model with its own table and an automatic key")
+    signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    columns = ", ".join(quote(f.column or f.attname) for f in fields)
+    key = quote(meta.pk.column or meta.pk.attname)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns})"
+        f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {key}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(instance, meta.pk.attname, row[0])
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    signals.post_save.send(
+        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias
+    )
+    return True
+
+
+Statement = tuple[str, list[Any]]
+
+
+def run_together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run the statements in their order and return each one's rows (none for a statement that returns none).
+
+    On PostgreSQL they go in one round trip: Django's psycopg cursor binds the values on the client side, so one
+    execute may hold several statements; the server runs them one after the other, each with its own snapshot (as
+    separate executes would have), and stops at the first that fails. Elsewhere they run one by one."""
+    if not statements:
+        return []
+    results: list[list[tuple[Any, ...]]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            while True:
+                results.append(cursor.fetchall() if cursor.description is not None else [])
+                if not cursor.nextset():
+                    break
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall() if cursor.description is not None else [])
+    if len(results) != len(statements):
+        raise RuntimeError(f"{len(statements)} statements gave {len(results)} results")
+    return results
 
 
 def as_date(value: Any) -> date:

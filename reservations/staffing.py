@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reservations import availability, calendar, rota, rules
+from reservations import availability, calendar, plain_sql, rota, rules
 from reservations.models import (
     DutyException,
     DutyPattern,
@@ -58,30 +58,36 @@ class NoClerkFree(ValidationError):
 ROTA_LOCK = "rota"
 
 
-def _advisory_lock(key: str, *, shared: bool = False) -> None:
-    # PostgreSQL only: SQLite's IMMEDIATE transactions take the database's one write lock at BEGIN.
-    if connection.vendor == "postgresql":
-        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {function}(hashtext(%s))", [key])
+def advisory_lock_statement(key: str, *, shared: bool = False) -> list[plain_sql.Statement]:
+    """The statement that holds `key` until the transaction ends, for plain_sql.run_together. PostgreSQL only
+    (none elsewhere): SQLite's IMMEDIATE transactions take the database's one write lock at BEGIN."""
+    if connection.vendor != "postgresql":
+        return []
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    return [(f"SELECT {function}(hashtext(%s))", [key])]
 
 
-def clerks_lock(*days: date) -> None:
+def clerks_lock(*days: date, then: Sequence[plain_sql.Statement] = ()) -> list[list[tuple[Any, ...]]]:
     """Hold the clerks of these days until the transaction ends: taken by everything that makes a clerk busy or
     free (booking, change, cancel, the counter's states, reassigning, a walk-in called or done).
 
     The race it prevents: a booking of procedure A and one of procedure B at the same time, each on its own slot
     row, both read "clerk X is free" and both take X. It is taken before any slot or booking row is locked, after
-    the shared rota lock, so it cannot deadlock with a rota change (`rota_lock`)."""
-    _advisory_lock(ROTA_LOCK, shared=True)
+    the shared rota lock, so it cannot deadlock with a rota change (`rota_lock`).
+
+    `then`: statements run right after the locks are held, in the same round trip to the database; their rows are
+    returned, in order (a booking takes its client's lock and counts the client's recent bookings there)."""
+    statements = advisory_lock_statement(ROTA_LOCK, shared=True)
     for day in sorted(set(days)):
-        _advisory_lock(f"clerks:{day.isoformat()}")
+        statements += advisory_lock_statement(f"clerks:{day.isoformat()}")
+    results = plain_sql.run_together([*statements, *then])
+    return results[len(statements) :]
 
 
 def rota_lock() -> None:
     """Hold every day's clerks: a change of the rota, a qualification or the hours computes places and moves
     bookings over many days at once."""
-    _advisory_lock(ROTA_LOCK)
+    plain_sql.run_together(advisory_lock_statement(ROTA_LOCK))
 
 
 def log(

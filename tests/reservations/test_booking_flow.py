@@ -107,6 +107,45 @@ def test_the_booking_service_refuses_missing_acknowledgements(slot) -> None:
     assert not Reservation.objects.exists()
 
 
+def test_a_reservation_number_already_taken_is_drawn_again_within_the_booking(slot, monkeypatch) -> None:
+    from reservations import booking
+
+    first = book_directly(slot, "090-1111-0001")
+    drawn = iter([first.number, first.number, "ACDEFG34"])
+    monkeypatch.setattr(booking, "random_code", lambda length: next(drawn))
+    second = book_directly(slot, "090-1111-0002")
+    assert second.number == "ACDEFG34" and second.pk != first.pk
+    assert Reservation.objects.filter(number=first.number).count() == 1
+    second.refresh_from_db()  # the row written is the one returned, whole
+    assert (second.phone_digits, second.slot_id, second.status) == ("09011110002", slot.pk, "booked")
+    assert second.acknowledgements.count() == slot.procedure.acknowledgements.count()
+    slot.refresh_from_db()
+    assert slot.booked == 2
+
+
+def test_a_booking_whose_numbers_are_all_taken_writes_nothing(slot, monkeypatch) -> None:
+    from reservations import booking
+
+    first = book_directly(slot, "090-1111-0001")
+    monkeypatch.setattr(booking, "random_code", lambda length: first.number)
+    with pytest.raises(RuntimeError):
+        book_directly(slot, "090-1111-0002")
+    assert Reservation.objects.count() == 1
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def book_directly(slot, phone):
+    from reservations.booking import Contact, reservation_book
+
+    return reservation_book(
+        procedure=slot.procedure,
+        slot_id=slot.pk,
+        contact=Contact(**{**CONTACT, "phone": phone}),
+        acknowledged=slot.procedure.acknowledgements.values_list("pk", flat=True),
+    )
+
+
 @pytest.mark.parametrize("day", ["2026-11-24", "2026-11-25", "2026-11-28", "2027-03-01"])
 def test_past_today_closed_and_too_far_days_cannot_be_chosen(client, frozen, day) -> None:
     factories.procedure()
@@ -509,9 +548,10 @@ def test_the_steps_between_the_times_and_the_booking_read_no_slot_row(
     assert Reservation.objects.get(slot=slot).token in response["Location"]
 
 
-def test_the_confirming_post_books_in_seven_statements(client, slot, settings, redis_url) -> None:  # noqa: F811
-    """The statements to tick; then, in one transaction, the client's recent bookings, the place, the clerks of the
-    slot, the reservation, its acknowledgements and the rota log. PostgreSQL adds its three advisory locks."""
+def test_the_confirming_post_books_in_seven_round_trips(client, slot, settings, redis_url) -> None:  # noqa: F811
+    """The statements to tick; then, in one transaction, the client's recent bookings (after PostgreSQL's three
+    advisory locks, in the same round trip), the place, the clerks of the slot, the reservation (no savepoint: a
+    number already taken is drawn again without one), its acknowledgements and the rota log."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -521,14 +561,22 @@ def test_the_confirming_post_books_in_seven_statements(client, slot, settings, r
         response = client.post("/book/confirm/")
     reservation = Reservation.objects.get(slot=slot)
     assert response["Location"] == f"/reservation/{reservation.token}/"
-    statements = [
-        q["sql"]
-        for q in queries.captured_queries
-        if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
-    ]
-    locks = [sql for sql in statements if "pg_advisory" in sql]
-    assert len(locks) == (3 if connection.vendor == "postgresql" else 0)
-    assert len(statements) - len(locks) == 7
+    # The test's own transaction turns the booking's into one savepoint: BEGIN and COMMIT in production.
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert [sql for sql in sent if sql.startswith(("SAVEPOINT", "RELEASE"))] == [sent[1], sent[-1]]
+    round_trips = sent[:1] + sent[2:-1]
+    assert len(round_trips) == 7
+    counted = round_trips[1]
+    if connection.vendor == "postgresql":
+        locks = counted.split("; ")[:-1]
+        assert [lock.split("(")[0] for lock in locks] == [
+            "SELECT pg_advisory_xact_lock_shared",
+            "SELECT pg_advisory_xact_lock",
+            "SELECT pg_advisory_xact_lock",
+        ]
+        assert "'clerks:2026-11-26'" in locks[1] and "'client:" in locks[2]
+    assert counted.split("; ")[-1].startswith("SELECT COUNT(*) FROM reservations_reservation WHERE client_key")
+    assert not any("pg_advisory" in sql for sql in round_trips[2:])
     assert reservation.clerk is not None
     agreed = reservation.acknowledgements.order_by("acknowledgement__order", "acknowledgement_id")
     expected = slot.procedure.acknowledgements_to_agree()
