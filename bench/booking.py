@@ -1,4 +1,5 @@
-"""Booking under load: gunicorn (2 workers) on PostgreSQL and Redis with a seeded month of slots.
+"""Booking under load: gunicorn (2 workers, the rest of its settings from gunicorn.conf.py) on PostgreSQL and Redis
+with a seeded month of slots.
 
     python bench/booking.py          # PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379, 32 clients, 15 s
     python bench/booking.py --clients 32 --seconds 15 --port 8108 \\
@@ -39,6 +40,7 @@ import json
 import os
 import random
 import re
+import runpy
 import socket
 import sys
 import threading
@@ -77,6 +79,10 @@ STEPS = (
     "confirm POST",
     "done",
 )
+
+
+def gunicorn_threads() -> int:
+    return int(runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))["threads"])
 
 
 def free_port() -> int:
@@ -507,7 +513,8 @@ def main() -> None:
         stop(server)
     over, booked = overbooked(env)
     print(
-        f"gunicorn {args.workers} workers, {args.clients} clients, {args.seconds:.0f} s per phase, "
+        f"gunicorn {args.workers} workers of {gunicorn_threads()} threads (gunicorn.conf.py), {args.clients} clients, "
+        f"{args.seconds:.0f} s per phase, "
         f"{slots} slots of {args.places} places, database {urllib.parse.urlparse(args.database_url).scheme}, "
         f"cache {urllib.parse.urlparse(args.cache_url).scheme}"
     )
