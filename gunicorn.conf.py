@@ -17,6 +17,7 @@ thread. More load wants more processes (`--workers`, or more instances), as many
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -29,3 +30,8 @@ SWITCH_INTERVAL = 0.001  # seconds
 
 def post_worker_init(worker: Any) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
+    # The application is loaded: its modules, settings and URL patterns live as long as the process. Frozen, the
+    # collector's full passes no longer walk them, and the pauses they cause every request of the process in flight
+    # (at each step's 95th percentile) are shorter.
+    gc.collect()
+    gc.freeze()
