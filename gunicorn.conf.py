@@ -2,17 +2,20 @@
 the project's directory uses them (README, docs/deploy.md, bench/booking.py); an option on the command line
 overrides its setting here.
 
-Two worker processes of two threads each. A process runs Python in one thread at a time (the interpreter's lock),
-so its threads overlap only while they wait on PostgreSQL or Redis; after each such round trip a thread waits for
-the lock again while the others compute, and a request makes several. Under load, the same two processes with two
-threads each answered more bookings a second than with four, and every booking step's 95th percentile fell
-(`python bench/booking.py`, runs alternating with the four-thread setting). A thread waiting for the lock gets it after
-at most SWITCH_INTERVAL of another thread's computing (Python's default, 5 ms, is more than a whole page's work).
+Two worker processes of four threads each. A process runs Python in one thread at a time (the interpreter's lock),
+so its threads overlap only while they wait: on PostgreSQL or Redis, or for a calendar month another request is
+making (`availability.page_or_wait`). With two threads the booking steps were no faster beyond the machine's noise,
+and the computed calendar fell from about 0.5 to about 0.4 of the trivial view's throughput: its waiting requests
+held half of each process (`python bench/booking.py`, runs alternating between the two settings).
 
-A request that keeps its thread long (a letter rendered for the counter, a large export) holds the lock of its
-process most of that time whatever the number of threads, so more threads would not serve others sooner. The
-reverse proxy (docs/deploy.md) receives each request whole before it reaches gunicorn, so no slow client holds a
-thread. More load wants more processes (`--workers`, or more instances), as many as there are cores.
+A thread back from a round trip waits for the lock until the thread computing gives it up, which Python forces after
+SWITCH_INTERVAL (its default, 5 ms, is more than a whole page's work here). Each worker also freezes what it has
+loaded (`gc.freeze`): the collector's full passes, which pause every request of the process in flight, no longer
+walk the application's modules, settings and URL patterns. In runs alternating with Python's defaults, the same
+processes made a median 62 bookings a second against 52; the steps' 95th percentiles moved within the noise.
+
+More load wants more processes (`--workers`, or more instances), as many as there are cores: the threads of one
+process share one core's worth of Python.
 """
 
 from __future__ import annotations
@@ -23,15 +26,13 @@ from typing import Any
 
 workers = 2
 worker_class = "gthread"
-threads = 2
+threads = 4
 
 SWITCH_INTERVAL = 0.001  # seconds
 
 
 def post_worker_init(worker: Any) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
-    # The application is loaded: its modules, settings and URL patterns live as long as the process. Frozen, the
-    # collector's full passes no longer walk them, and the pauses they cause every request of the process in flight
-    # (at each step's 95th percentile) are shorter.
+    # The application is loaded: its modules, settings and URL patterns live as long as the process.
     gc.collect()
     gc.freeze()

@@ -27,7 +27,7 @@ def test_gunicorn_run_in_the_project_directory_reads_its_settings() -> None:
         name, _, value = line.partition("=")
         settings[name.strip()] = value.strip()
     assert settings["config"] == "./gunicorn.conf.py"
-    assert (settings["workers"], settings["worker_class"], settings["threads"]) == ("2", "gthread", "2")
+    assert (settings["workers"], settings["worker_class"], settings["threads"]) == ("2", "gthread", "4")
 
 
 def test_each_worker_switches_threads_after_a_millisecond_and_freezes_what_it_loaded() -> None:
