@@ -126,12 +126,18 @@ def run_together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]
 
     On PostgreSQL they go in one round trip: Django's psycopg cursor binds the values on the client side, so one
     execute may hold several statements; the server runs them one after the other, each with its own snapshot (as
-    separate executes would have), and stops at the first that fails. Elsewhere they run one by one."""
+    separate executes would have), and stops at the first that fails. Elsewhere, and with server-side binding (the
+    database option `server_side_binding`, which allows one statement an execute), they run one by one."""
     if not statements:
         return []
+    together = (
+        connection.vendor == "postgresql"
+        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        and len(statements) > 1
+    )
     results: list[list[tuple[Any, ...]]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
+        if together:
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
             while True:
                 results.append(cursor.fetchall() if cursor.description is not None else [])
