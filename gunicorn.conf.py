@@ -14,6 +14,13 @@ loaded (`gc.freeze`): the collector's full passes, which pause every request of 
 walk the application's modules, settings and URL patterns. In runs alternating with Python's defaults, the same
 processes made a median 62 bookings a second against 52; the steps' 95th percentiles moved within the noise.
 
+The workers are gunicorn's threaded workers with one change (`config/gunicorn_worker.py`): a worker takes a new
+connection only while it holds no more connections than the other workers. Left to the kernel, the benchmark's 32
+kept-alive clients went to whichever worker accepted first, as unevenly as 3 and 29. In booking runs alternating
+the two (4 each, the plain workers' split 12/20 to 14/18 in them), the median 95th percentiles were: calendar 171
+against 194 ms, confirming POST 212 against 226, reservation page 190 against 198; the day list's four clerks
+(2 and 2 instead of 1 and 3) 71 against 87 ms in three full runs each.
+
 More load wants more processes (`--workers`, or more instances), as many as there are cores: the threads of one
 process share one core's worth of Python.
 """
@@ -25,10 +32,24 @@ import sys
 from typing import Any
 
 workers = 2
-worker_class = "gthread"
+# gunicorn's threaded worker, which takes a new connection only while it holds no more than the other workers
+# (config/gunicorn_worker.py).
+worker_class = "config.gunicorn_worker.BalancedThreadWorker"
 threads = 4
 
 SWITCH_INTERVAL = 0.001  # seconds
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    from config.gunicorn_worker import assign_slot
+
+    assign_slot(server, worker)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from config.gunicorn_worker import release_slot
+
+    release_slot(server, worker)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -24,12 +24,10 @@ reservations. The machine's load average is printed with each phase: on a shared
 with it.
 
 Each client keeps its connection to gunicorn alive, and a kept connection stays with the worker that accepted
-it; behind nginx (docs/deploy.md) every request comes on a new connection instead. With few clients (the day
-list's four clerks) the workers may hold them unevenly, three and one or all four on one worker
-(`ss -tnp state established '( sport = :PORT )'` shows it), which moves that phase's figures from run to run.
-Closing after each response (gunicorn's `--keep-alive 0`) spreads them, but on a busy two-core machine it
-measured no faster for the day list and slower for the trivial view and the bookings (the cost of a
-connection per request), so the server keeps gunicorn's default.
+it; behind nginx (docs/deploy.md) every request comes on a new connection instead. The workers take a new
+connection only while they hold no more than the others (config/gunicorn_worker.py); halfway through each phase
+the benchmark counts the connections each worker holds and prints them (`conns`, and `connections_per_worker` in
+the JSON line), since a phase whose clients sit mostly on one worker measures that worker rather than the server.
 """
 
 from __future__ import annotations
@@ -48,6 +46,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _setup import (
     OVERBOOKED_SLOTS,
     fresh_postgres,
@@ -58,6 +57,11 @@ from _setup import (
     start_gunicorn,
     stop,
 )
+
+from config.gunicorn_worker import connections_by_worker
+
+# The gunicorn master's process id and port, once it runs: each phase counts the connections each worker holds.
+SERVER: tuple[int, int] | None = None
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DAY_RE = re.compile(r'href="/book/p/jr-pass/(\d{4}-\d{2}-\d{2})/"')
@@ -379,8 +383,16 @@ def run_phase(port: int, works: list[tuple[str, int]], seconds: float, processes
         multiprocessing.Process(target=_client_process, args=(port, share, seconds, phase, extra, queue))
         for share in shares
     ]
+    held: list[int] = []
+
+    def count_connections() -> None:
+        if SERVER:
+            held.extend(sorted(connections_by_worker(*SERVER).values()))
+
+    spread = threading.Timer(seconds / 2, count_connections)
     for worker in workers:
         worker.start()
+    spread.start()
     dumps = [queue.get(timeout=seconds + 120) for _ in workers]
     for worker in workers:
         worker.join()
@@ -397,6 +409,9 @@ def run_phase(port: int, works: list[tuple[str, int]], seconds: float, processes
             for name, n in counts.items():
                 target[name] = target.get(name, 0) + n
     merged["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    if spread.is_alive():
+        spread.cancel()
+    merged["connections"] = held
     return merged
 
 
@@ -416,6 +431,8 @@ def summary(name: str, merged: dict, step: str, *, hit_rate: bool = False, **mor
         answered = counts.get("hit", 0) + counts.get("miss", 0)
         result["hit_rate"] = round(counts.get("hit", 0) / answered, 3) if answered else None
     result["load_avg"] = merged["load"]
+    if merged.get("connections"):
+        result["connections_per_worker"] = merged["connections"]
     result.update(more)
     return result
 
@@ -509,6 +526,8 @@ def main() -> None:
         day, session = manage_shell(env, DAY_LIST_SEED.replace("{count}", str(args.day_list_appointments))).split()
     port = args.port or free_port()
     server = start_gunicorn(port, env, workers=args.workers)
+    global SERVER
+    SERVER = (server.pid, port)
     results: list[dict] = []
     booking_summary: dict = {}
     seconds, procs = args.seconds, args.client_processes
@@ -573,13 +592,15 @@ def main() -> None:
         f"cache {urllib.parse.urlparse(args.cache_url).scheme}"
     )
     print(
-        f"{'phase':<32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'hit rate':>8}  load avg"
+        f"{'phase':<32} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6} {'hit rate':>8} "
+        f"{'conns':>7}  load avg"
     )
     for r in results:
         rate = "" if r.get("hit_rate") is None else f"{r['hit_rate']:.3f}"
         print(
             f"{r['phase']:<32} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} {r['errors']:>6} "
-            f"{rate:>8}  {r['load_avg'][0]}→{r['load_avg'][1]}"
+            f"{rate:>8} {'/'.join(map(str, r.get('connections_per_worker', []))):>7}  "
+            f"{r['load_avg'][0]}→{r['load_avg'][1]}"
         )
     by_name = {r["phase"]: r for r in results}
     ceiling = by_name.get("trivial view", {}).get("rps")
