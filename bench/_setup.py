@@ -122,12 +122,11 @@ def django_in_process(database_url: str, cache_url: str, *, places: int, clerks:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.cache import cache
     from django.core.management import call_command
 
-    # Static files as in production would need collectstatic; the manifest is not what is measured here.
-    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    # Static files as in production: hashed names from the manifest, which `{% static %}` reads on every page.
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     cache.clear()
