@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from certificates import jp
 from certificates.models import AccessLog, Certificate, CertificateKind, Resident
 from certificates.services import access_log_record, certificate_check_photo, certificate_issue
-from reservations import availability, plain_sql, rules, selectors, staffing
+from reservations import availability, plain_sql, rota, rules, selectors, staffing
 from reservations.models import (
     Acknowledgement,
     Invitation,
@@ -161,21 +161,27 @@ class _Statement:
     version: int
 
 
-def _statements_to_agree(procedure: Procedure, language: str) -> list[_Statement]:
+def _statements_to_agree_query(procedure: Procedure) -> plain_sql.Statement:
+    return (
+        "SELECT a.id, a.text, a.text_en, a.version, a.required, a.is_photo_rule,"
+        " k.photo_max_age_months, k.photo_size, k.photo_size_en"
+        " FROM reservations_acknowledgement a"
+        " JOIN reservations_procedure p ON p.id = a.procedure_id"
+        " LEFT JOIN certificates_certificatekind k ON k.id = p.certificate_kind_id"
+        ' WHERE a.procedure_id = %s AND a.active ORDER BY a."order", a.id',
+        [procedure.pk],
+    )
+
+
+def _statements_to_agree(
+    procedure: Procedure, language: str, rows: list[tuple[Any, ...]] | None = None
+) -> list[_Statement]:
     """Procedure.acknowledgements_to_agree, read as plain values in one query with the certificate kind whose photo
     rule fills them in: the statements as they stand when the booking is made. The pages before show them with
-    the kind their process keeps (selectors.acknowledgements_to_agree); what is stored comes from the database."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT a.id, a.text, a.text_en, a.version, a.required, a.is_photo_rule,"
-            " k.photo_max_age_months, k.photo_size, k.photo_size_en"
-            " FROM reservations_acknowledgement a"
-            " JOIN reservations_procedure p ON p.id = a.procedure_id"
-            " LEFT JOIN certificates_certificatekind k ON k.id = p.certificate_kind_id"
-            ' WHERE a.procedure_id = %s AND a.active ORDER BY a."order", a.id',
-            [procedure.pk],
-        )
-        rows = cursor.fetchall()
+    the kind their process keeps (selectors.acknowledgements_to_agree); what is stored comes from the database.
+    `rows`: what `_statements_to_agree_query` returned, when the caller ran it with other statements."""
+    if rows is None:
+        rows = plain_sql.fetch(*_statements_to_agree_query(procedure))
     kept = procedure.certificate_kind
     without_photo_rule = kept is not None and not kept.photo_required
     statements = []
@@ -263,28 +269,35 @@ def _burst_check(counted: list[tuple[Any, ...]]) -> None:
         )
 
 
-def _take_place(slot: Slot) -> None:
+def _take_place(slot: Slot) -> list[tuple[Any, ...]]:
+    """Take a place in the slot and return what rota.slot_clerks_statement reads for choosing its clerk, read in
+    the same round trip right after the place is taken."""
     # The race: many requests for the last place read "1 left" at once. Only one conditional UPDATE can
     # move booked from places-1 to places; the others touch no row and are told the time is full. The UPDATE
     # also matches the procedure, day and times the booking was checked against, so the row it changes is the
     # slot those checks were about, whatever the caller read them from. Written out: every booking runs it.
     ops = connection.ops
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE reservations_slot SET booked = booked + 1"
-            ' WHERE id = %s AND procedure_id = %s AND day = %s AND start = %s AND "end" = %s AND booked < places',
-            [
-                slot.pk,
-                slot.procedure_id,
-                ops.adapt_datefield_value(slot.day),
-                ops.adapt_timefield_value(slot.start),
-                ops.adapt_timefield_value(slot.end),
-            ],
-        )
-        updated = cursor.rowcount
-    if updated != 1:
+    taken, clerk_rows = plain_sql.run_together(
+        [
+            (
+                "UPDATE reservations_slot SET booked = booked + 1"
+                ' WHERE id = %s AND procedure_id = %s AND day = %s AND start = %s AND "end" = %s'
+                " AND booked < places RETURNING id",
+                [
+                    slot.pk,
+                    slot.procedure_id,
+                    ops.adapt_datefield_value(slot.day),
+                    ops.adapt_timefield_value(slot.start),
+                    ops.adapt_timefield_value(slot.end),
+                ],
+            ),
+            rota.slot_clerks_statement(procedure_id=slot.procedure_id, day=slot.day),
+        ]
+    )
+    if len(taken) != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
     availability.bump(slot.procedure_id)
+    return clerk_rows
 
 
 def _release_place(slot_id: int, procedure_id: int) -> None:
@@ -295,11 +308,11 @@ def _release_place(slot_id: int, procedure_id: int) -> None:
     availability.bump(procedure_id)
 
 
-def _choose_clerk(slot: Slot) -> staffing.ClerkChoice:
-    # Runs after _take_place, so this transaction holds the slot row: bookings of one slot choose their clerk one
-    # after the other, and the unique (slot, clerk) constraint backs it.
+def _choose_clerk(slot: Slot, clerk_rows: list[tuple[Any, ...]]) -> staffing.ClerkChoice:
+    # From what _take_place read after taking the place, so this transaction held the slot row: bookings of one
+    # slot choose their clerk one after the other, and the unique (slot, clerk) constraint backs it.
     try:
-        return staffing.clerk_choose(slot=slot)
+        return staffing.clerk_choose(slot=slot, rows=clerk_rows)
     except staffing.NoClerkFree as exc:
         raise SlotFull(exc.messages[0], code="full") from exc
 
@@ -329,10 +342,6 @@ def reservation_book(
     if staff and user is None:
         raise ValidationError("職員による予約には職員の記録が必要です。")
     acknowledged = {int(a) for a in acknowledged}
-    active_acks = _statements_to_agree(procedure, language)
-    missing = [a for a in active_acks if a.required and a.pk not in acknowledged]
-    if missing:
-        raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})
     if slot is None or slot.pk != slot_id or slot.procedure_id != procedure.pk:
         slot = Slot.objects.filter(pk=slot_id, procedure=procedure).first()
     if slot is not None:
@@ -341,7 +350,11 @@ def reservation_book(
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     burst = _burst_statements(client_key, now=now) if not staff and client_key else []
     with transaction.atomic():
-        counted = staffing.clerks_lock(slot.day, then=burst)
+        # The statements to agree are read in the round trip that takes the locks.
+        *counted, ack_rows = staffing.clerks_lock(slot.day, then=[*burst, _statements_to_agree_query(procedure)])
+        active_acks = _statements_to_agree(procedure, language, ack_rows)
+        if any(a.required and a.pk not in acknowledged for a in active_acks):
+            raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})
         _check_slot_open(slot, now=now, staff=staff)
         invitation = None
         if invitation_code:
@@ -388,8 +401,7 @@ def reservation_book(
                         "「定期券を使う方の氏名」にその方の氏名を入力してください。"
                     }
                 )
-        _take_place(slot)
-        choice = _choose_clerk(slot)
+        choice = _choose_clerk(slot, _take_place(slot))
         reservation = _reservation_create(
             procedure=procedure,
             slot=slot,
@@ -544,8 +556,7 @@ def reservation_change(
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     _check_slot_open(slot, now=now, staff=user is not None)
     # The new place is held before the old one is released: a failure leaves the booking as it was.
-    _take_place(slot)
-    choice = _choose_clerk(slot)
+    choice = _choose_clerk(slot, _take_place(slot))
     clerk_id = choice.clerk_id
     _release_place(reservation.slot_id, reservation.procedure_id)
     old_day, old_clerk = reservation.slot.day, reservation.clerk_id

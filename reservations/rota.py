@@ -15,12 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from reservations import plain_sql
 from reservations.models import DutyException, DutyPattern, Procedure, Qualification, Reservation, WalkIn
 
 Interval = tuple[time, time]
@@ -277,28 +279,33 @@ def _moment(value: datetime | str) -> datetime:
     return value
 
 
-def slot_clerks(*, procedure_id: int, day: date) -> SlotClerks:
-    """The qualified clerks of the procedure on `day`, in one query: the same answer as `qualified_ids`, `duty_for`
-    and `busy_for` give for them (busy_for's rules for bookings and walk-ins), and each one's active procedures."""
+def slot_clerks_statement(*, procedure_id: int, day: date) -> plain_sql.Statement:
+    """The one query of `slot_clerks`, for a caller that runs it with others in one round trip."""
     ops = connection.ops
+    return (
+        _SLOT_CLERKS_SQL,
+        [
+            procedure_id,
+            day.weekday(),
+            ops.adapt_datefield_value(day),
+            procedure_id,
+            ops.adapt_datefield_value(day),
+            *Reservation.ACTIVE,
+            ops.adapt_datefield_value(day),
+        ],
+    )
+
+
+def slot_clerks(*, procedure_id: int, day: date, rows: list[tuple[Any, ...]] | None = None) -> SlotClerks:
+    """The qualified clerks of the procedure on `day`, in one query: the same answer as `qualified_ids`, `duty_for`
+    and `busy_for` give for them (busy_for's rules for bookings and walk-ins), and each one's active procedures.
+    `rows`: what `slot_clerks_statement` returned, when the caller ran it."""
     weekly: dict[int, list[Interval]] = defaultdict(list)
     exceptions: dict[int, list[tuple[time | None, time | None, bool]]] = defaultdict(list)
     result = SlotClerks(set(), Duty(day, day), Busy())
     absences = frozenset(DutyException.ABSENCES)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SLOT_CLERKS_SQL,
-            [
-                procedure_id,
-                day.weekday(),
-                ops.adapt_datefield_value(day),
-                procedure_id,
-                ops.adapt_datefield_value(day),
-                *Reservation.ACTIVE,
-                ops.adapt_datefield_value(day),
-            ],
-        )
-        rows = cursor.fetchall()
+    if rows is None:
+        rows = plain_sql.fetch(*slot_clerks_statement(procedure_id=procedure_id, day=day))
     for what, uid, start, end, number, kind, called_at in rows:
         if what == "pattern":
             weekly[uid].append((_time(start), _time(end)))

@@ -435,13 +435,14 @@ class ClerkChoice:
     procedure_ids: frozenset[int]
 
 
-def clerk_choose(*, slot: Slot) -> ClerkChoice:
-    """The qualified clerk on duty, free in this slot, with the fewest bookings that day.
+def clerk_choose(*, slot: Slot, rows: list[tuple[Any, ...]] | None = None) -> ClerkChoice:
+    """The qualified clerk on duty, free in this slot, with the fewest bookings that day (`rows`: what
+    `rota.slot_clerks_statement` returned, when the caller ran it).
 
     Called under `clerks_lock(slot.day)` and with the slot row locked (after the booking's conditional UPDATE took
     the place), so bookings of the same day choose one after the other; the unique constraint on (slot, clerk)
     backs it."""
-    clerks = rota.slot_clerks(procedure_id=slot.procedure_id, day=slot.day)
+    clerks = rota.slot_clerks(procedure_id=slot.procedure_id, day=slot.day, rows=rows)
     free = clerks_free(
         procedure_id=slot.procedure_id,
         day=slot.day,
