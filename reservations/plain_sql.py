@@ -57,10 +57,28 @@ def rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any],
     """Instances of `model` with `fields` loaded (the others deferred), from the rows `where` selects, in `order`.
     `where` and `order` are the caller's own SQL over the model's table; the values are parameters."""
     sql, attnames, cols = _prepare(model, fields, where, order)
-    converters = _converters(cols)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
+    return _instances(model, attnames, cols, fetched)
+
+
+Query = tuple[type[Model], tuple[str, ...], str, list[Any]]
+
+
+def rows_together(queries: Sequence[Query]) -> list[list[Any]]:
+    """What `rows` gives for each (model, fields, where, params), all read in one round trip (`run_together`)."""
+    prepared = [_prepare(model, fields, where, "") for model, fields, where, _params in queries]
+    statements = [(sql, params) for (sql, _names, _cols), (*_, params) in zip(prepared, queries, strict=True)]
+    fetched = run_together(statements)
+    return [
+        _instances(model, attnames, cols, found)
+        for (model, *_), (_sql, attnames, cols), found in zip(queries, prepared, fetched, strict=True)
+    ]
+
+
+def _instances(model: type[M], attnames: list[str], cols: list[Any], fetched: list[tuple[Any, ...]]) -> list[M]:
+    converters = _converters(cols)
     found = []
     for row in fetched:
         if converters:
