@@ -4,7 +4,8 @@ The project's pages hold twenty or so constant messages each (`{% translate "本
 makes a lazy string for each of them on every render and translates it again (about 6 µs each), though the
 answer for a constant message depends only on the active language. Here such a tag keeps its text per language;
 a message with a variable, a filter, a context or `as`, and `noop`, are Django's tag unchanged, as are all the
-library's other tags and filters. TEMPLATES names this module as the `i18n` library, so `{% load i18n %}` loads it.
+library's other tags and filters. TEMPLATES names this module as the `translations` library: the project's
+templates `{% load translations %}` where Django's would `{% load i18n %}`.
 
 What a tag keeps is forgotten when the translations may have changed: a changed .mo file under the development
 server's autoreloader, or a test changing the languages or the locale paths.

@@ -86,8 +86,9 @@ TEMPLATES = [
                     ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
                 )
             ],
-            # `{% load i18n %}` loads Django's library with a faster `{% translate "constant" %}` (config/i18n_tags.py).
-            "libraries": {"i18n": "config.i18n_tags"},
+            # `{% load translations %}`: Django's i18n library with a faster `{% translate "constant" %}`
+            # (config/i18n_tags.py), under a name of its own so Django's `i18n` stays what it is.
+            "libraries": {"translations": "config.i18n_tags"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

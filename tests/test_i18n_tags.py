@@ -26,14 +26,15 @@ def _render(engine: Engine, source: str) -> str:
 def test_the_project_library_renders_as_djangos_in_each_language_and_again(source: str) -> None:
     django_engine = Engine(libraries={"i18n": "django.templatetags.i18n"})
     project = engines["django"].engine
-    template = project.from_string("{% load i18n %}" + source)  # one template, rendered in turn in each language
+    # One template, rendered in turn in each language.
+    template = project.from_string("{% load translations %}" + source)
     for language in ("ja", "en", "ja", "en"):
         with translation.override(language):
             assert template.render(Context({"word": "電話"})) == _render(django_engine, source)
 
 
 def test_english_pages_are_english_and_japanese_pages_japanese() -> None:
-    template = engines["django"].engine.from_string('{% load i18n %}{% translate "本文へ移動" %}')
+    template = engines["django"].engine.from_string('{% load translations %}{% translate "本文へ移動" %}')
     with translation.override("en"):
         assert template.render(Context()) == "Skip to content"
     with translation.override("ja"):
@@ -43,7 +44,7 @@ def test_english_pages_are_english_and_japanese_pages_japanese() -> None:
 def test_only_constant_messages_with_nothing_else_are_kept() -> None:
     engine = engines["django"].engine
     nodes = {
-        source: type(engine.from_string("{% load i18n %}" + source).nodelist[-1])
+        source: type(engine.from_string("{% load translations %}" + source).nodelist[-1])
         for source in (
             '{% translate "電話" %}',
             "{% translate word %}",
@@ -58,7 +59,7 @@ def test_only_constant_messages_with_nothing_else_are_kept() -> None:
 
 
 def test_what_a_tag_keeps_is_forgotten_when_the_languages_change() -> None:
-    template = engines["django"].engine.from_string('{% load i18n %}{% translate "本文へ移動" %}')
+    template = engines["django"].engine.from_string('{% load translations %}{% translate "本文へ移動" %}')
     node = template.nodelist[-1]
     with translation.override("en"):
         template.render(Context())
@@ -76,3 +77,10 @@ def test_a_changed_catalogue_under_the_autoreloader_is_read_again(tmp_path) -> N
     assert i18n_tags._generation == before
     file_changed.send(sender=None, file_path=tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.mo")
     assert i18n_tags._generation == before + 1
+
+
+def test_djangos_i18n_library_keeps_its_name() -> None:
+    from django.core.checks.templates import check_templates
+
+    assert [message.id for message in check_templates(None)] == []
+    assert engines["django"].engine.libraries["i18n"] == "django.templatetags.i18n"
