@@ -173,12 +173,20 @@ STORE_ATTR = "_calendar_page_store"
 LOOKED_UP_ATTR = "_calendar_page_looked_up"
 
 
-def month_table(*, procedure: Procedure, year: int, month: int, now: datetime, language: str) -> str:
+def month_table(
+    *,
+    procedure: Procedure,
+    year: int,
+    month: int,
+    now: datetime,
+    language: str,
+    places_left: dict[date, int] | None = None,
+) -> str:
     """The month's days and their states as an HTML table (computed each time: the page above is the cache).
 
     Written here rather than by the template engine: a month is 35 to 42 cells, each a branch and a translated
     word, and the engine spent more on them than the rest of the page."""
-    weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+    weeks = selectors.month_availability(procedure=procedure, year=year, month=month, now=now, places_left=places_left)
     heads = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun") if language == "en" else tuple("月火水木金土日")
     marks = {"open": _("空きあり"), "full": _("満員"), "closed": _("休み"), "outside": _("受付外")}
     slug = escape(procedure.slug)

@@ -326,7 +326,7 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     lang = _lang(request)
     today = timezone.localdate(now)
-    first, last = rules.bookable_range(procedure=procedure, now=now)
+    last = rules.bookable_range(procedure=procedure, now=now)[1]
     wanted, not_yet, raw = _calendar_month(request, procedure, now)
     looked_up = getattr(request, availability.LOOKED_UP_ATTR, None)
     if looked_up is not None:
@@ -339,11 +339,13 @@ def book_calendar(request: HttpRequest, slug: str) -> HttpResponse:
             current, page = availability.page_or_wait(procedure.pk, variant)
             if page is not None:
                 return page.response()
+    places_left = None
     if wanted is None:
-        opens = selectors.first_open_day(procedure=procedure, now=now) or first
-        wanted = (opens.year, opens.month)
+        wanted, places_left = selectors.opening_month(procedure=procedure, now=now)
     year, month = wanted
-    table = availability.month_table(procedure=procedure, year=year, month=month, now=now, language=lang)
+    table = availability.month_table(
+        procedure=procedure, year=year, month=month, now=now, language=lang, places_left=places_left
+    )
     prev_month = (date(year, month, 1) - timedelta(days=1)).replace(day=1)
     next_month = (date(year, month, 28) + timedelta(days=7)).replace(day=1)
     context = {

@@ -26,22 +26,46 @@ class DayCell:
     reason: str
 
 
-def month_availability(*, procedure: Procedure, year: int, month: int, now: datetime) -> list[list[DayCell]]:
-    """Weeks (Monday first) of the month with each day's state; a fixed number of queries."""
+def _grid(year: int, month: int) -> tuple[date, date]:
+    """The Monday before the month's first day and the Sunday after its last: the weeks the calendar shows."""
     first = date(year, month, 1)
     last = date(year, month, pycal.monthrange(year, month)[1])
-    grid_start = first - timedelta(days=first.weekday())
-    grid_end = last + timedelta(days=6 - last.weekday())
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def _places_left_statement(procedure: Procedure, start: date, end: date) -> plain_sql.Statement:
+    return (
+        "SELECT day, SUM(places) - SUM(booked) FROM reservations_slot"
+        " WHERE procedure_id = %s AND day >= %s AND day <= %s GROUP BY day",
+        [procedure.pk, start, end],
+    )
+
+
+def _free_days_statement(procedure: Procedure, start: date, end: date) -> plain_sql.Statement:
+    return (
+        "SELECT DISTINCT day FROM reservations_slot"
+        " WHERE procedure_id = %s AND day >= %s AND day <= %s AND booked < places ORDER BY day",
+        [procedure.pk, start, end],
+    )
+
+
+def _places_left(rows: list[tuple[Any, ...]]) -> dict[date, int]:
+    return {plain_sql.as_date(day): (left or 0) for day, left in rows}
+
+
+def month_availability(
+    *, procedure: Procedure, year: int, month: int, now: datetime, places_left: dict[date, int] | None = None
+) -> list[list[DayCell]]:
+    """Weeks (Monday first) of the month with each day's state; a fixed number of queries. `places_left`: the
+    places left on each day of the month's weeks, when the caller has read them (`opening_month`)."""
+    grid_start, grid_end = _grid(year, month)
     states = rules.day_states(procedure=procedure, start=grid_start, end=grid_end, now=now)
     exceptions = calendar.exceptions(grid_start, grid_end, procedure.office)
-    totals = {
-        plain_sql.as_date(day): (left or 0)
-        for day, left in plain_sql.fetch(
-            "SELECT day, SUM(places) - SUM(booked) FROM reservations_slot"
-            " WHERE procedure_id = %s AND day >= %s AND day <= %s GROUP BY day",
-            [procedure.pk, grid_start, grid_end],
-        )
-    }
+    totals = (
+        places_left
+        if places_left is not None
+        else _places_left(plain_sql.fetch(*_places_left_statement(procedure, grid_start, grid_end)))
+    )
     weeks: list[list[DayCell]] = []
     day = grid_start
     while day <= grid_end:
@@ -60,22 +84,27 @@ def month_availability(*, procedure: Procedure, year: int, month: int, now: date
     return weeks
 
 
-def first_open_day(*, procedure: Procedure, now: datetime) -> date | None:
-    """The first day a resident can book online now with a place still free: the calendar opens on its month.
-    Two queries: the days with a free place, and the booking window over them."""
-    first, last = rules.bookable_range(procedure=procedure, now=now)
-    days = [
-        plain_sql.as_date(day)
-        for (day,) in plain_sql.fetch(
-            "SELECT DISTINCT day FROM reservations_slot"
-            " WHERE procedure_id = %s AND day >= %s AND day <= %s AND booked < places ORDER BY day",
-            [procedure.pk, first, last],
-        )
-    ]
+def _first_bookable(procedure: Procedure, days: list[date], now: datetime) -> date | None:
     if not days:
         return None
     states = rules.day_states(procedure=procedure, start=days[0], end=days[-1], now=now)
     return next((day for day in days if states[day] == rules.BOOKABLE), None)
+
+
+def opening_month(*, procedure: Procedure, now: datetime) -> tuple[tuple[int, int], dict[date, int]]:
+    """The month the calendar opens on, that of the first day a resident can book online now with a place still
+    free (or of the booking window's first day when there is none), and the places left on each day of its weeks.
+    Both are read in one round trip: the days with a free place, and the places left on every day of the weeks of
+    the months the booking window touches."""
+    first, last = rules.bookable_range(procedure=procedure, now=now)
+    free, left = plain_sql.run_together(
+        [
+            _free_days_statement(procedure, first, last),
+            _places_left_statement(procedure, _grid(first.year, first.month)[0], _grid(last.year, last.month)[1]),
+        ]
+    )
+    opens = _first_bookable(procedure, [plain_sql.as_date(day) for (day,) in free], now) or first
+    return (opens.year, opens.month), _places_left(left)
 
 
 SLOT_FIELDS = ("id", "procedure", "day", "start", "end", "places", "booked", "rota_places")

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 import pytest
 import time_machine
+from django.db.models import F
 
 from notices.selectors import bookable_places
 from reservations import rules, selectors
@@ -87,3 +88,30 @@ def test_staff_can_book_a_slot_that_has_begun_until_its_duration_has_run_out(cle
         page = clerk_client.get(f"/staff/book/?day={factories.TODAY.isoformat()}&procedure={procedure.pk}")
     assert f'value="{begun.pk}"' in page.content.decode()
     assert f'value="{over.pk}"' not in page.content.decode()
+
+
+def test_the_calendar_opens_on_the_first_month_with_a_free_place_read_in_one_round_trip() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    procedure = factories.procedure()
+    now = factories.NOW
+    first, last = rules.bookable_range(procedure=procedure, now=now)
+    factories.slot(date(2026, 11, 30), places=2, booked=2)  # November's and December's places are all taken
+    factories.slot(date(2026, 12, 7), places=1, booked=1)
+    factories.slot(date(2027, 1, 6), places=3, booked=1)
+    factories.slot(date(2027, 1, 6), time(10, 0), places=2)
+    selectors.opening_month(procedure=procedure, now=now)  # the office's closures, kept in the process
+    with CaptureQueriesContext(connection) as queries:
+        (year, month), places_left = selectors.opening_month(procedure=procedure, now=now)
+    # The slots in one round trip (the closures' version, a row here, is a cache read with Redis).
+    slot_reads = [q["sql"] for q in queries.captured_queries if "reservations_slot" in q["sql"]]
+    assert len(slot_reads) == (1 if connection.vendor == "postgresql" else 2)
+    assert (year, month) == (2027, 1) and last >= date(2027, 1, 6)
+    assert places_left[date(2027, 1, 6)] == 4 and places_left[date(2026, 11, 30)] == 0
+    # The month drawn from what was read together is the month as read on its own.
+    assert selectors.month_availability(
+        procedure=procedure, year=year, month=month, now=now, places_left=places_left
+    ) == selectors.month_availability(procedure=procedure, year=year, month=month, now=now)
+    Slot.objects.filter(day=date(2027, 1, 6)).update(booked=F("places"))
+    assert selectors.opening_month(procedure=procedure, now=now)[0] == (first.year, first.month)
