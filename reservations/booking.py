@@ -6,7 +6,7 @@ Capacity is held by a conditional UPDATE on the slot plus the slot_capacity Chec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from reservations.models import (
     Invitation,
     Procedure,
     Reservation,
+    ReservationAcknowledgement,
     Slot,
     normalize_code,
     random_code,
@@ -197,24 +198,30 @@ def _statements_to_agree(
     return statements
 
 
-def _agreed_record(
-    reservation_id: int, statements: list[_Statement], *, agreed_at: datetime, read_out_by_id: int | None
-) -> None:
-    """Store with the reservation each statement agreed to: its text and version as read for the booking, and when
-    (ReservationAcknowledgement rows, in one INSERT of plain values)."""
-    if not statements:
-        return
-    when = connection.ops.adapt_datetimefield_value(agreed_at)
-    params: list[Any] = []
-    for statement in statements:
-        params += [reservation_id, statement.pk, statement.text, statement.version, when, read_out_by_id]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO reservations_reservationacknowledgement"
-            " (reservation_id, acknowledgement_id, text, version, agreed_at, read_out_by_id)"
-            " VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(statements)),
-            params,
+def _agreed_rows(
+    reservation: Reservation, statements: list[_Statement], *, agreed_at: datetime, read_out_by_id: int | None
+) -> list[plain_sql.Statement]:
+    """The INSERTs that store with the reservation each statement agreed to: its text and version as read for the
+    booking, and when (ReservationAcknowledgement rows); they find the new reservation by its number and token."""
+    return [
+        plain_sql.insert_referring(
+            ReservationAcknowledgement(
+                acknowledgement_id=statement.pk,
+                text=statement.text,
+                version=statement.version,
+                agreed_at=agreed_at,
+                read_out_by_id=read_out_by_id,
+            ),
+            "reservation",
+            _NEW_RESERVATION,
+            [reservation.number, reservation.token],
         )
+        for statement in statements
+    ]
+
+
+# The reservation being written, for the rows written with it in the same round trip (both columns are unique).
+_NEW_RESERVATION = "r.number = %s AND r.token = %s"
 
 
 def _check_slot_open(slot: Slot, *, now: datetime, staff: bool) -> None:
@@ -402,6 +409,17 @@ def reservation_book(
                     }
                 )
         choice = _choose_clerk(slot, _take_place(slot))
+        agreed = [a for a in active_acks if a.pk in acknowledged]
+        read_out_by_id = user.pk if staff and user is not None else None
+
+        def written_with(new: Reservation) -> list[plain_sql.Statement]:
+            # The statements agreed to and the clerk's log entry, in the round trip that writes the reservation.
+            entry = staffing.staffed_entry(new, actor=user, now=now)
+            return [
+                *_agreed_rows(new, agreed, agreed_at=now, read_out_by_id=read_out_by_id),
+                plain_sql.insert_referring(entry, "reservation", _NEW_RESERVATION, [new.number, new.token]),
+            ]
+
         reservation = _reservation_create(
             procedure=procedure,
             slot=slot,
@@ -415,14 +433,8 @@ def reservation_book(
             notes=notes,
             client_key=client_key if not staff else "",
             now=now,
+            written_with=written_with,
         )
-        _agreed_record(
-            reservation.pk,
-            [a for a in active_acks if a.pk in acknowledged],
-            agreed_at=now,
-            read_out_by_id=user.pk if staff and user is not None else None,
-        )
-        staffing.booking_staffed(reservation, actor=user, now=now)
         # The clerk is now busy in the other procedures' slots of this time (one person, one place).
         staffing.places_refresh(
             day=slot.day,
@@ -459,7 +471,10 @@ def _reservation_create(
     notes: str,
     client_key: str,
     now: datetime,
+    written_with: Callable[[Reservation], list[plain_sql.Statement]],
 ) -> Reservation:
+    """The reservation, written with its number and token drawn again while either is taken; `written_with` gives
+    the statements that write the rows that refer to it, run in the same round trip (`insert_unless_taken`)."""
     reservation = Reservation(
         procedure=procedure,
         slot=slot,
@@ -487,7 +502,7 @@ def _reservation_create(
     for _attempt in range(5):
         reservation.number = random_code(8)
         reservation.token = Reservation.new_token()
-        if plain_sql.insert_unless_taken(reservation):
+        if plain_sql.insert_unless_taken(reservation, then=written_with(reservation)):
             return reservation
     raise RuntimeError("could not allocate a unique reservation number")
 

@@ -100,14 +100,17 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def insert_unless_taken(instance: Model) -> bool:
+def insert_unless_taken(instance: Model, then: Sequence[Statement] = ()) -> bool:
     """INSERT a new instance's row, unless a value of one of its unique columns is already taken: then nothing is
     written, the transaction goes on, and False is returned (the caller draws new values and tries again).
 
     The row is written as Model.save writes it (each field's pre_save and database value, the signals), in one
     statement (`ON CONFLICT DO NOTHING ... RETURNING`), where catching the IntegrityError of a plain INSERT needs a
     savepoint around it: two more round trips on every booking. Every unique constraint of the table counts as
-    taken, as the IntegrityError did."""
+    taken, as the IntegrityError did.
+
+    `then`: statements run right after it in the same round trip (`run_together`), such as the rows that refer to
+    it (`insert_referring`), which find it by its unique values and so write nothing when it was not written."""
     model = type(instance)
     meta = model._meta
     if meta.parents or not meta.auto_field or getattr(instance, meta.pk.attname) is not None:
@@ -122,18 +125,41 @@ def insert_unless_taken(instance: Model) -> bool:
         f"INSERT INTO {quote(meta.db_table)} ({columns})"
         f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {key}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
+    inserted = run_together([(sql, values), *then])[0]
+    if not inserted:
         return False
-    setattr(instance, meta.pk.attname, row[0])
+    setattr(instance, meta.pk.attname, inserted[0][0])
     instance._state.adding = False
     instance._state.db = connection.alias
     signals.post_save.send(
         sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias
     )
     return True
+
+
+def insert_referring(instance: Model, field: str, where: str, params: list[Any]) -> Statement:
+    """An INSERT of a new instance (no signals) whose foreign key `field` takes the key of the row that `where`
+    selects in the table it refers to (aliased `r`): nothing is inserted when `where` selects no row. For
+    `insert_unless_taken(then=...)`, with `where` naming the new row by its unique values."""
+    meta = type(instance)._meta
+    key_field = meta.get_field(field)
+    target = key_field.related_model._meta  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    selected, values = [], []
+    for f in fields:
+        if f is key_field:
+            selected.append(f"r.{quote(target.pk.column or target.pk.attname)}")
+            continue
+        values.append(f.get_db_prep_save(f.pre_save(instance, True), connection))
+        # PostgreSQL reads a bare NULL or string in a SELECT list as text, which an integer column refuses.
+        selected.append(f"CAST(%s AS {f.db_type(connection)})" if connection.vendor == "postgresql" else "%s")
+    columns = ", ".join(quote(f.column or f.attname) for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns})"
+        f" SELECT {', '.join(selected)} FROM {quote(target.db_table)} r WHERE {where}"
+    )
+    return sql, [*values, *params]
 
 
 Statement = tuple[str, list[Any]]

@@ -459,14 +459,19 @@ def clerk_choose(*, slot: Slot, rows: list[tuple[Any, ...]] | None = None) -> Cl
 
 def booking_staffed(reservation: Reservation, *, actor: Any = None, now: datetime | None = None) -> None:
     """Log the clerk a new or moved booking got."""
-    now = now or timezone.now()
-    log(
-        RotaLog.Action.ASSIGNED,
-        actor=actor,
-        clerk=reservation.clerk_id,
+    staffed_entry(reservation, actor=actor, now=now).save(force_insert=True)
+
+
+def staffed_entry(reservation: Reservation, *, actor: Any = None, now: datetime | None = None) -> RotaLog:
+    """The log entry of booking_staffed, not yet written (a new booking writes it in the round trip that writes the
+    reservation: booking._reservation_create)."""
+    return RotaLog(
+        at=now or timezone.now(),
+        action=RotaLog.Action.ASSIGNED,
+        actor=actor if getattr(actor, "pk", None) else None,
+        clerk_id=reservation.clerk_id,
         reservation=reservation,
-        detail=f"予約 {reservation.number}（{reservation.slot.day:%Y-%m-%d} {reservation.slot.start:%H:%M}）",
-        now=now,
+        detail=f"予約 {reservation.number}（{reservation.slot.day:%Y-%m-%d} {reservation.slot.start:%H:%M}）"[:300],
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from reservations.models import Invitation, Reservation, Slot
+from reservations.models import Invitation, Reservation, RotaLog, Slot
 from tests import factories
 from tests.factories import JST
 from tests.redis_server import redis_url  # noqa: F401 (a fixture)
@@ -119,6 +119,9 @@ def test_a_reservation_number_already_taken_is_drawn_again_within_the_booking(sl
     second.refresh_from_db()  # the row written is the one returned, whole
     assert (second.phone_digits, second.slot_id, second.status) == ("09011110002", slot.pk, "booked")
     assert second.acknowledgements.count() == slot.procedure.acknowledgements.count()
+    # The attempts whose number was taken wrote no acknowledgement or log entry, for either booking.
+    assert first.acknowledgements.count() == slot.procedure.acknowledgements.count()
+    assert [log.reservation_id for log in RotaLog.objects.order_by("id")] == [first.pk, second.pk]
     slot.refresh_from_db()
     assert slot.booked == 2
 
@@ -548,11 +551,11 @@ def test_the_steps_between_the_times_and_the_booking_read_no_slot_row(
     assert Reservation.objects.get(slot=slot).token in response["Location"]
 
 
-def test_the_confirming_post_books_in_five_round_trips(client, slot, settings, redis_url) -> None:  # noqa: F811
+def test_the_confirming_post_books_in_three_round_trips(client, slot, settings, redis_url) -> None:  # noqa: F811
     """In one transaction: the client's recent bookings and the statements to tick (after PostgreSQL's three
-    advisory locks, in the same round trip), the place and the clerks of the slot (one round trip), the reservation
-    (no savepoint: a number already taken is drawn again without one), its acknowledgements and the rota log.
-    Elsewhere than on PostgreSQL the statements of one round trip go one by one."""
+    advisory locks, in the same round trip); the place and the clerks of the slot; the reservation (no savepoint: a
+    number already taken is drawn again without one) with its acknowledgements and the rota log, which find it by
+    its number and token. Elsewhere than on PostgreSQL the statements of one round trip go one by one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -566,9 +569,10 @@ def test_the_confirming_post_books_in_five_round_trips(client, slot, settings, r
     sent = [q["sql"] for q in queries.captured_queries]
     assert [sql for sql in sent if sql.startswith(("SAVEPOINT", "RELEASE"))] == [sent[0], sent[-1]]
     round_trips = sent[1:-1]
+    acks = slot.procedure.acknowledgements_to_agree()
     if connection.vendor == "postgresql":
-        assert len(round_trips) == 5
-        locked, taken = round_trips[0].split("; "), round_trips[1].split("; ")
+        assert len(round_trips) == 3
+        locked, taken, written = (trip.split("; ") for trip in round_trips)
         assert [lock.split("(")[0] for lock in locked[:3]] == [
             "SELECT pg_advisory_xact_lock_shared",
             "SELECT pg_advisory_xact_lock",
@@ -577,17 +581,20 @@ def test_the_confirming_post_books_in_five_round_trips(client, slot, settings, r
         assert "'clerks:2026-11-26'" in locked[1] and "'client:" in locked[2]
         assert not any("pg_advisory" in sql for sql in round_trips[1:])
     else:
-        assert len(round_trips) == 7
-        locked, taken = round_trips[:2], round_trips[2:4]
+        assert len(round_trips) == 4 + 2 + len(acks)
+        locked, taken, written = round_trips[:2], round_trips[2:4], round_trips[4:]
     assert locked[-2].startswith("SELECT COUNT(*) FROM reservations_reservation WHERE client_key")
     assert locked[-1].startswith("SELECT a.id, a.text") and "FROM reservations_acknowledgement" in locked[-1]
     assert taken[0].startswith("UPDATE reservations_slot SET booked = booked + 1")
     assert "FROM reservations_qualification" in taken[1]
-    assert [sql.split(" (")[0].replace('"', "") for sql in round_trips[-3:]] == [
+    assert [sql.split(" (")[0].replace('"', "") for sql in written] == [
         "INSERT INTO reservations_reservation",
-        "INSERT INTO reservations_reservationacknowledgement",
+        *["INSERT INTO reservations_reservationacknowledgement"] * len(acks),
         "INSERT INTO reservations_rotalog",
     ]
+    log = RotaLog.objects.get(reservation=reservation)
+    assert (log.action, log.clerk_id, log.actor_id, log.at) == ("assigned", reservation.clerk_id, None, factories.NOW)
+    assert log.detail == f"予約 {reservation.number}（2026-11-26 {slot.start:%H:%M}）"
     assert reservation.clerk is not None
     agreed = reservation.acknowledgements.order_by("acknowledgement__order", "acknowledgement_id")
     expected = slot.procedure.acknowledgements_to_agree()
