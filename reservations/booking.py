@@ -279,28 +279,35 @@ def _burst_check(counted: list[tuple[Any, ...]]) -> None:
 def _take_place(slot: Slot) -> list[tuple[Any, ...]]:
     """Take a place in the slot and return what rota.slot_clerks_statement reads for choosing its clerk, read in
     the same round trip right after the place is taken."""
+    taken, clerk_rows = plain_sql.run_together(_take_place_statements(slot))
+    return _place_taken(slot, taken, clerk_rows)
+
+
+def _take_place_statements(slot: Slot) -> list[plain_sql.Statement]:
     # The race: many requests for the last place read "1 left" at once. Only one conditional UPDATE can
     # move booked from places-1 to places; the others touch no row and are told the time is full. The UPDATE
     # also matches the procedure, day and times the booking was checked against, so the row it changes is the
     # slot those checks were about, whatever the caller read them from. Written out: every booking runs it.
     ops = connection.ops
-    taken, clerk_rows = plain_sql.run_together(
-        [
-            (
-                "UPDATE reservations_slot SET booked = booked + 1"
-                ' WHERE id = %s AND procedure_id = %s AND day = %s AND start = %s AND "end" = %s'
-                " AND booked < places RETURNING id",
-                [
-                    slot.pk,
-                    slot.procedure_id,
-                    ops.adapt_datefield_value(slot.day),
-                    ops.adapt_timefield_value(slot.start),
-                    ops.adapt_timefield_value(slot.end),
-                ],
-            ),
-            rota.slot_clerks_statement(procedure_id=slot.procedure_id, day=slot.day),
-        ]
-    )
+    return [
+        (
+            "UPDATE reservations_slot SET booked = booked + 1"
+            ' WHERE id = %s AND procedure_id = %s AND day = %s AND start = %s AND "end" = %s'
+            " AND booked < places RETURNING id",
+            [
+                slot.pk,
+                slot.procedure_id,
+                ops.adapt_datefield_value(slot.day),
+                ops.adapt_timefield_value(slot.start),
+                ops.adapt_timefield_value(slot.end),
+            ],
+        ),
+        rota.slot_clerks_statement(procedure_id=slot.procedure_id, day=slot.day),
+    ]
+
+
+def _place_taken(slot: Slot, taken: list[tuple[Any, ...]], clerk_rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """What _take_place_statements returned: SlotFull when the UPDATE took no place, else the clerks' rows."""
     if len(taken) != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
     availability.bump(slot.procedure_id)
@@ -356,9 +363,22 @@ def reservation_book(
     if slot is None:
         raise ValidationError(_("選択した時間は予約できません。もう一度選んでください。"))
     burst = _burst_statements(client_key, now=now) if not staff and client_key else []
+    limit = settings.BOOKINGS_PER_PHONE
+    # Without a letter's code to lock, or a phone number to check first, the place is taken in the round trip that
+    # takes the locks, right after them: a check below that fails rolls it back with the rest.
+    take_with_locks = not invitation_code and not (limit and staff)
     with transaction.atomic():
         # The statements to agree are read in the round trip that takes the locks.
-        *counted, ack_rows = staffing.clerks_lock(slot.day, then=[*burst, _statements_to_agree_query(procedure)])
+        then = [*burst, _statements_to_agree_query(procedure)]
+        if take_with_locks:
+            then += _take_place_statements(slot)
+        results = staffing.clerks_lock(slot.day, then=then)
+        taken: list[tuple[Any, ...]] = []
+        clerk_rows: list[tuple[Any, ...]] = []
+        if take_with_locks:
+            *counted, ack_rows, taken, clerk_rows = results
+        else:
+            *counted, ack_rows = results
         active_acks = _statements_to_agree(procedure, language, ack_rows)
         if any(a.required and a.pk not in acknowledged for a in active_acks):
             raise ValidationError({"acknowledgements": _("すべての確認事項にチェックを入れてください。")})
@@ -377,7 +397,6 @@ def reservation_book(
         if burst:
             _burst_check(counted[-1])
         digits = jp.phone_digits(contact.phone)
-        limit = settings.BOOKINGS_PER_PHONE
         # Online, a phone number that already has a booking is not refused: the answer would tell anyone whether
         # that number has an appointment at the welfare counter. The supervisor sees such duplicates on the
         # review page (reservations.review) and cancels what should not stand. Staff, who may know, are told.
@@ -408,7 +427,11 @@ def reservation_book(
                         "「定期券を使う方の氏名」にその方の氏名を入力してください。"
                     }
                 )
-        choice = _choose_clerk(slot, _take_place(slot))
+        if take_with_locks:
+            clerk_rows = _place_taken(slot, taken, clerk_rows)
+        else:
+            clerk_rows = _take_place(slot)
+        choice = _choose_clerk(slot, clerk_rows)
         agreed = [a for a in active_acks if a.pk in acknowledged]
         read_out_by_id = user.pk if staff and user is not None else None
 

@@ -96,6 +96,8 @@ def test_a_burst_of_bookings_from_one_client_is_capped(client, frozen, settings)
     response = book(visitor, late, {**CONTACT, "phone": "090-5555-0009"})
     assert response.status_code == 200
     assert "この端末からの予約をしばらく受け付けられません" in response.content.decode()
+    late.refresh_from_db()
+    assert late.booked == 0  # the place the refused booking took with its locks was given back
     other = type(client)(REMOTE_ADDR="198.51.100.4")
     assert book(other, late, {**CONTACT, "phone": "090-5555-0010"}).status_code == 302
     assert Reservation.objects.count() == 3
