@@ -174,15 +174,11 @@ def _statements_to_agree_query(procedure: Procedure) -> plain_sql.Statement:
     )
 
 
-def _statements_to_agree(
-    procedure: Procedure, language: str, rows: list[tuple[Any, ...]] | None = None
-) -> list[_Statement]:
+def _statements_to_agree(procedure: Procedure, language: str, rows: list[tuple[Any, ...]]) -> list[_Statement]:
     """Procedure.acknowledgements_to_agree, read as plain values in one query with the certificate kind whose photo
     rule fills them in: the statements as they stand when the booking is made. The pages before show them with
     the kind their process keeps (selectors.acknowledgements_to_agree); what is stored comes from the database.
-    `rows`: what `_statements_to_agree_query` returned, when the caller ran it with other statements."""
-    if rows is None:
-        rows = plain_sql.fetch(*_statements_to_agree_query(procedure))
+    `rows`: what `_statements_to_agree_query` returned (run with the booking's locks)."""
     kept = procedure.certificate_kind
     without_photo_rule = kept is not None and not kept.photo_required
     statements = []
