@@ -10,8 +10,10 @@ Phases against the same server, each bounded in time:
 - `trivial view`: /healthz, which touches neither the database nor the session: the ceiling.
 - `day list`: a clerk's day list with --day-list-appointments appointments on the day (--day-list-clients clerks).
 - `availability page (cached)`: the month calendar while nothing changes the availability.
-- `availability page (computed)`: the month calendar while --booking-clients more clients make whole bookings, so
-  the availability keeps changing and the month must be computed again after each booking.
+- `availability page (computed)`: the month calendar while --booking-clients more clients make whole bookings and
+  cancel each one from its reservation page. A booking changes the month only when it takes its day's last place
+  (reservations.booking); a cancellation always changes the availability, so the month must be computed again
+  after each one.
 - `booking: <step>`: whole bookings, each step timed on its own: calendar, times, times POST, acknowledgements,
   acknowledgements POST, details, details POST, confirm, confirm POST, done (the reservation page).
 
@@ -266,8 +268,9 @@ def day_list(client: Client, rec: Recorder, rng: random.Random, tag: str) -> Non
         raise RuntimeError(response.status)
 
 
-def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
-    """One whole booking, as a resident's browser makes it; each request is timed under its step's name."""
+def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> str | None:
+    """One whole booking, as a resident's browser makes it; each request is timed under its step's name. Returns
+    the reservation page's address, when it booked."""
     client.cookies.clear()
     client.bookings = getattr(client, "bookings", 0) + 1  # type: ignore[attr-defined]
     phone = f"09{tag}{client.bookings:05d}"  # type: ignore[attr-defined]
@@ -286,13 +289,13 @@ def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None
         days = DAY_RE.findall(response.text) or days
     if not days:
         rec.outcome("no-day")
-        return
+        return None
     day = rng.choice(days)
     response = step("times", "GET", f"/book/p/jr-pass/{day}/")
     slots = SLOT_RE.findall(response.text)
     if not slots:
         rec.outcome("no-slot")
-        return
+        return None
     token = CSRF_RE.search(response.text).group(1)
     response = step(
         "times POST", "POST", f"/book/p/jr-pass/{day}/", {"csrfmiddlewaretoken": token, "slot": rng.choice(slots)}
@@ -300,7 +303,7 @@ def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None
     if response.location != "/book/acknowledgements/":
         if response.status == 302:
             rec.outcome("slot-taken")
-            return
+            return None
         raise RuntimeError(f"times POST answered {response.status} {response.location}")
     response = step("acknowledgements", "GET", "/book/acknowledgements/")
     token = CSRF_RE.search(response.text).group(1)
@@ -327,16 +330,39 @@ def booking(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None
     response = step("confirm POST", "POST", "/book/confirm/", {"csrfmiddlewaretoken": token})
     if response.status == 302 and response.location.startswith("/book/p/"):
         rec.outcome("full")
-        return
+        return None
     if response.status != 302 or not response.location.startswith("/reservation/"):
         raise RuntimeError(f"confirm POST answered {response.status} {response.location}")
-    response = step("done", "GET", response.location)
+    page = response.location
+    response = step("done", "GET", page)
     if response.status != 200:
         raise RuntimeError(f"reservation page answered {response.status}")
     rec.outcome("booked")
+    return page
 
 
-WORKS = {"trivial": trivial, "availability": availability, "booking": booking, "day_list": day_list}
+def booking_cancelled(client: Client, rec: Recorder, rng: random.Random, tag: str) -> None:
+    """A whole booking, then its cancellation from the reservation page. A booking changes the month calendar
+    only when it takes its day's last place; a cancellation always changes the availability version, so the
+    month is computed again after each one."""
+    page = booking(client, rec, rng, tag)
+    if page is None:
+        return
+    response = rec.timed(client, "cancel", "GET", f"{page}cancel/")
+    token = CSRF_RE.search(response.text).group(1)
+    response = rec.timed(client, "cancel POST", "POST", f"{page}cancel/", {"csrfmiddlewaretoken": token})
+    if response.status != 302 or response.location != page:
+        raise RuntimeError(f"cancel POST answered {response.status} {response.location}")
+    rec.outcome("cancelled")
+
+
+WORKS = {
+    "trivial": trivial,
+    "availability": availability,
+    "booking": booking,
+    "booking_cancelled": booking_cancelled,
+    "day_list": day_list,
+}
 
 
 def _client_process(port: int, clients: list[tuple[int, str]], seconds: float, phase: int, extra: dict, queue) -> None:
@@ -556,10 +582,11 @@ def main() -> None:
         if "computed" in phases or "booking" in phases:
             run_phase(port, [("booking", 4)], warm, procs, 6, {})
         if "computed" in phases:
-            works = [("availability", args.clients), ("booking", args.booking_clients)]
+            works = [("availability", args.clients), ("booking_cancelled", args.booking_clients)]
             merged = run_phase(port, works, seconds, procs, 4, {})
             over, _ = overbooked(env)
             booked = merged["outcomes"].get("booked", 0)
+            cancelled = merged["outcomes"].get("cancelled", 0)
             results.append(
                 summary(
                     "availability page (computed)",
@@ -567,7 +594,8 @@ def main() -> None:
                     "availability page",
                     hit_rate=True,
                     bookings_per_s=round(booked / merged["elapsed"], 1),
-                    booking_errors=sum(v for k, v in merged["errors"].items() if k.startswith("booking")),
+                    cancellations_per_s=round(cancelled / merged["elapsed"], 1),
+                    booking_errors=sum(v for k, v in merged["errors"].items() if k.startswith(("booking", "cancel"))),
                     overbooked_slots=over,
                 )
             )
@@ -610,8 +638,8 @@ def main() -> None:
     if "availability page (computed)" in by_name:
         computed = by_name["availability page (computed)"]
         print(
-            f"during the computed phase {args.booking_clients} more clients booked "
-            f"{computed['bookings_per_s']} bookings/s, each one changing the availability"
+            f"during the computed phase {args.booking_clients} more clients booked {computed['bookings_per_s']}/s "
+            f"and cancelled {computed['cancellations_per_s']}/s, each cancellation changing the availability"
         )
     if booking_summary:
         print(f"whole bookings: {booking_summary['bookings_per_s']}/s, outcomes {booking_summary['outcomes']}")

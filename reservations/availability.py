@@ -1,7 +1,9 @@
-"""The month calendar of availability: the resident calendar's one cache, kept until the next booking,
-cancellation or calendar change.
+"""The month calendar of availability: the resident calendar's one cache, kept until a booking fills a day, or
+until a cancellation or a change of the calendar or the rota.
 
-Every change to a slot's places or bookings bumps a version number after its transaction commits. The calendar
+Every change that can change what the month shows bumps a version number after its transaction commits: a booking
+only when it takes its day's last place (reservations.booking._place_taken), since a day is shown open while it
+has a place left. The calendar
 page is stored with the version it was made under (and the current hour, since the booking cut-off falls on a
 full hour); a reader serves a stored page only when its version is the current one. A reader that computed a
 page just before a commit stores it under the old version, which never matches again, so a stale month is not

@@ -275,8 +275,8 @@ def _burst_check(counted: list[tuple[Any, ...]]) -> None:
 def _take_place(slot: Slot) -> list[tuple[Any, ...]]:
     """Take a place in the slot and return what rota.slot_clerks_statement reads for choosing its clerk, read in
     the same round trip right after the place is taken."""
-    taken, clerk_rows = plain_sql.run_together(_take_place_statements(slot))
-    return _place_taken(slot, taken, clerk_rows)
+    taken, day_left, clerk_rows = plain_sql.run_together(_take_place_statements(slot))
+    return _place_taken(slot, taken, day_left, clerk_rows)
 
 
 def _take_place_statements(slot: Slot) -> list[plain_sql.Statement]:
@@ -298,15 +298,30 @@ def _take_place_statements(slot: Slot) -> list[plain_sql.Statement]:
                 ops.adapt_timefield_value(slot.end),
             ],
         ),
+        # The places the day has left with this one taken, read after the UPDATE (a statement of its own, so it
+        # sees it). Every booking of the day holds the day's lock (staffing.clerks_lock), so no other booking of
+        # the day commits between the two.
+        (
+            "SELECT SUM(places) - SUM(booked) FROM reservations_slot WHERE procedure_id = %s AND day = %s",
+            [slot.procedure_id, ops.adapt_datefield_value(slot.day)],
+        ),
         rota.slot_clerks_statement(procedure_id=slot.procedure_id, day=slot.day),
     ]
 
 
-def _place_taken(slot: Slot, taken: list[tuple[Any, ...]], clerk_rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """What _take_place_statements returned: SlotFull when the UPDATE took no place, else the clerks' rows."""
+def _place_taken(
+    slot: Slot, taken: list[tuple[Any, ...]], day_left: list[tuple[Any, ...]], clerk_rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """What _take_place_statements returned: SlotFull when the UPDATE took no place, else the clerks' rows.
+
+    The month calendar shows a day as open while it has a place left, and full once it has none: a booking
+    changes it only when it takes the day's last place, and only then is the calendar made again
+    (reservations.availability). A cancellation, a change of the rota or of the hours always changes the
+    version."""
     if len(taken) != 1:
         raise SlotFull(_("この時間は満員になりました。別の時間を選んでください。"), code="full")
-    availability.bump(slot.procedure_id)
+    if not day_left or not day_left[0][0]:
+        availability.bump(slot.procedure_id)
     return clerk_rows
 
 
@@ -370,9 +385,10 @@ def reservation_book(
             then += _take_place_statements(slot)
         results = staffing.clerks_lock(slot.day, then=then)
         taken: list[tuple[Any, ...]] = []
+        day_left: list[tuple[Any, ...]] = []
         clerk_rows: list[tuple[Any, ...]] = []
         if take_with_locks:
-            *counted, ack_rows, taken, clerk_rows = results
+            *counted, ack_rows, taken, day_left, clerk_rows = results
         else:
             *counted, ack_rows = results
         active_acks = _statements_to_agree(procedure, language, ack_rows)
@@ -424,7 +440,7 @@ def reservation_book(
                     }
                 )
         if take_with_locks:
-            clerk_rows = _place_taken(slot, taken, clerk_rows)
+            clerk_rows = _place_taken(slot, taken, day_left, clerk_rows)
         else:
             clerk_rows = _take_place(slot)
         choice = _choose_clerk(slot, clerk_rows)

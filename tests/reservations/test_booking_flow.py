@@ -555,9 +555,10 @@ def test_the_steps_between_the_times_and_the_booking_read_no_slot_row(
 
 def test_the_confirming_post_books_in_two_round_trips(client, slot, settings, redis_url) -> None:  # noqa: F811
     """In one transaction: after PostgreSQL's three advisory locks and in the same round trip, the client's recent
-    bookings, the statements to tick, the place and the clerks of the slot; then the reservation (no savepoint: a
-    number already taken is drawn again without one) with its acknowledgements and the rota log, which find it by
-    its number and token. Elsewhere than on PostgreSQL the statements of one round trip go one by one."""
+    bookings, the statements to tick, the place, the places its day has left and the clerks of the slot; then the
+    reservation (no savepoint: a number already taken is drawn again without one) with its acknowledgements and the
+    rota log, which find it by its number and token. Elsewhere than on PostgreSQL the statements of one round trip
+    go one by one."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -584,12 +585,14 @@ def test_the_confirming_post_books_in_two_round_trips(client, slot, settings, re
         locked, taken = first[3:5], first[5:]
         assert not any("pg_advisory" in sql for sql in round_trips[1:])
     else:
-        assert len(round_trips) == 4 + 2 + len(acks)
-        locked, taken, written = round_trips[:2], round_trips[2:4], round_trips[4:]
+        assert len(round_trips) == 4 + 3 + len(acks)
+        locked, taken, written = round_trips[:2], round_trips[2:5], round_trips[5:]
     assert locked[-2].startswith("SELECT COUNT(*) FROM reservations_reservation WHERE client_key")
     assert locked[-1].startswith("SELECT a.id, a.text") and "FROM reservations_acknowledgement" in locked[-1]
     assert taken[0].startswith("UPDATE reservations_slot SET booked = booked + 1")
-    assert "FROM reservations_qualification" in taken[1]
+    # The places the day has left, which say whether the month calendar changes (reservations.availability).
+    assert taken[1].startswith("SELECT SUM(places) - SUM(booked) FROM reservations_slot")
+    assert "FROM reservations_qualification" in taken[2]
     assert [sql.split(" (")[0].replace('"', "") for sql in written] == [
         "INSERT INTO reservations_reservation",
         *["INSERT INTO reservations_reservationacknowledgement"] * len(acks),

@@ -129,16 +129,24 @@ def test_the_calendar_says_whether_its_month_came_from_the_cache(
 ) -> None:
     from reservations.booking import Contact, reservation_book
 
-    slot = factories.slot(date(2026, 11, 26), places=3)
+    slot = factories.slot(date(2026, 11, 26), places=2)
     assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=miss"
     assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=hit"
-    with django_capture_on_commit_callbacks(execute=True):
-        reservation_book(
-            procedure=slot.procedure,
-            slot_id=slot.pk,
-            acknowledged=list(slot.procedure.acknowledgements.values_list("pk", flat=True)),
-            contact=Contact("佐藤", "花子", "サトウ", "ハナコ", "090-1234-5678"),
-        )
+
+    def book(phone: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            reservation_book(
+                procedure=slot.procedure,
+                slot_id=slot.pk,
+                acknowledged=list(slot.procedure.acknowledgements.values_list("pk", flat=True)),
+                contact=Contact("佐藤", "花子", "サトウ", "ハナコ", phone),
+            )
+
+    # A place is left on the day: the month looks the same.
+    book("090-1234-5678")
+    assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=hit"
+    # The last one: the day turns full.
+    book("090-1234-5679")
     assert client.get("/book/p/jr-pass/")["Server-Timing"] == "calendar;desc=miss"
 
 

@@ -3,7 +3,7 @@ served from the cache only while its availability version is current, and never 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.contrib.messages import constants
@@ -34,11 +34,11 @@ def timing(response) -> str:
     return response["Server-Timing"]
 
 
-def book(slot, django_capture_on_commit_callbacks) -> None:
+def book(slot, django_capture_on_commit_callbacks):
     from reservations.booking import Contact, reservation_book
 
     with django_capture_on_commit_callbacks(execute=True):
-        reservation_book(
+        return reservation_book(
             procedure=slot.procedure,
             slot_id=slot.pk,
             acknowledged=list(slot.procedure.acknowledgements.values_list("pk", flat=True)),
@@ -65,6 +65,40 @@ def test_the_whole_page_is_served_from_the_cache_until_a_booking_changes_it(
     # The only place of the 26th is taken: the day is no longer offered.
     assert 'href="/book/p/jr-pass/2026-11-26/"' not in after.content.decode()
     assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=hit"
+
+
+def test_a_booking_that_leaves_places_on_its_day_keeps_the_stored_page(
+    redis_cache, frozen, django_capture_on_commit_callbacks
+) -> None:
+    from reservations.booking import reservation_cancel
+
+    procedure = factories.procedure()
+    morning = factories.slot(date(2026, 11, 26), places=1)
+    later = factories.slot(date(2026, 11, 26), time(10, 0), places=1)
+    offered = 'href="/book/p/jr-pass/2026-11-26/"'
+    assert timing(Client().get("/book/p/jr-pass/")) == "calendar;desc=miss"
+    version = availability.version(procedure.pk)
+
+    # The 26th still has a place at 10:00: the month looks the same, and its stored page is still current.
+    book(morning, django_capture_on_commit_callbacks)
+    assert availability.version(procedure.pk) == version
+    kept = Client().get("/book/p/jr-pass/")
+    assert timing(kept) == "calendar;desc=hit"
+    assert offered in kept.content.decode()
+
+    # The day's last place: the day turns full, and the month is made again.
+    last = book(later, django_capture_on_commit_callbacks)
+    assert availability.version(procedure.pk) > version
+    full = Client().get("/book/p/jr-pass/")
+    assert timing(full) == "calendar;desc=miss"
+    assert offered not in full.content.decode()
+
+    # A cancellation gives the place back: the day is offered again at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_cancel(reservation=last)
+    reopened = Client().get("/book/p/jr-pass/")
+    assert timing(reopened) == "calendar;desc=miss"
+    assert offered in reopened.content.decode()
 
 
 def test_a_lost_version_never_brings_back_a_page_stored_under_an_older_one(redis_cache, frozen) -> None:
