@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, signals
 
 M = TypeVar("M", bound=Model)
@@ -100,6 +100,33 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def _current() -> Any:
+    """This thread's connection itself: `connection` is a proxy that looks it up on every attribute read, and
+    preparing a row's values reads it once per field."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+_inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
+def _insert(db: Any, model: type[Model]) -> tuple[str, list[Any]]:
+    """The INSERT of insert_unless_taken for this model and vendor, and the fields whose values it takes."""
+    key = (db.vendor, model)
+    found = _inserts.get(key)
+    if found is None:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        quote = db.ops.quote_name
+        columns = ", ".join(quote(f.column or f.attname) for f in fields)
+        key_column = quote(meta.pk.column or meta.pk.attname)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns})"
+            f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {key_column}"
+        )
+        found = _inserts[key] = (sql, fields)
+    return found
+
+
 def insert_unless_taken(instance: Model, then: Sequence[Statement] = ()) -> bool:
     """INSERT a new instance's row, unless a value of one of its unique columns is already taken: then nothing is
     written, the transaction goes on, and False is returned (the caller draws new values and tries again).
@@ -115,51 +142,58 @@ def insert_unless_taken(instance: Model, then: Sequence[Statement] = ()) -> bool
     meta = model._meta
     if meta.parents or not meta.auto_field or getattr(instance, meta.pk.attname) is not None:
         raise ValueError("insert_unless_taken writes a new row of a model with its own table and an automatic key")
-    signals.pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    columns = ", ".join(quote(f.column or f.attname) for f in fields)
-    key = quote(meta.pk.column or meta.pk.attname)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns})"
-        f" VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {key}"
-    )
+    db = _current()
+    signals.pre_save.send(sender=model, instance=instance, raw=False, using=db.alias, update_fields=None)
+    sql, fields = _insert(db, model)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
     inserted = run_together([(sql, values), *then])[0]
     if not inserted:
         return False
     setattr(instance, meta.pk.attname, inserted[0][0])
     instance._state.adding = False
-    instance._state.db = connection.alias
-    signals.post_save.send(
-        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias
-    )
+    instance._state.db = db.alias
+    signals.post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=db.alias)
     return True
+
+
+_referring: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
+def _insert_select(db: Any, model: type[Model], field: str, where: str) -> tuple[str, list[Any]]:
+    """The INSERT ... SELECT of insert_referring for this model, key field, `where` and vendor, and the fields whose
+    values it takes (every one but the key, which the SELECT gives)."""
+    key = (db.vendor, model, field, where)
+    found = _referring.get(key)
+    if found is None:
+        meta = model._meta
+        key_field = meta.get_field(field)
+        target = key_field.related_model._meta  # type: ignore[union-attr]
+        quote = db.ops.quote_name
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        selected, valued = [], []
+        for f in fields:
+            if f is key_field:
+                selected.append(f"r.{quote(target.pk.column or target.pk.attname)}")
+                continue
+            valued.append(f)
+            # PostgreSQL reads a bare NULL or string in a SELECT list as text, which an integer column refuses.
+            selected.append(f"CAST(%s AS {f.db_type(db)})" if db.vendor == "postgresql" else "%s")
+        columns = ", ".join(quote(f.column or f.attname) for f in fields)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns})"
+            f" SELECT {', '.join(selected)} FROM {quote(target.db_table)} r WHERE {where}"
+        )
+        found = _referring[key] = (sql, valued)
+    return found
 
 
 def insert_referring(instance: Model, field: str, where: str, params: list[Any]) -> Statement:
     """An INSERT of a new instance (no signals) whose foreign key `field` takes the key of the row that `where`
     selects in the table it refers to (aliased `r`): nothing is inserted when `where` selects no row. For
     `insert_unless_taken(then=...)`, with `where` naming the new row by its unique values."""
-    meta = type(instance)._meta
-    key_field = meta.get_field(field)
-    target = key_field.related_model._meta  # type: ignore[union-attr]
-    quote = connection.ops.quote_name
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
-    selected, values = [], []
-    for f in fields:
-        if f is key_field:
-            selected.append(f"r.{quote(target.pk.column or target.pk.attname)}")
-            continue
-        values.append(f.get_db_prep_save(f.pre_save(instance, True), connection))
-        # PostgreSQL reads a bare NULL or string in a SELECT list as text, which an integer column refuses.
-        selected.append(f"CAST(%s AS {f.db_type(connection)})" if connection.vendor == "postgresql" else "%s")
-    columns = ", ".join(quote(f.column or f.attname) for f in fields)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns})"
-        f" SELECT {', '.join(selected)} FROM {quote(target.db_table)} r WHERE {where}"
-    )
-    return sql, [*values, *params]
+    db = _current()
+    sql, valued = _insert_select(db, type(instance), field, where)
+    return sql, [*(f.get_db_prep_save(f.pre_save(instance, True), db) for f in valued), *params]
 
 
 Statement = tuple[str, list[Any]]
