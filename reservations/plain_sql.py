@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, signals
 
 M = TypeVar("M", bound=Model)
@@ -22,15 +22,22 @@ Converter = Callable[[Any, Any, Any], Any]
 _prepared: dict[tuple[Any, ...], tuple[str, list[str], list[Any]]] = {}
 
 
+def _current() -> Any:
+    """This thread's connection itself: django.db.connection is a proxy that looks it up on every attribute
+    read, and preparing or converting a row's values reads it once per value."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def _prepare(model: type[Model], fields: tuple[str, ...], where: str, order: str) -> tuple[str, list[str], list[Any]]:
     """The statement, the attribute names it fills and the column expressions, for this database's vendor. The
     columns are selected in the model's own field order, which Model.from_db requires, whatever order `fields`
     names them in."""
-    key = (connection.vendor, model, fields, where, order)
+    db = _current()
+    key = (db.vendor, model, fields, where, order)
     found = _prepared.get(key)
     if found is not None:
         return found
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     table = model._meta.db_table
     known = {field.name for field in model._meta.concrete_fields}
     unknown = set(fields) - known
@@ -43,11 +50,11 @@ def _prepare(model: type[Model], fields: tuple[str, ...], where: str, order: str
     return found
 
 
-def _converters(cols: list[Any]) -> list[tuple[int, list[Converter], Any]]:
+def _converters(db: Any, cols: list[Any]) -> list[tuple[int, list[Converter], Any]]:
     """Each column's converters, from this thread's connection (as the ORM's compiler asks for them)."""
     found = []
     for index, col in enumerate(cols):
-        functions = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        functions = db.ops.get_db_converters(col) + col.get_db_converters(db)
         if functions:
             found.append((index, functions, col))
     return found
@@ -57,7 +64,7 @@ def rows(model: type[M], fields: tuple[str, ...], where: str, params: list[Any],
     """Instances of `model` with `fields` loaded (the others deferred), from the rows `where` selects, in `order`.
     `where` and `order` are the caller's own SQL over the model's table; the values are parameters."""
     sql, attnames, cols = _prepare(model, fields, where, order)
-    with connection.cursor() as cursor:
+    with _current().cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     return _instances(model, attnames, cols, fetched)
@@ -78,7 +85,8 @@ def rows_together(queries: Sequence[Query]) -> list[list[Any]]:
 
 
 def _instances(model: type[M], attnames: list[str], cols: list[Any], fetched: list[tuple[Any, ...]]) -> list[M]:
-    converters = _converters(cols)
+    db = _current()
+    converters = _converters(db, cols)
     found = []
     for row in fetched:
         if converters:
@@ -86,24 +94,18 @@ def _instances(model: type[M], attnames: list[str], cols: list[Any], fetched: li
             for index, functions, col in converters:
                 value = values[index]
                 for function in functions:
-                    value = function(value, col, connection)
+                    value = function(value, col, db)
                 values[index] = value
             row = tuple(values)
-        found.append(model.from_db(connection.alias, attnames, row))
+        found.append(model.from_db(db.alias, attnames, row))
     return found
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """The rows of a statement written out by the caller (plain values, no instances)."""
-    with connection.cursor() as cursor:
+    with _current().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _current() -> Any:
-    """This thread's connection itself: `connection` is a proxy that looks it up on every attribute read, and
-    preparing a row's values reads it once per field."""
-    return connections[DEFAULT_DB_ALIAS]
 
 
 _inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
@@ -208,13 +210,14 @@ def run_together(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]
     database option `server_side_binding`, which allows one statement an execute), they run one by one."""
     if not statements:
         return []
+    db = _current()
     together = (
-        connection.vendor == "postgresql"
-        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        db.vendor == "postgresql"
+        and not db.settings_dict.get("OPTIONS", {}).get("server_side_binding")
         and len(statements) > 1
     )
     results: list[list[tuple[Any, ...]]] = []
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         if together:
             cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
             while True:
