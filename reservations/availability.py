@@ -2,15 +2,14 @@
 until a cancellation or a change of the calendar or the rota.
 
 Every change that can change what the month shows bumps a version number after its transaction commits: a booking
-only when it takes its day's last place (reservations.booking._place_taken), since a day is shown open while it
-has a place left. The calendar
-page is stored with the version it was made under (and the current hour, since the booking cut-off falls on a
-full hour); a reader serves a stored page only when its version is the current one. A reader that computed a
-page just before a commit stores it under the old version, which never matches again, so a stale month is not
-served once the change is visible. Where Redis is the cache, the version and the stored page are read together
-in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database. With Redis,
-each process also hears every change of a version as Redis delivers it (config.cache.CounterWatch: another
-process's change a fraction of a millisecond after it on one machine or network), and serves the page it has
+only when it takes its day's last place (reservations.booking._place_taken), since a day is shown open while it has
+a place left. The calendar page is stored with the version it was made under (and the current hour, since the
+booking cut-off falls on a full hour); a reader serves a stored page only when its version is the current one. A
+reader that computed a page just before a commit stores it under the old version, which never matches again, so a
+stale month is not served once the change is visible. Where Redis is the cache, the version and the stored page are
+read together in one round trip (staff.counters.value_and_cached); elsewhere the version is a row in the database.
+With Redis, each process also hears every change of a version as Redis delivers it (config.cache.CounterWatch:
+another process's change a fraction of a millisecond after it on one machine or network), and serves the page it has
 already served for the version it has heard again without a round trip.
 
 One layer: the whole page, for visitors who carry nothing that changes it (no staff session, no message

@@ -108,6 +108,13 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def _written_fields(model: type[Model]) -> list[Any]:
+    """The columns an INSERT of a new row writes, as Model.save writes them: all but the automatic key and the
+    generated ones."""
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+
+
 _inserts: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
 
 
@@ -117,7 +124,7 @@ def _insert(db: Any, model: type[Model]) -> tuple[str, list[Any]]:
     found = _inserts.get(key)
     if found is None:
         meta = model._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        fields = _written_fields(model)
         quote = db.ops.quote_name
         columns = ", ".join(quote(f.column or f.attname) for f in fields)
         key_column = quote(meta.pk.column or meta.pk.attname)
@@ -171,7 +178,7 @@ def _insert_select(db: Any, model: type[Model], field: str, where: str) -> tuple
         key_field = meta.get_field(field)
         target = key_field.related_model._meta  # type: ignore[union-attr]
         quote = db.ops.quote_name
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        fields = _written_fields(model)
         selected, valued = [], []
         for f in fields:
             if f is key_field:

@@ -100,7 +100,23 @@ def log(
     now: datetime | None = None,
     cause: DutyException | None = None,
 ) -> RotaLog:
-    return RotaLog.objects.create(
+    entry = log_entry(action, actor=actor, clerk=clerk, reservation=reservation, detail=detail, now=now, cause=cause)
+    entry.save(force_insert=True)
+    return entry
+
+
+def log_entry(
+    action: str,
+    *,
+    actor: Any = None,
+    clerk: Any = None,
+    reservation: Reservation | None = None,
+    detail: str = "",
+    now: datetime | None = None,
+    cause: DutyException | None = None,
+) -> RotaLog:
+    """The entry `log` writes, not yet written."""
+    return RotaLog(
         at=now or timezone.now(),
         cause=cause,
         action=action,
@@ -465,13 +481,13 @@ def booking_staffed(reservation: Reservation, *, actor: Any = None, now: datetim
 def staffed_entry(reservation: Reservation, *, actor: Any = None, now: datetime | None = None) -> RotaLog:
     """The log entry of booking_staffed, not yet written (a new booking writes it in the round trip that writes the
     reservation: booking._reservation_create)."""
-    return RotaLog(
-        at=now or timezone.now(),
-        action=RotaLog.Action.ASSIGNED,
-        actor=actor if getattr(actor, "pk", None) else None,
-        clerk_id=reservation.clerk_id,
+    return log_entry(
+        RotaLog.Action.ASSIGNED,
+        actor=actor,
+        clerk=reservation.clerk_id,
         reservation=reservation,
-        detail=f"予約 {reservation.number}（{reservation.slot.day:%Y-%m-%d} {reservation.slot.start:%H:%M}）"[:300],
+        detail=f"予約 {reservation.number}（{reservation.slot.day:%Y-%m-%d} {reservation.slot.start:%H:%M}）",
+        now=now,
     )
 
 
